@@ -1,0 +1,161 @@
+"""The history format as columnar frames: what every adapter produces and the engine consumes.
+
+A history is five frames (contracts, payments, feedback, disputes, actions). Every frame
+carries ``freelancer`` so that contract ids only need to be unique per freelancer (the JSON
+format nests contracts under a freelancer) and so a marketplace can be partitioned by
+freelancer without joins. Adapters validate once at the edge (`jobsuccess.io`); the engine
+trusts these schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields, replace
+from typing import Final, Literal
+
+import polars as pl
+
+ContractType = Literal["fixed", "hourly"]
+EndedBy = Literal["client", "freelancer", "platform"]
+EndReason = Literal["completed", "not_completed", "no_longer_needed", "other"]
+DisputeOutcome = Literal["client", "freelancer", "split"]
+ActionType = Literal["feedback_removed", "client_flagged", "appeal_upheld"]
+Outcome = Literal["success", "neutral", "negative", "excluded"]
+
+CONTRACT_TYPES: Final = ("fixed", "hourly")
+ENDED_BY: Final = ("client", "freelancer", "platform")
+END_REASONS: Final = ("completed", "not_completed", "no_longer_needed", "other")
+DISPUTE_OUTCOMES: Final = ("client", "freelancer", "split")
+ACTION_TYPES: Final = ("feedback_removed", "client_flagged", "appeal_upheld")
+OUTCOMES: Final = ("success", "neutral", "negative", "excluded")
+
+#: Column names and dtypes of each frame, in order. Public contract of the table format
+#: (minus ``freelancer`` on the non-contract tables, which the loader joins in).
+SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
+    "contracts": {
+        "freelancer": pl.String(),
+        "id": pl.String(),
+        "client": pl.String(),
+        "type": pl.String(),
+        "start": pl.Date(),
+        "end": pl.Date(),
+        "ended_by": pl.String(),
+        "end_reason": pl.String(),
+    },
+    "payments": {
+        "freelancer": pl.String(),
+        "contract": pl.String(),
+        "date": pl.Date(),
+        "amount": pl.Float64(),
+    },
+    "feedback": {
+        "freelancer": pl.String(),
+        "contract": pl.String(),
+        "date": pl.Date(),
+        "stars": pl.Float64(),
+        "recommend": pl.Int8(),
+    },
+    "disputes": {
+        "freelancer": pl.String(),
+        "contract": pl.String(),
+        "opened": pl.Date(),
+        "outcome": pl.String(),
+    },
+    "actions": {
+        "freelancer": pl.String(),
+        "type": pl.String(),
+        "date": pl.Date(),
+        "contract": pl.String(),
+        "client": pl.String(),
+        "note": pl.String(),
+    },
+}
+
+TABLES: Final = tuple(SCHEMAS)
+
+
+def empty(table: str) -> pl.DataFrame:
+    """An empty frame of ``table``'s schema."""
+    return pl.DataFrame(schema=SCHEMAS[table])
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """The validated records of one or many freelancers, one frame per table.
+
+    ``actions.freelancer`` may be null: such an action (a client flagged marketplace-wide)
+    applies to every freelancer.
+    """
+
+    contracts: pl.DataFrame
+    payments: pl.DataFrame
+    feedback: pl.DataFrame
+    disputes: pl.DataFrame
+    actions: pl.DataFrame
+
+    @classmethod
+    def empty(cls) -> History:
+        return cls(*(empty(t) for t in TABLES))
+
+    @classmethod
+    def from_frames(cls, **frames: pl.DataFrame) -> History:
+        """Build from any subset of frames, casting each to its schema (missing -> empty)."""
+        unknown = set(frames) - set(TABLES)
+        if unknown:
+            raise ValueError(f"unknown tables: {sorted(unknown)}")
+        return cls(
+            *(
+                _conform(frames[t], t) if t in frames else empty(t)
+                for t in TABLES
+            )
+        )
+
+    def frames(self) -> Iterator[tuple[str, pl.DataFrame]]:
+        for f in fields(self):
+            yield f.name, getattr(self, f.name)
+
+    @property
+    def freelancers(self) -> list[str]:
+        """Freelancer ids, sorted, in the order every output uses."""
+        return sorted(self.contracts.get_column("freelancer").unique().to_list())
+
+    def only(self, freelancers: Iterable[str]) -> History:
+        """The sub-history of some freelancers (marketplace-wide actions stay)."""
+        keep = pl.Series(list(freelancers), dtype=pl.String())
+        return History(
+            *(
+                frame.filter(
+                    pl.col("freelancer").is_in(keep.implode())
+                    | (pl.col("freelancer").is_null() if name == "actions" else pl.lit(False))
+                )
+                for name, frame in self.frames()
+            )
+        )
+
+    def partitions(self, size: int) -> Iterator[History]:
+        """Split by freelancer into sub-histories of at most ``size`` freelancers each.
+
+        The batch entry point scores partitions independently; this is the unit a
+        distributed runner hands to its workers.
+        """
+        ids = self.freelancers
+        for lo in range(0, len(ids), size):
+            yield self.only(ids[lo : lo + size])
+
+    def concat(self, other: History) -> History:
+        return History(
+            *(
+                pl.concat([a, b], how="vertical")
+                for (_, a), (_, b) in zip(self.frames(), other.frames(), strict=True)
+            )
+        )
+
+    def with_frame(self, table: str, frame: pl.DataFrame) -> History:
+        return replace(self, **{table: _conform(frame, table)})
+
+
+def _conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    schema = SCHEMAS[table]
+    missing = [c for c in schema if c not in frame.columns]
+    frame = frame.with_columns(pl.lit(None, dtype=schema[c]).alias(c) for c in missing)
+    return frame.select(pl.col(c).cast(dtype) for c, dtype in schema.items())
