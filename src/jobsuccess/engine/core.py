@@ -1,0 +1,257 @@
+"""The pipeline: facts -> classify -> weigh -> place -> aggregate -> best-of -> status.
+
+One code path for one freelancer and for a marketplace: every step is a frame transformation
+over (freelancer, contract, computation date) rows, so a single history is just a small frame.
+No I/O here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from jobsuccess.engine import status
+from jobsuccess.engine.facts import computation_dates, contract_facts
+from jobsuccess.engine.rules import classify
+from jobsuccess.engine.weights import weigh
+from jobsuccess.engine.windows import WINDOW_ENUM, aggregate, best_of, place
+from jobsuccess.model import History
+from jobsuccess.policy import Policy, PolicyBook
+
+PIPELINE = ("contract_facts", "classify", "weigh", "place", "aggregate", "best_of", "status")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The engine's output, one frame per level of detail.
+
+    ``scores``: one row per (freelancer, as_of) with the displayed score and statuses.
+    ``windows``: one row per (freelancer, as_of, window) with the window's figures.
+    ``ledger``: one row per (freelancer, as_of, contract) with the deciding rule, outcome,
+    weight, the date that places it in windows, and the facts the rule read.
+    """
+
+    scores: pl.DataFrame
+    windows: pl.DataFrame
+    ledger: pl.DataFrame
+
+    def of(self, freelancer: str, as_of: dt.date | None = None) -> Scores:
+        keep = pl.col("freelancer") == freelancer
+        if as_of is not None:
+            keep = keep & (pl.col("as_of") == as_of)
+        return Scores(self.scores.filter(keep), self.windows.filter(keep), self.ledger.filter(keep))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Results of one policy over some computation dates (keyed by ``on``)."""
+
+    ledger: pl.DataFrame
+    windows: pl.DataFrame
+    summary: pl.DataFrame
+
+
+def score(
+    history: History,
+    book: PolicyBook | Policy,
+    as_of: dt.date | Sequence[dt.date],
+    *,
+    statuses: bool = True,
+) -> Scores:
+    """Score every freelancer of ``history`` as of one or more dates.
+
+    "As of D" means the policy's last computation on or before D, under the policy in force
+    then (or the one given). Statuses need the weekly score history, so they cost extra
+    computations, done only for freelancers whose current score could qualify.
+    """
+    book = book if isinstance(book, PolicyBook) else PolicyBook.single(book)
+    days = sorted({as_of} if isinstance(as_of, dt.date) else set(as_of))
+    plan = pl.DataFrame(
+        [(d, *_computation(book, d)) for d in days],
+        schema={"as_of": pl.Date(), "on": pl.Date(), "policy": pl.String()},
+        orient="row",
+    )
+    runs = {on: book.get(name) for on, name in plan.select("on", "policy").iter_rows()}
+    main = _run_all(history, runs)
+    summary = main.summary
+    if statuses:
+        summary = _with_statuses(history, book, runs, main.summary)
+    else:
+        summary = summary.with_columns(
+            top_rated=pl.lit(False), top_rated_plus=pl.lit(False), rising_talent=pl.lit(False)
+        )
+
+    def by_as_of(frame: pl.DataFrame, *cols: str) -> pl.DataFrame:
+        joined = plan.join(frame, on=["on", *[c for c in ("policy",) if c in frame.columns]])
+        joined = joined.rename({"on": "computed_on"})
+        return joined.select("freelancer", "as_of", "computed_on", "policy", *cols).sort(
+            "freelancer", "as_of", *[c for c in ("window", "id") if c in cols]
+        )
+
+    scores = by_as_of(
+        summary,
+        "score", "best", "best_score", "reason", "top_rated", "top_rated_plus", "rising_talent",
+    )
+    windows = by_as_of(main.windows, *[c for c in main.windows.columns if c not in
+                                       ("freelancer", "on", "policy")])
+    ledger = by_as_of(main.ledger, *[c for c in main.ledger.columns if c not in
+                                     ("freelancer", "on", "policy")])
+    return Scores(scores, windows, ledger)
+
+
+def score_batch(
+    history: History,
+    book: PolicyBook | Policy,
+    as_of: dt.date | Sequence[dt.date],
+    *,
+    partition_size: int = 200_000,
+    statuses: bool = True,
+) -> Iterator[Scores]:
+    """Score a marketplace one partition of freelancers at a time.
+
+    Freelancers are independent (a marketplace-wide client flag travels with every
+    partition), so partitions can run anywhere: here one after another to bound memory,
+    or on a cluster's workers.
+    """
+    for part in history.partitions(partition_size):
+        yield score(part, book, as_of, statuses=statuses)
+
+
+def _computation(book: PolicyBook, day: dt.date) -> tuple[dt.date, str]:
+    on, policy = book.computation(day)
+    return on, policy.name
+
+
+def _run_all(history: History, runs: dict[dt.date, Policy]) -> _Run:
+    by_policy: dict[str, tuple[Policy, list[dt.date]]] = {}
+    for on, policy in runs.items():
+        by_policy.setdefault(policy.name, (policy, []))[1].append(on)
+    results = [evaluate(history, policy, dates) for policy, dates in by_policy.values()]
+    return _Run(
+        *(pl.concat([getattr(r, f) for r in results], how="diagonal_relaxed")
+          for f in ("ledger", "windows", "summary"))
+    )
+
+
+def evaluate(history: History, policy: Policy, dates: Iterable[dt.date]) -> _Run:
+    """Run the pipeline under one policy on given computation dates (no cadence applied)."""
+    days = sorted(set(dates))
+    facts = contract_facts(history, policy, days)
+    ledger = place(weigh(classify(facts, policy), policy), policy)
+    windows = _complete(aggregate(ledger, policy), history, policy, days)
+    summary = _summary(windows, ledger, history, policy, days)
+    name = pl.lit(policy.name)
+    return _Run(
+        ledger.with_columns(policy=name),
+        windows.with_columns(policy=name),
+        summary.with_columns(policy=name),
+    )
+
+
+def _grid(history: History, days: list[dt.date]) -> pl.DataFrame:
+    freelancers = history.contracts.select("freelancer").unique()
+    return freelancers.join(computation_dates(days), how="cross")
+
+
+def _complete(windows: pl.DataFrame, history: History, p: Policy, days: list[dt.date]) -> pl.DataFrame:
+    """Every freelancer gets every window on every date, empty ones included."""
+    names = [*p.windows.months, *(["trending"] if p.windows.trending else [])]
+    grid = _grid(history, days).join(
+        pl.DataFrame({"window": names}, schema={"window": WINDOW_ENUM}), how="cross"
+    )
+    return (
+        grid.join(windows, on=["freelancer", "on", "window"], how="left")
+        .with_columns(
+            pl.col("outcomes", "clients").fill_null(0),
+            pl.col("success", "neutral", "negative", "total").fill_null(0.0),
+            pl.col("eligible").fill_null(False),
+        )
+        .sort("freelancer", "on", "window")
+    )
+
+
+def _summary(
+    windows: pl.DataFrame, ledger: pl.DataFrame, history: History, p: Policy, days: list[dt.date]
+) -> pl.DataFrame:
+    longest = p.windows.longest
+    evidence = windows.filter(pl.col("window") == longest).select(
+        "freelancer", "on", "outcomes", "clients"
+    )
+    counts = ledger.group_by("freelancer", "on").agg(
+        successes=(pl.col(f"in_{longest}") & (pl.col("outcome") == "success")).sum(),
+        negatives=(pl.col(f"in_{longest}") & (pl.col("outcome") == "negative")).sum(),
+    )
+    e = p.eligibility
+    need = f"a score needs {e.min_outcomes} outcomes from {e.min_clients} different clients"
+    return (
+        _grid(history, days)
+        .join(best_of(windows, p), on=["freelancer", "on"], how="left")
+        .join(evidence, on=["freelancer", "on"], how="left")
+        .join(counts, on=["freelancer", "on"], how="left")
+        .with_columns(pl.col("successes", "negatives").fill_null(0))
+        .with_columns(
+            reason=pl.when(pl.col("score").is_not_null())
+            .then(pl.lit(None, dtype=pl.String))
+            .when(pl.col("outcomes") == 0)
+            .then(pl.lit(f"no counted outcomes in the last {p.windows.months[longest]} months; "
+                         + need))
+            .otherwise(
+                pl.format(
+                    "not enough evidence: {} outcomes from {} clients in the last {} months; {}",
+                    "outcomes", "clients", pl.lit(p.windows.months[longest]), pl.lit(need),
+                )
+            )
+        )
+        .drop("outcomes", "clients")
+    )
+
+
+def _with_statuses(
+    history: History, book: PolicyBook, runs: dict[dt.date, Policy], summary: pl.DataFrame
+) -> pl.DataFrame:
+    """Add Top Rated, Top Rated Plus and Rising Talent to each (freelancer, on)."""
+    samples = [
+        (on, sample_on, sample_policy)
+        for on, policy in runs.items()
+        for sample in status.sample_dates(on, policy)
+        for sample_on, sample_policy in [book.computation(sample)]
+    ]
+    extra = {s_on: s_pol for _, s_on, s_pol in samples if s_on not in runs}
+    bars = {p.name: p.top_rated.min_score for p in runs.values()}
+    could = summary.filter(
+        pl.col("score") >= pl.col("policy").replace_strict(bars, return_dtype=pl.Int64)
+    ).get_column("freelancer").unique()
+    history_scores = summary.select("freelancer", "on", "score")
+    if extra and len(could):
+        more = _run_all(history.only(could.to_list()), extra).summary
+        history_scores = pl.concat([history_scores, more.select("freelancer", "on", "score")])
+    pairs = pl.DataFrame(
+        [(on, s_on, runs[on].top_rated.min_score) for on, s_on, _ in samples],
+        schema={"on": pl.Date(), "sample_on": pl.Date(), "bar": pl.Int64()},
+        orient="row",
+    )
+    weeks = (
+        pairs.join(history_scores.rename({"on": "sample_on"}), on="sample_on")
+        .group_by("freelancer", "on")
+        .agg(weeks_at_bar=(pl.col("score") >= pl.col("bar")).sum())
+    )
+    days = sorted(runs)
+    facts = status.activity(history, computation_dates(days), runs[days[0]])
+    out = (
+        summary.join(weeks, on=["freelancer", "on"], how="left")
+        .join(facts, on=["freelancer", "on"], how="left")
+        .with_columns(pl.col("weeks_at_bar").fill_null(0))
+    )
+    parts = []
+    for name in summary.get_column("policy").unique().sort().to_list():
+        p = book.get(name)
+        part = out.filter(pl.col("policy") == name).with_columns(top_rated=status.top_rated(p))
+        parts.append(
+            part.with_columns(
+                top_rated_plus=status.top_rated_plus(p), rising_talent=status.rising_talent(p)
+            )
+        )
+    return pl.concat(parts).select(*summary.columns, "top_rated", "top_rated_plus", "rising_talent")

@@ -1,0 +1,330 @@
+"""How one contract becomes an outcome (DOMAIN.md section 3), as an ordered tuple of rules.
+
+The first rule whose condition holds decides the contract's outcome, the date that places it
+in windows, and the words that explain it. Each rule is a small function of the policy that
+returns a polars condition (or None when the policy turns the rule off), so reading "how idle
+contracts count" means reading `idle_with_earnings` and its test, nothing else. The engine
+records the deciding rule's name per contract: explanations read that record instead of
+re-deriving the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from jobsuccess.model import OUTCOMES, Outcome
+from jobsuccess.policy import Policy
+
+Condition = Callable[[Policy], pl.Expr | None]
+
+ON = pl.col("on")
+FEEDBACK_DATE = pl.col("fb_date")
+END = pl.col("end")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    section: str
+    outcome: Outcome
+    condition: Condition
+    dated: pl.Expr | None
+    text: str
+    private: bool
+    """Whether the outcome depends on a client's private answers (DOMAIN.md section 10)."""
+
+    def describe(self, row: Mapping[str, Any], policy: Policy) -> str:
+        values = {**_policy_values(policy), **{k: _fmt(v) for k, v in row.items()}}
+        return self.text.format_map(values)
+
+
+def _fmt(value: Any) -> Any:
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return value
+
+
+def _policy_values(policy: Policy) -> dict[str, Any]:
+    o = policy.outcomes
+    return {
+        "feedback_days": o.feedback_days,
+        "idle_days_min": policy.idle.days,
+        "long_term_days": policy.long_term.min_span_days,
+        "recent_days": policy.long_term.recent_payment_days,
+        "success_recommend_min": o.success_recommend_min,
+        "neutral_recommend_min": o.neutral_recommend_min,
+        "success_stars_min": o.success_stars_min,
+        "neutral_stars_min": o.neutral_stars_min,
+        "excessive_share": f"{o.no_feedback_excessive_share:.0%}",
+    }
+
+
+def rule(
+    outcome: Outcome, section: str, text: str, *, dated: pl.Expr | None = None,
+    private: bool = False,
+) -> Callable[[Condition], Rule]:
+    def wrap(condition: Condition) -> Rule:
+        return Rule(condition.__name__, section, outcome, condition, dated, text, private)
+
+    return wrap
+
+
+# --- Operator decisions come first: they override everything (section 3, Excluded). ---
+
+
+@rule("excluded", "3 Excluded: an upheld appeal", "appeal upheld on {appeal_upheld_on}")
+def appeal_upheld(p: Policy) -> pl.Expr:
+    return pl.col("appeal_upheld_on").is_not_null()
+
+
+@rule(
+    "excluded", "3 Excluded: feedback of a flagged client",
+    "client {client} was flagged on {client_flagged_on}: their contracts do not count",
+)
+def client_flagged(p: Policy) -> pl.Expr:
+    return pl.col("client_flagged_on").is_not_null()
+
+
+@rule("excluded", "3 Excluded: feedback removed", "feedback removed on {feedback_removed_on}")
+def feedback_removed(p: Policy) -> pl.Expr:
+    return pl.col("feedback_removed_on").is_not_null()
+
+
+# --- Disputes (section 3, Negative). ---
+
+
+@rule(
+    "negative", "3 Negative: a dispute", "dispute opened on {dispute_opened} ({dispute_result})",
+    dated=pl.col("dispute_opened"),
+)
+def dispute(p: Policy) -> pl.Expr:
+    negative = [o for o in p.outcomes.negative_dispute_outcomes if o != "pending"]
+    result = pl.col("dispute_outcome").is_in(negative)
+    if "pending" in p.outcomes.negative_dispute_outcomes:
+        result = result | pl.col("dispute_outcome").is_null()
+    return pl.col("dispute_open") & result
+
+
+# --- Ended contracts with end-of-contract feedback. ---
+
+
+@rule(
+    "negative", "3 Negative: a $0 contract with negative private feedback",
+    "$0 earned and negative private feedback", dated=FEEDBACK_DATE, private=True,
+)
+def zero_earnings_negative_private(p: Policy) -> pl.Expr:
+    return (
+        pl.col("has_feedback")
+        & (pl.col("earnings") <= 0)
+        & (pl.col("recommend") < p.outcomes.neutral_recommend_min)
+    )
+
+
+@rule("excluded", "3 Excluded: $0 earned", "$0 earned and no negative private feedback",
+      private=True)
+def zero_earnings(p: Policy) -> pl.Expr | None:
+    if p.outcomes.zero_earnings != "exclude_unless_negative":
+        return None
+    return pl.col("ended") & (pl.col("earnings") <= 0)
+
+
+@rule(
+    "negative", "3 Negative: a negative end reason", "the client's end reason was negative",
+    dated=FEEDBACK_DATE, private=True,
+)
+def negative_end_reason(p: Policy) -> pl.Expr:
+    return (
+        pl.col("has_feedback")
+        & pl.col("end_reason").is_not_null()
+        & ~pl.col("end_reason").is_in(list(p.outcomes.positive_end_reasons))
+    )
+
+
+@rule(
+    "negative", "3 Negative: negative private feedback",
+    "private answer {recommend}/10 (below {neutral_recommend_min})", dated=FEEDBACK_DATE,
+    private=True,
+)
+def private_negative(p: Policy) -> pl.Expr:
+    return pl.col("has_feedback") & (pl.col("recommend") < p.outcomes.neutral_recommend_min)
+
+
+def _public_counts(p: Policy) -> pl.Expr:
+    if p.outcomes.public_feedback == "both":
+        return pl.lit(True)
+    return pl.col("recommend").is_null()
+
+
+@rule(
+    "negative", "3 Negative: poor public feedback",
+    "public rating {stars} stars (below {neutral_stars_min})", dated=FEEDBACK_DATE,
+)
+def public_negative(p: Policy) -> pl.Expr:
+    return (
+        pl.col("has_feedback")
+        & (pl.col("stars") < p.outcomes.neutral_stars_min)
+        & _public_counts(p)
+    )
+
+
+@rule(
+    "neutral", "3 Neutral: lukewarm private feedback",
+    "private answer {recommend}/10 (lukewarm: below {success_recommend_min})",
+    dated=FEEDBACK_DATE, private=True,
+)
+def private_lukewarm(p: Policy) -> pl.Expr:
+    return pl.col("has_feedback") & (pl.col("recommend") < p.outcomes.success_recommend_min)
+
+
+@rule(
+    "neutral", "3 Neutral: lukewarm public feedback",
+    "public rating {stars} stars (lukewarm: below {success_stars_min})", dated=FEEDBACK_DATE,
+)
+def public_lukewarm(p: Policy) -> pl.Expr:
+    return (
+        pl.col("has_feedback") & (pl.col("stars") < p.outcomes.success_stars_min) & _public_counts(p)
+    )
+
+
+@rule(
+    "success", "3 Success: completed with good feedback",
+    "completed with good feedback ({stars} stars)", dated=FEEDBACK_DATE, private=True,
+)
+def good_feedback(p: Policy) -> pl.Expr:
+    return pl.col("has_feedback") & (
+        pl.col("recommend").is_not_null() | pl.col("stars").is_not_null()
+    )
+
+
+@rule("excluded", "3 Excluded: feedback without a rating", "feedback without a rating")
+def unrated_feedback(p: Policy) -> pl.Expr:
+    return pl.col("has_feedback")
+
+
+# --- Ended contracts without feedback. ---
+
+
+@rule(
+    "excluded", "2 Inputs: feedback within 14 days of the end",
+    "ended on {end}; the client has {feedback_days} days to leave feedback",
+)
+def awaiting_feedback(p: Policy) -> pl.Expr:
+    return pl.col("ended") & (ON < END + pl.duration(days=p.outcomes.feedback_days))
+
+
+@rule(
+    "negative", "3 Excluded: no feedback (before 2020-11-08: counted when excessive)",
+    "ended without feedback, and more than {excessive_share} of recent contracts did",
+    dated=END,
+)
+def no_feedback_excessive(p: Policy) -> pl.Expr | None:
+    if p.outcomes.no_feedback != "negative_when_excessive":
+        return None
+    return pl.col("ended") & (pl.col("no_feedback_share") > p.outcomes.no_feedback_excessive_share)
+
+
+@rule("excluded", "3 Excluded: ended without feedback", "ended on {end} without feedback")
+def no_feedback(p: Policy) -> pl.Expr:
+    return pl.col("ended")
+
+
+# --- Open contracts. ---
+
+
+@rule(
+    "success", "3 Success: a long-term contract",
+    "long-term: paid from {first_paid} to {last_paid} ({long_term_days}+ days), "
+    "paid within {recent_days} days",
+    dated=ON,
+)
+def long_term(p: Policy) -> pl.Expr | None:
+    if not p.long_term.enabled:
+        return None
+    span = (pl.col("last_paid") - pl.col("first_paid")).dt.total_days()
+    since = (ON - pl.col("last_paid")).dt.total_days()
+    return (span >= p.long_term.min_span_days) & (since < p.long_term.recent_payment_days)
+
+
+@rule(
+    "neutral", "3 Neutral: an idle open contract with earnings",
+    "open and idle: no payment for {idle_days} days ({idle_days_min}+)", dated=ON,
+)
+def idle_with_earnings(p: Policy) -> pl.Expr | None:
+    if not p.idle.enabled:
+        return None
+    return (pl.col("idle_days") >= p.idle.days) & (pl.col("earnings") > 0)
+
+
+@rule(
+    "negative", "3 Negative: an idle open contract with no earnings",
+    "open and idle for {idle_days} days ({idle_days_min}+) with nothing earned", dated=ON,
+)
+def idle_without_earnings(p: Policy) -> pl.Expr | None:
+    if not p.idle.enabled:
+        return None
+    return pl.col("idle_days") >= p.idle.days
+
+
+@rule("excluded", "3 Excluded: in progress", "open and active: counts once it ends or idles")
+def in_progress(p: Policy) -> pl.Expr:
+    return pl.lit(True)
+
+
+RULES: tuple[Rule, ...] = (
+    appeal_upheld,
+    client_flagged,
+    feedback_removed,
+    dispute,
+    zero_earnings_negative_private,
+    zero_earnings,
+    negative_end_reason,
+    private_negative,
+    public_negative,
+    private_lukewarm,
+    public_lukewarm,
+    good_feedback,
+    unrated_feedback,
+    awaiting_feedback,
+    no_feedback_excessive,
+    no_feedback,
+    long_term,
+    idle_with_earnings,
+    idle_without_earnings,
+    in_progress,
+)
+
+BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+RULE_NAMES = pl.Enum([r.name for r in RULES])
+OUTCOME = pl.Enum(list(OUTCOMES))
+
+
+def classify(facts: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Add ``rule``, ``outcome`` and ``dated``: the first rule that holds decides."""
+    active = [(r, c) for r in RULES if (c := r.condition(policy)) is not None]
+    rule_index: pl.Expr = pl.lit(len(active) - 1, dtype=pl.UInt8)
+    for i in reversed(range(len(active) - 1)):
+        rule_index = pl.when(active[i][1].fill_null(False)).then(pl.lit(i, dtype=pl.UInt8)).otherwise(
+            rule_index
+        )
+    positions = list(range(len(active)))
+    dated = [r.dated if r.dated is not None else pl.lit(None, dtype=pl.Date()) for r, _ in active]
+    return facts.with_columns(_rule=rule_index).with_columns(
+        rule=pl.col("_rule").replace_strict(
+            positions, [r.name for r, _ in active], return_dtype=RULE_NAMES
+        ),
+        outcome=pl.col("_rule").replace_strict(
+            positions, [r.outcome for r, _ in active], return_dtype=OUTCOME
+        ),
+        dated=_pick(pl.col("_rule"), dated),
+    ).drop("_rule")
+
+
+def _pick(index: pl.Expr, choices: list[pl.Expr]) -> pl.Expr:
+    result: pl.Expr = choices[-1]
+    for i in reversed(range(len(choices) - 1)):
+        result = pl.when(index == i).then(choices[i]).otherwise(result)
+    return result
