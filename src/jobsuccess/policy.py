@@ -291,21 +291,26 @@ class PolicyBook:
         return on, policy
 
 
-def load_policy(spec: str, book: PolicyBook | None = None) -> PolicyBook:
-    """Resolve a ``--policy`` argument: ``auto``, a shipped name, or a TOML file path.
+def read_policy(spec: str, book: PolicyBook | None = None) -> Policy:
+    """A shipped policy by name, or a TOML file (complete, or ``extends = "NAME"`` plus changes)."""
+    book = book or PolicyBook.shipped()
+    path = Path(spec)
+    if not path.suffix and not path.exists():
+        return book.get(spec)
+    data = _read_toml(path, str(path))
+    base_name = data.pop("extends", None)
+    if base_name is not None:
+        data = _merge(book.get(str(base_name)).model_dump(), data)
+    return _validate(data, str(path))
 
-    A file may say ``extends = "NAME"`` and give only the parameters it changes. A named or
-    file policy applies on every date (that is how a rule change is replayed over history).
+
+def load_policy(spec: str, book: PolicyBook | None = None) -> PolicyBook:
+    """Resolve a ``--policy`` argument: ``auto`` (the timeline), a shipped name, or a file.
+
+    A named or file policy applies on every date: that is how a rule change is replayed over
+    any history.
     """
     book = book or PolicyBook.shipped()
     if spec == "auto":
         return book
-    path = Path(spec)
-    if not path.suffix and not path.exists():
-        return PolicyBook.single(book.get(spec))
-    data = _read_toml(path, str(path))
-    base_name = data.pop("extends", None)
-    if base_name is not None:
-        base = book.get(str(base_name)).model_dump()
-        data = _merge(base, data)
-    return PolicyBook.single(_validate(data, str(path)))
+    return PolicyBook.single(read_policy(spec, book))

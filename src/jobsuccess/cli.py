@@ -1,0 +1,334 @@
+"""The `jobsuccess` command line: friendly tables by default, exact JSON on request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jobsuccess.engine import Scores, score, score_batch
+from jobsuccess.errors import InputError
+from jobsuccess.model import History
+from jobsuccess.policy import PolicyBook, load_policy, read_policy
+from jobsuccess.report import all_json, score_json
+
+app = typer.Typer(
+    name="jobsuccess",
+    help="Exact, explainable job success scores for freelance marketplaces.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+policies_app = typer.Typer(help="The policy timeline: list policies or show one's parameters.",
+                           invoke_without_command=True)
+app.add_typer(policies_app, name="policies")
+
+out = Console()
+err = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn bad input into one clear line and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default today.")]
+PolicyOpt = Annotated[
+    str, typer.Option("--policy", help="'auto' (in force on the date), a policy name, or a TOML file.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _load(path: Path) -> History:
+    from jobsuccess.io import load
+
+    return load(path)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command("score")
+@user_errors
+def score_command(
+    file: Annotated[Path, typer.Argument(help="A JSON history (one freelancer or an array).")],
+    as_of: AsOf = None,
+    policy: PolicyOpt = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """Score one freelancer (or each in a JSON array), with the per-contract ledger."""
+    history = _load(file)
+    book = load_policy(policy)
+    day = parse_date(as_of)
+    scores = score(history, book, day)
+    results = all_json(scores, book)
+    if as_json:
+        single = file.suffix == ".json" and not _is_array(file)
+        _print_json(results[0] if single and len(results) == 1 else results)
+        return
+    for result in results:
+        render_score(result)
+
+
+def _is_array(file: Path) -> bool:
+    with file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1), b""):
+            if not chunk.isspace():
+                return chunk == b"["
+    return False
+
+
+OUTCOME_STYLE = {"success": "green", "neutral": "yellow", "negative": "red", "excluded": "dim"}
+
+
+def render_score(result: dict[str, Any], console: Console = out) -> None:
+    """A readable view of one score JSON: headline, windows, ledger, status."""
+    headline = (
+        f"[bold]{result['score']}%[/] (best: {result['best']})"
+        if result["score"] is not None
+        else f"[bold]no score[/]: {result['reason']}"
+    )
+    badges = [k.replace("_", " ").title() for k, v in result["status"].items() if v]
+    console.print(
+        f"[bold cyan]{result['freelancer']}[/] as of {result['as_of']} "
+        f"(computed {result['computed_on']}, policy {result['policy']}): {headline}"
+        + (f"  [magenta]{', '.join(badges)}[/]" if badges else "")
+    )
+    windows = Table("window", "score", "eligible", "outcomes", "clients", "success", "neutral",
+                    "negative", "total", title="Windows", title_justify="left")
+    for name, w in result["windows"].items():
+        windows.add_row(
+            name, "-" if w["score"] is None else f"{w['score']:.2f}", "yes" if w["eligible"] else "no",
+            str(w["outcomes"]), str(w["clients"]),
+            *(f"{w[k]:.2f}" for k in ("success", "neutral", "negative", "total")),
+        )
+    console.print(windows)
+    ledger = Table("contract", "client", "outcome", "weight", "dated", "windows", "why",
+                   title="Contracts", title_justify="left")
+    for c in result["contracts"]:
+        style = OUTCOME_STYLE[c["outcome"]]
+        ledger.add_row(
+            c["id"], c["client"], f"[{style}]{c['outcome']}[/]", f"{c['weight']:g}",
+            c["dated"] or "-", " ".join(c["windows"]) or "-", c["reason"],
+        )
+    console.print(ledger)
+
+
+@policies_app.callback()
+def policies_list(ctx: typer.Context) -> None:
+    """List the shipped policies, oldest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    table = Table("name", "effective", "cadence", "change")
+    for p in PolicyBook.shipped():
+        cadence = "daily" if p.cadence.every_days == 1 else f"every {p.cadence.every_days} days"
+        table.add_row(p.name, p.effective.isoformat(), cadence, p.title)
+    out.print(table)
+
+
+@policies_app.command("show")
+@user_errors
+def policies_show(
+    name: Annotated[str, typer.Argument(help="A policy name or a TOML file.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Print every parameter of one policy."""
+    policy = read_policy(name)
+    if as_json:
+        _print_json(policy.model_dump(mode="json"))
+        return
+    table = Table("parameter", "value", title=f"policy {policy.name}: {policy.title}",
+                  title_justify="left")
+    for key, value in policy.parameters():
+        table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
+    out.print(table)
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` that replaces it only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def flat_scores(scores: Scores) -> pl.DataFrame:
+    """One row per (freelancer, as_of): the score, statuses and each window's figures."""
+    wide = scores.windows.with_columns(pl.col("window").cast(pl.String)).pivot(
+        on="window", index=["freelancer", "as_of"], values=["score", "outcomes", "clients"]
+    )
+    return scores.scores.join(wide, on=["freelancer", "as_of"], how="left").sort(
+        "freelancer", "as_of"
+    )
+
+
+def batch_frames(
+    history: History, book: PolicyBook, day: dt.date, partition_size: int, progress: bool = True
+) -> pl.DataFrame:
+    parts: list[pl.DataFrame] = []
+    total = len(history.freelancers)
+    columns = [
+        TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("freelancers"),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=err, disable=not progress) as bar:
+        task = bar.add_task("score", total=total)
+        for scores in score_batch(history, book, day, partition_size=partition_size):
+            parts.append(flat_scores(scores))
+            bar.advance(task, scores.scores.height)
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="diagonal_relaxed").sort("freelancer", "as_of")
+
+
+@app.command("batch")
+@user_errors
+def batch_command(
+    folder: Annotated[Path, typer.Argument(help="A table folder (or a JSON history).")],
+    out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
+    as_of: AsOf = None,
+    policy: PolicyOpt = "auto",
+    partition_size: Annotated[int, typer.Option(help="Freelancers per partition.")] = 200_000,
+) -> None:
+    """Score a whole marketplace into one Parquet file."""
+    history = _load(folder)
+    book = load_policy(policy)
+    day = parse_date(as_of)
+    frame = batch_frames(history, book, day, partition_size)
+    with atomic_path(out_file) as tmp:
+        frame.write_parquet(tmp)
+    summarize(frame, out_file)
+
+
+def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console = out) -> None:
+    scored = frame.filter(pl.col("score").is_not_null())
+    table = Table("freelancers", "with a score", "median", "90%+", "Top Rated", "Top Rated Plus",
+                  "Rising Talent", title="Marketplace", title_justify="left")
+    table.add_row(
+        f"{frame.height:,}", f"{scored.height:,}",
+        "-" if scored.is_empty() else f"{scored.get_column('score').median():.0f}%",
+        f"{scored.filter(pl.col('score') >= 90).height:,}",
+        f"{frame.get_column('top_rated').sum():,}", f"{frame.get_column('top_rated_plus').sum():,}",
+        f"{frame.get_column('rising_talent').sum():,}",
+    )
+    console.print(table)
+    if where is not None:
+        console.print(f"wrote {where}")
+
+
+@app.command("synth")
+@user_errors
+def synth_command(
+    freelancers: Annotated[int, typer.Option(help="How many freelancers.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same marketplace.")] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("market"),
+    as_of: AsOf = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
+) -> None:
+    """Write a realistic synthetic marketplace (a table folder, or one JSON file)."""
+    from jobsuccess.io import dump_json, write_tables
+    from jobsuccess.synth import marketplace
+
+    if fmt not in ("parquet", "csv", "json"):
+        raise InputError(f"--format: expected parquet, csv or json, got {fmt!r}")
+    day = parse_date(as_of) if as_of else dt.date(2026, 11, 1)
+    history = marketplace(freelancers, seed=seed, as_of=day)
+    if fmt == "json":
+        dump_json(history, out_dir)
+    else:
+        write_tables(history, out_dir, format=fmt)
+    out.print(
+        f"wrote {history.contracts.height:,} contracts of {freelancers:,} freelancers to {out_dir}"
+    )
+
+
+@app.command("demo")
+@user_errors
+def demo_command(
+    freelancers: Annotated[int, typer.Option(help="Size of the demo marketplace.")] = 2000,
+) -> None:
+    """Everything end to end: synthesize a marketplace, score it, explain one story."""
+    from jobsuccess.io import write_tables
+    from jobsuccess.synth import marketplace
+
+    day = dt.date(2026, 11, 1)
+    out.rule("[bold]1. A synthetic marketplace")
+    history = marketplace(freelancers, seed=7, as_of=day)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "market"
+        write_tables(history, folder, format="parquet")
+        out.print(f"{history.contracts.height:,} contracts, {history.payments.height:,} payments, "
+                  f"{history.feedback.height:,} feedback of {freelancers:,} freelancers -> {folder}")
+        out.rule(f"[bold]2. Batch scoring as of {day} (policy auto)")
+        book = PolicyBook.shipped()
+        frame = batch_frames(_load(folder), book, day, partition_size=100_000)
+        summarize(frame)
+        top = frame.filter(pl.col("score").is_not_null()).sort(
+            ["score", "outcomes_24m", "freelancer"], descending=[True, True, False]
+        ).head(5)
+        table = Table("freelancer", "score", "best", "outcomes (24m)", "clients (24m)", "Top Rated",
+                      title="Best scored, with the evidence behind them", title_justify="left")
+        for row in top.iter_rows(named=True):
+            table.add_row(row["freelancer"], f"{row['score']}%", row["best"],
+                          str(row["outcomes_24m"]), str(row["clients_24m"]),
+                          "yes" if row["top_rated"] else "no")
+        out.print(table)
+    story = _examples_dir() / "idle-drop.json"
+    if story.exists():
+        out.rule("[bold]3. One freelancer, explained: examples/idle-drop.json")
+        one = _load(story)
+        as_of = dt.date(2024, 11, 20)
+        render_score(score_json(score(one, book, as_of), book, one.freelancers[0], as_of))
+
+
+def _examples_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "examples"
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

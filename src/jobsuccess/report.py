@@ -1,0 +1,103 @@
+"""The public JSON view of one score (a public contract: field names and shapes are fixed).
+
+Reads the engine's frames; the words for each contract come from the rule that decided it
+(`Rule.describe`), so there is one place that knows why a contract counts the way it does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from jobsuccess.engine import BY_NAME, Scores
+from jobsuccess.policy import PolicyBook
+
+WINDOW_FIELDS = ("score", "eligible", "outcomes", "clients", "success", "neutral", "negative", "total")
+DIGITS = 4
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None else round(float(value), DIGITS)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def window_names(ledger: pl.DataFrame) -> list[str]:
+    return [c.removeprefix("in_") for c in ledger.columns if c.startswith("in_")]
+
+
+def contract_rows(scores: Scores, book: PolicyBook) -> list[dict[str, Any]]:
+    """One entry per contract of a single (freelancer, as_of): the per-contract ledger."""
+    ledger = scores.ledger
+    if ledger.is_empty():
+        return []
+    policy = book.get(ledger.get_column("policy")[0])
+    windows = window_names(ledger)
+    rows = []
+    for row in ledger.sort("start", "id").iter_rows(named=True):
+        if row.get("policy") is None:
+            continue
+        rule = BY_NAME[row["rule"]]
+        facts = {k: _iso(v) for k, v in row.items()}
+        facts["dispute_result"] = (
+            f"decided for the {row['dispute_outcome']}" if row.get("dispute_outcome") else "pending"
+        )
+        rows.append(
+            {
+                "id": row["id"],
+                "client": row["client"],
+                "outcome": row["outcome"],
+                "reason": rule.describe(facts, policy),
+                "weight": _num(row["weight"]),
+                "dated": _iso(row["dated"]),
+                "windows": [w for w in windows if row.get(f"in_{w}")],
+            }
+        )
+    return rows
+
+
+def score_json(scores: Scores, book: PolicyBook, freelancer: str, as_of: dt.date) -> dict[str, Any]:
+    """The issue-2 JSON object for one freelancer as of one date."""
+    one = scores.of(freelancer, as_of)
+    if one.scores.is_empty():
+        raise KeyError(f"no score for freelancer {freelancer!r} as of {as_of}")
+    head = one.scores.row(0, named=True)
+    windows = {
+        str(w["window"]): {
+            "score": _num(w["score"]),
+            "eligible": bool(w["eligible"]),
+            "outcomes": int(w["outcomes"]),
+            "clients": int(w["clients"]),
+            "success": _num(w["success"]),
+            "neutral": _num(w["neutral"]),
+            "negative": _num(w["negative"]),
+            "total": _num(w["total"]),
+        }
+        for w in one.windows.iter_rows(named=True)
+    }
+    return {
+        "freelancer": freelancer,
+        "as_of": as_of.isoformat(),
+        "computed_on": head["computed_on"].isoformat(),
+        "policy": head["policy"],
+        "score": head["score"],
+        "best": head["best"],
+        "reason": head["reason"],
+        "windows": windows,
+        "contracts": contract_rows(one, book),
+        "status": {
+            "top_rated": bool(head["top_rated"]),
+            "top_rated_plus": bool(head["top_rated_plus"]),
+            "rising_talent": bool(head["rising_talent"]),
+        },
+    }
+
+
+def all_json(scores: Scores, book: PolicyBook) -> list[dict[str, Any]]:
+    """Every (freelancer, as_of) of a result, in the engine's order."""
+    keys = scores.scores.select("freelancer", "as_of").iter_rows()
+    return [score_json(scores, book, f, d) for f, d in keys]
