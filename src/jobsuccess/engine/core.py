@@ -15,13 +15,14 @@ import polars as pl
 
 from jobsuccess.engine import status
 from jobsuccess.engine.facts import computation_dates, contract_facts
+from jobsuccess.engine.privacy import pool
 from jobsuccess.engine.rules import classify
 from jobsuccess.engine.weights import weigh
 from jobsuccess.engine.windows import WINDOW_ENUM, aggregate, best_of, place
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
-PIPELINE = ("contract_facts", "classify", "weigh", "place", "aggregate", "best_of", "status")
+PIPELINE = ("contract_facts", "classify", "pool", "weigh", "place", "aggregate", "best_of", "status")
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def evaluate(history: History, policy: Policy, dates: Iterable[dt.date]) -> _Run
     """Run the pipeline under one policy on given computation dates (no cadence applied)."""
     days = sorted(set(dates))
     facts = contract_facts(history, policy, days)
-    ledger = place(weigh(classify(facts, policy), policy), policy)
+    ledger = place(weigh(pool(classify(facts, policy), policy), policy), policy)
     windows = _complete(aggregate(ledger, policy), history, policy, days)
     summary = _summary(windows, ledger, history, policy, days)
     name = pl.lit(policy.name)
@@ -181,8 +182,8 @@ def _summary(
         "freelancer", "on", "outcomes", "clients"
     )
     counts = ledger.group_by("freelancer", "on").agg(
-        successes=(pl.col(f"in_{longest}") & (pl.col("outcome") == "success")).sum(),
-        negatives=(pl.col(f"in_{longest}") & (pl.col("outcome") == "negative")).sum(),
+        successes=pl.col("success_share").filter(pl.col(f"in_{longest}")).sum(),
+        negatives=pl.col("negative_share").filter(pl.col(f"in_{longest}")).sum(),
     )
     e = p.eligibility
     need = f"a score needs {e.min_outcomes} outcomes from {e.min_clients} different clients"
@@ -191,7 +192,7 @@ def _summary(
         .join(best_of(windows, p), on=["freelancer", "on"], how="left")
         .join(evidence, on=["freelancer", "on"], how="left")
         .join(counts, on=["freelancer", "on"], how="left")
-        .with_columns(pl.col("successes", "negatives").fill_null(0))
+        .with_columns(pl.col("successes", "negatives").fill_null(0.0))
         .with_columns(
             reason=pl.when(pl.col("score").is_not_null())
             .then(pl.lit(None, dtype=pl.String))

@@ -37,11 +37,9 @@ def aggregate(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
     for w in p.windows.months:
         inside = pl.col(f"in_{w}")
         for outcome in ("success", "neutral", "negative"):
-            aggs.append(
-                pl.col("weight").filter(inside & (pl.col("outcome") == outcome)).sum().alias(
-                    f"{w}|{outcome}"
-                )
-            )
+            # Shares, not outcomes: private feedback counts only pooled (engine.privacy).
+            share = pl.col("weight") * pl.col(f"{outcome}_share")
+            aggs.append(share.filter(inside).sum().alias(f"{w}|{outcome}"))
         aggs.append(inside.sum().cast(pl.Int64).alias(f"{w}|outcomes"))
         aggs.append(pl.col("client").filter(inside).n_unique().cast(pl.Int64).alias(f"{w}|clients"))
     wide = ledger.group_by("freelancer", "on").agg(aggs)
