@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 import polars as pl
 import typer
@@ -32,8 +32,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-policies_app = typer.Typer(help="The policy timeline: list policies or show one's parameters.",
-                           invoke_without_command=True)
+policies_app = typer.Typer(
+    help="The policy timeline: list policies or show one's parameters.", invoke_without_command=True
+)
 app.add_typer(policies_app, name="policies")
 
 out = Console()
@@ -68,7 +69,8 @@ def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default today.")]
 PolicyOpt = Annotated[
-    str, typer.Option("--policy", help="'auto' (in force on the date), a policy name, or a TOML file.")
+    str,
+    typer.Option("--policy", help="'auto' (in force on the date), a policy name, or a TOML file."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -129,22 +131,50 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
         f"(computed {result['computed_on']}, policy {result['policy']}): {headline}"
         + (f"  [magenta]{', '.join(badges)}[/]" if badges else "")
     )
-    windows = Table("window", "score", "eligible", "outcomes", "clients", "success", "neutral",
-                    "negative", "total", title="Windows", title_justify="left")
+    windows = Table(
+        "window",
+        "score",
+        "eligible",
+        "outcomes",
+        "clients",
+        "success",
+        "neutral",
+        "negative",
+        "total",
+        title="Windows",
+        title_justify="left",
+    )
     for name, w in result["windows"].items():
         windows.add_row(
-            name, "-" if w["score"] is None else f"{w['score']:.2f}", "yes" if w["eligible"] else "no",
-            str(w["outcomes"]), str(w["clients"]),
+            name,
+            "-" if w["score"] is None else f"{w['score']:.2f}",
+            "yes" if w["eligible"] else "no",
+            str(w["outcomes"]),
+            str(w["clients"]),
             *(f"{w[k]:.2f}" for k in ("success", "neutral", "negative", "total")),
         )
     console.print(windows)
-    ledger = Table("contract", "client", "outcome", "weight", "dated", "windows", "why",
-                   title="Contracts", title_justify="left")
+    ledger = Table(
+        "contract",
+        "client",
+        "outcome",
+        "weight",
+        "dated",
+        "windows",
+        "why",
+        title="Contracts",
+        title_justify="left",
+    )
     for c in result["contracts"]:
         style = OUTCOME_STYLE[c["outcome"]]
         ledger.add_row(
-            c["id"], c["client"], f"[{style}]{c['outcome']}[/]", f"{c['weight']:g}",
-            c["dated"] or "-", " ".join(c["windows"]) or "-", c["reason"],
+            c["id"],
+            c["client"],
+            f"[{style}]{c['outcome']}[/]",
+            f"{c['weight']:g}",
+            c["dated"] or "-",
+            " ".join(c["windows"]) or "-",
+            c["reason"],
         )
     console.print(ledger)
 
@@ -172,8 +202,9 @@ def policies_show(
     if as_json:
         _print_json(policy.model_dump(mode="json"))
         return
-    table = Table("parameter", "value", title=f"policy {policy.name}: {policy.title}",
-                  title_justify="left")
+    table = Table(
+        "parameter", "value", title=f"policy {policy.name}: {policy.title}", title_justify="left"
+    )
     for key, value in policy.parameters():
         table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
     out.print(table)
@@ -209,7 +240,10 @@ def batch_frames(
     parts: list[pl.DataFrame] = []
     total = len(history.freelancers)
     columns = [
-        TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("freelancers"),
+        TextColumn("[bold]scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("freelancers"),
         TimeElapsedColumn(),
     ]
     with Progress(*columns, console=err, disable=not progress) as bar:
@@ -243,13 +277,25 @@ def batch_command(
 
 def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console = out) -> None:
     scored = frame.filter(pl.col("score").is_not_null())
-    table = Table("freelancers", "with a score", "median", "90%+", "Top Rated", "Top Rated Plus",
-                  "Rising Talent", title="Marketplace", title_justify="left")
+    table = Table(
+        "freelancers",
+        "with a score",
+        "median",
+        "90%+",
+        "Top Rated",
+        "Top Rated Plus",
+        "Rising Talent",
+        title="Marketplace",
+        title_justify="left",
+    )
+    median = scored.select(pl.col("score").median()).item() if scored.height else None
     table.add_row(
-        f"{frame.height:,}", f"{scored.height:,}",
-        "-" if scored.is_empty() else f"{scored.get_column('score').median():.0f}%",
+        f"{frame.height:,}",
+        f"{scored.height:,}",
+        "-" if median is None else f"{float(median):.0f}%",
         f"{scored.filter(pl.col('score') >= 90).height:,}",
-        f"{frame.get_column('top_rated').sum():,}", f"{frame.get_column('top_rated_plus').sum():,}",
+        f"{frame.get_column('top_rated').sum():,}",
+        f"{frame.get_column('top_rated_plus').sum():,}",
         f"{frame.get_column('rising_talent').sum():,}",
     )
     console.print(table)
@@ -272,12 +318,13 @@ def synth_command(
 
     if fmt not in ("parquet", "csv", "json"):
         raise InputError(f"--format: expected parquet, csv or json, got {fmt!r}")
+    table_format: Literal["parquet", "csv"] = "csv" if fmt == "csv" else "parquet"
     day = parse_date(as_of) if as_of else dt.date(2026, 11, 1)
     history = marketplace(freelancers, seed=seed, as_of=day)
     if fmt == "json":
         dump_json(history, out_dir)
     else:
-        write_tables(history, out_dir, format=fmt)
+        write_tables(history, out_dir, format=table_format)
     out.print(
         f"wrote {history.contracts.height:,} contracts of {freelancers:,} freelancers to {out_dir}"
     )
@@ -298,21 +345,38 @@ def demo_command(
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "market"
         write_tables(history, folder, format="parquet")
-        out.print(f"{history.contracts.height:,} contracts, {history.payments.height:,} payments, "
-                  f"{history.feedback.height:,} feedback of {freelancers:,} freelancers -> {folder}")
+        out.print(
+            f"{history.contracts.height:,} contracts, {history.payments.height:,} payments, "
+            f"{history.feedback.height:,} feedback of {freelancers:,} freelancers -> {folder}"
+        )
         out.rule(f"[bold]2. Batch scoring as of {day} (policy auto)")
         book = PolicyBook.shipped()
         frame = batch_frames(_load(folder), book, day, partition_size=100_000)
         summarize(frame)
-        top = frame.filter(pl.col("score").is_not_null()).sort(
-            ["score", "outcomes_24m", "freelancer"], descending=[True, True, False]
-        ).head(5)
-        table = Table("freelancer", "score", "best", "outcomes (24m)", "clients (24m)", "Top Rated",
-                      title="Best scored, with the evidence behind them", title_justify="left")
+        top = (
+            frame.filter(pl.col("score").is_not_null())
+            .sort(["score", "outcomes_24m", "freelancer"], descending=[True, True, False])
+            .head(5)
+        )
+        table = Table(
+            "freelancer",
+            "score",
+            "best",
+            "outcomes (24m)",
+            "clients (24m)",
+            "Top Rated",
+            title="Best scored, with the evidence behind them",
+            title_justify="left",
+        )
         for row in top.iter_rows(named=True):
-            table.add_row(row["freelancer"], f"{row['score']}%", row["best"],
-                          str(row["outcomes_24m"]), str(row["clients_24m"]),
-                          "yes" if row["top_rated"] else "no")
+            table.add_row(
+                row["freelancer"],
+                f"{row['score']}%",
+                row["best"],
+                str(row["outcomes_24m"]),
+                str(row["clients_24m"]),
+                "yes" if row["top_rated"] else "no",
+            )
         out.print(table)
     story = _examples_dir() / "idle-drop.json"
     if story.exists():

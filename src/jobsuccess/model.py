@@ -103,12 +103,7 @@ class History:
         unknown = set(frames) - set(TABLES)
         if unknown:
             raise ValueError(f"unknown tables: {sorted(unknown)}")
-        return cls(
-            *(
-                _conform(frames[t], t) if t in frames else empty(t)
-                for t in TABLES
-            )
-        )
+        return cls(*(_conform(frames[t], t) if t in frames else empty(t) for t in TABLES))
 
     def frames(self) -> Iterator[tuple[str, pl.DataFrame]]:
         for f in fields(self):

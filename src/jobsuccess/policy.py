@@ -33,26 +33,33 @@ class Outcomes(_Section):
     """DOMAIN.md section 3: how one contract's record becomes an outcome."""
 
     success_recommend_min: int = Field(ge=0, le=10, description="private 0-10 answer for a success")
-    neutral_recommend_min: int = Field(ge=0, le=10, description="lowest private answer that is not negative")
-    success_stars_min: float = Field(ge=1, le=5, description="stars for a success without a private answer")
+    neutral_recommend_min: int = Field(
+        ge=0, le=10, description="lowest private answer that is not negative"
+    )
+    success_stars_min: float = Field(
+        ge=1, le=5, description="stars for a success without a private answer"
+    )
     neutral_stars_min: float = Field(ge=1, le=5, description="lowest stars that are not negative")
     public_feedback: Literal["fallback", "both"] = Field(
-        description="fallback: stars count only without a private answer; both: the worse of the two"
+        description="fallback: stars count without a private answer; both: the worse decides"
     )
     positive_end_reasons: tuple[str, ...] = Field(description="end reasons that are not negative")
-    negative_dispute_outcomes: tuple[Literal["client", "freelancer", "split", "pending"], ...] = Field(
-        description="dispute results that make the contract negative (pending = not decided yet)"
+    negative_dispute_outcomes: tuple[Literal["client", "freelancer", "split", "pending"], ...] = (
+        Field(description="dispute results that count negative (pending: undecided)")
     )
-    feedback_days: int = Field(ge=0, description="days after the end during which feedback may come")
+    feedback_days: int = Field(
+        ge=0, description="days after the end during which feedback may come"
+    )
     zero_earnings: Literal["count", "exclude_unless_negative"] = Field(
-        description="$0 contracts: count like any other, or excluded unless private feedback is negative"
+        description="$0 contracts: count, or excluded unless private feedback is negative"
     )
     no_feedback: Literal["exclude", "negative_when_excessive"] = Field(
         description="ended contracts whose feedback time ran out without feedback"
     )
     no_feedback_excessive_share: float = Field(
-        ge=0, le=1,
-        description="negative_when_excessive: share of ended contracts (24 months) above which they count",
+        ge=0,
+        le=1,
+        description="share of silent ended contracts (24 months) above which they count",
     )
 
 
@@ -72,7 +79,9 @@ class Idle(_Section):
 
 
 class Tier(_Section):
-    up_to: float | None = Field(default=None, description="upper bound of earnings, inclusive; none = no bound")
+    up_to: float | None = Field(
+        default=None, description="upper bound of earnings, inclusive; none = no bound"
+    )
     weight: float = Field(gt=0)
 
 
@@ -99,8 +108,12 @@ class Windows(_Section):
     """DOMAIN.md section 5: windows, trending and the displayed best-of."""
 
     months: dict[WindowName, int] = Field(description="each window's length in months")
-    trending: tuple[WindowName, ...] = Field(description="windows averaged into 'trending'; empty = off")
-    candidates: tuple[ScoreName, ...] = Field(min_length=1, description="scores the display picks the best of")
+    trending: tuple[WindowName, ...] = Field(
+        description="windows averaged into 'trending'; empty = off"
+    )
+    candidates: tuple[ScoreName, ...] = Field(
+        min_length=1, description="scores the display picks the best of"
+    )
     rounding: Literal["half_up", "floor"]
 
     @model_validator(mode="after")
@@ -154,7 +167,9 @@ class TopRatedPlus(_Section):
 
 class RisingTalent(_Section):
     enabled: bool
-    min_success: int = Field(ge=0, description="successful contracts (24 months) without a score yet")
+    min_success: int = Field(
+        ge=0, description="successful contracts (24 months) without a score yet"
+    )
     max_negative: int = Field(ge=0)
 
 
@@ -175,7 +190,9 @@ class FeedbackRemoval(_Section):
 class Privacy(_Section):
     """DOMAIN.md section 10: private answers reach a freelancer only in batches of k clients."""
 
-    k: int = Field(ge=1, description="smallest number of clients whose private answers move a score together")
+    k: int = Field(
+        ge=1, description="smallest number of clients whose private answers move a score together"
+    )
 
 
 class Policy(_Section):
@@ -253,13 +270,17 @@ class PolicyBook:
     policies: tuple[Policy, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "policies", tuple(sorted(self.policies, key=lambda p: p.effective)))
+        object.__setattr__(
+            self, "policies", tuple(sorted(self.policies, key=lambda p: p.effective))
+        )
         if not self.policies:
             raise ValueError("a policy book needs at least one policy")
 
     @classmethod
     def shipped(cls) -> PolicyBook:
-        return cls(tuple(_validate(data, f"policies/{name}.toml") for name, data in _shipped().items()))
+        return cls(
+            tuple(_validate(data, f"policies/{name}.toml") for name, data in _shipped().items())
+        )
 
     @classmethod
     def single(cls, policy: Policy) -> PolicyBook:
@@ -273,7 +294,9 @@ class PolicyBook:
         for policy in self.policies:
             if policy.name == name:
                 return policy
-        raise InputError(f"no policy named {name!r}; known: {', '.join(p.name for p in self.policies)}")
+        raise InputError(
+            f"no policy named {name!r}; known: {', '.join(p.name for p in self.policies)}"
+        )
 
     def in_force(self, day: dt.date) -> Policy:
         """The policy in force on ``day`` (the first one for dates before all of them)."""

@@ -14,7 +14,16 @@ import polars as pl
 from jobsuccess.engine import BY_NAME, Scores
 from jobsuccess.policy import PolicyBook
 
-WINDOW_FIELDS = ("score", "eligible", "outcomes", "clients", "success", "neutral", "negative", "total")
+WINDOW_FIELDS = (
+    "score",
+    "eligible",
+    "outcomes",
+    "clients",
+    "success",
+    "neutral",
+    "negative",
+    "total",
+)
 DIGITS = 4
 
 

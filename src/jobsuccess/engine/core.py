@@ -8,13 +8,13 @@ No I/O here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from jobsuccess.engine import status
-from jobsuccess.engine.facts import computation_dates, contract_facts
+from jobsuccess.engine.facts import by_freelancer, computation_dates, contract_facts, keyed
 from jobsuccess.engine.privacy import pool
 from jobsuccess.engine.rules import classify
 from jobsuccess.engine.weights import weigh
@@ -22,7 +22,16 @@ from jobsuccess.engine.windows import WINDOW_ENUM, aggregate, best_of, place
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
-PIPELINE = ("contract_facts", "classify", "pool", "weigh", "place", "aggregate", "best_of", "status")
+PIPELINE = (
+    "contract_facts",
+    "classify",
+    "pool",
+    "weigh",
+    "place",
+    "aggregate",
+    "best_of",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def score(
     main = _run_all(history, runs)
     summary = main.summary
     if statuses:
-        summary = _with_statuses(history, book, runs, main.summary)
+        summary = _with_statuses(book, runs, history, main)
     else:
         summary = summary.with_columns(
             top_rated=pl.lit(False), top_rated_plus=pl.lit(False), rising_talent=pl.lit(False)
@@ -94,12 +103,20 @@ def score(
 
     scores = by_as_of(
         summary,
-        "score", "best", "best_score", "reason", "top_rated", "top_rated_plus", "rising_talent",
+        "score",
+        "best",
+        "best_score",
+        "reason",
+        "top_rated",
+        "top_rated_plus",
+        "rising_talent",
     )
-    windows = by_as_of(main.windows, *[c for c in main.windows.columns if c not in
-                                       ("freelancer", "on", "policy")])
-    ledger = by_as_of(main.ledger, *[c for c in main.ledger.columns if c not in
-                                     ("freelancer", "on", "policy")])
+    windows = by_as_of(
+        main.windows, *[c for c in main.windows.columns if c not in ("freelancer", "on", "policy")]
+    )
+    ledger = by_as_of(
+        main.ledger, *[c for c in main.ledger.columns if c not in ("freelancer", "on", "policy")]
+    )
     return Scores(scores, windows, ledger)
 
 
@@ -132,15 +149,17 @@ def _run_all(history: History, runs: dict[dt.date, Policy]) -> _Run:
         by_policy.setdefault(policy.name, (policy, []))[1].append(on)
     results = [evaluate(history, policy, dates) for policy, dates in by_policy.values()]
     return _Run(
-        *(pl.concat([getattr(r, f) for r in results], how="diagonal_relaxed")
-          for f in ("ledger", "windows", "summary"))
+        *(
+            pl.concat([getattr(r, f) for r in results], how="diagonal_relaxed")
+            for f in ("ledger", "windows", "summary")
+        )
     )
 
 
 def evaluate(history: History, policy: Policy, dates: Iterable[dt.date]) -> _Run:
     """Run the pipeline under one policy on given computation dates (no cadence applied)."""
     days = sorted(set(dates))
-    facts = contract_facts(history, policy, days)
+    facts = contract_facts(keyed(history), policy, days)
     ledger = place(weigh(pool(classify(facts, policy), policy), policy), policy)
     windows = _complete(aggregate(ledger, policy), history, policy, days)
     summary = _summary(windows, ledger, history, policy, days)
@@ -157,7 +176,9 @@ def _grid(history: History, days: list[dt.date]) -> pl.DataFrame:
     return freelancers.join(computation_dates(days), how="cross")
 
 
-def _complete(windows: pl.DataFrame, history: History, p: Policy, days: list[dt.date]) -> pl.DataFrame:
+def _complete(
+    windows: pl.DataFrame, history: History, p: Policy, days: list[dt.date]
+) -> pl.DataFrame:
     """Every freelancer gets every window on every date, empty ones included."""
     names = [*p.windows.months, *(["trending"] if p.windows.trending else [])]
     grid = _grid(history, days).join(
@@ -181,7 +202,9 @@ def _summary(
     evidence = windows.filter(pl.col("window") == longest).select(
         "freelancer", "on", "outcomes", "clients"
     )
-    counts = ledger.group_by("freelancer", "on").agg(
+    keys, carry = by_freelancer(ledger)
+    counts = ledger.group_by(keys).agg(
+        *carry,
         successes=pl.col("success_share").filter(pl.col(f"in_{longest}")).sum(),
         negatives=pl.col("negative_share").filter(pl.col(f"in_{longest}")).sum(),
     )
@@ -197,12 +220,18 @@ def _summary(
             reason=pl.when(pl.col("score").is_not_null())
             .then(pl.lit(None, dtype=pl.String))
             .when(pl.col("outcomes") == 0)
-            .then(pl.lit(f"no counted outcomes in the last {p.windows.months[longest]} months; "
-                         + need))
+            .then(
+                pl.lit(
+                    f"no counted outcomes in the last {p.windows.months[longest]} months; " + need
+                )
+            )
             .otherwise(
                 pl.format(
                     "not enough evidence: {} outcomes from {} clients in the last {} months; {}",
-                    "outcomes", "clients", pl.lit(p.windows.months[longest]), pl.lit(need),
+                    "outcomes",
+                    "clients",
+                    pl.lit(p.windows.months[longest]),
+                    pl.lit(need),
                 )
             )
         )
@@ -211,9 +240,18 @@ def _summary(
 
 
 def _with_statuses(
-    history: History, book: PolicyBook, runs: dict[dt.date, Policy], summary: pl.DataFrame
+    book: PolicyBook, runs: dict[dt.date, Policy], history: History, main: _Run
 ) -> pl.DataFrame:
-    """Add Top Rated, Top Rated Plus and Rising Talent to each (freelancer, on)."""
+    """Add Top Rated, Top Rated Plus and Rising Talent to each (freelancer, on).
+
+    Everything but the weekly score history is checked first, so past dates are scored only
+    for freelancers who could still be Top Rated.
+    """
+    out = _per_policy(
+        book,
+        main.summary.join(status.activity(main.ledger), on=["freelancer", "on"], how="left"),
+        lambda p: {"_now": status.top_rated_now(p)},
+    )
     samples = [
         (on, sample_on, sample_policy)
         for on, policy in runs.items()
@@ -221,38 +259,48 @@ def _with_statuses(
         for sample_on, sample_policy in [book.computation(sample)]
     ]
     extra = {s_on: s_pol for _, s_on, s_pol in samples if s_on not in runs}
-    bars = {p.name: p.top_rated.min_score for p in runs.values()}
-    could = summary.filter(
-        pl.col("score") >= pl.col("policy").replace_strict(bars, return_dtype=pl.Int64)
-    ).get_column("freelancer").unique()
-    history_scores = summary.select("freelancer", "on", "score")
+    could = out.filter("_now").get_column("freelancer").unique()
+    past = main.summary.select("freelancer", "on", "score")
     if extra and len(could):
         more = _run_all(history.only(could.to_list()), extra).summary
-        history_scores = pl.concat([history_scores, more.select("freelancer", "on", "score")])
+        past = pl.concat([past, more.select("freelancer", "on", "score")])
     pairs = pl.DataFrame(
         [(on, s_on, runs[on].top_rated.min_score) for on, s_on, _ in samples],
         schema={"on": pl.Date(), "sample_on": pl.Date(), "bar": pl.Int64()},
         orient="row",
     )
     weeks = (
-        pairs.join(history_scores.rename({"on": "sample_on"}), on="sample_on")
+        pairs.join(past.rename({"on": "sample_on"}), on="sample_on")
         .group_by("freelancer", "on")
         .agg(weeks_at_bar=(pl.col("score") >= pl.col("bar")).sum())
     )
-    days = sorted(runs)
-    facts = status.activity(history, computation_dates(days), runs[days[0]])
-    out = (
-        summary.join(weeks, on=["freelancer", "on"], how="left")
-        .join(facts, on=["freelancer", "on"], how="left")
-        .with_columns(pl.col("weeks_at_bar").fill_null(0))
+    out = out.join(weeks, on=["freelancer", "on"], how="left").with_columns(
+        pl.col("weeks_at_bar").fill_null(0)
     )
-    parts = []
-    for name in summary.get_column("policy").unique().sort().to_list():
-        p = book.get(name)
-        part = out.filter(pl.col("policy") == name).with_columns(top_rated=status.top_rated(p))
-        parts.append(
-            part.with_columns(
-                top_rated_plus=status.top_rated_plus(p), rising_talent=status.rising_talent(p)
-            )
+    out = _per_policy(book, out, lambda p: {"top_rated": status.top_rated(p)})
+    out = _per_policy(
+        book,
+        out,
+        lambda p: {
+            "top_rated_plus": status.top_rated_plus(p),
+            "rising_talent": status.rising_talent(p),
+        },
+    )
+    return out.select(*main.summary.columns, "top_rated", "top_rated_plus", "rising_talent")
+
+
+def _per_policy(
+    book: PolicyBook, frame: pl.DataFrame, columns: Callable[[Policy], dict[str, pl.Expr]]
+) -> pl.DataFrame:
+    """Add columns whose expressions depend on each row's policy."""
+    parts = [
+        frame.filter(pl.col("policy") == name).with_columns(**columns(book.get(name)))
+        for name in frame.get_column("policy").unique().sort().to_list()
+    ]
+    return (
+        pl.concat(parts)
+        if parts
+        else frame.with_columns(
+            **{k: pl.lit(None, dtype=pl.Boolean) for k in columns(book.policies[0])}
         )
-    return pl.concat(parts).select(*summary.columns, "top_rated", "top_rated_plus", "rising_talent")
+    )

@@ -14,7 +14,78 @@ import polars as pl
 from jobsuccess.model import History
 from jobsuccess.policy import Policy
 
-KEY = ("freelancer", "id")
+KEY = "key"
+FREELANCER_SEED = 0xF1
+CLIENT_SEED = 0xC1
+
+
+def contract_key(freelancer: str, contract: str) -> pl.Expr:
+    """A 64-bit key for (freelancer, contract id): joins and groups on it, not on strings."""
+    return (pl.col(freelancer).hash(0x5EED) ^ pl.col(contract).hash(0xC0DE)).alias(KEY)
+
+
+def keyed(history: History) -> History:
+    """The history with integer keys: ``key`` per contract on every contract-level table,
+    ``fkey`` per freelancer and ``ckey`` per client on contracts and actions.
+
+    Keys are 64-bit hashes, so joins and groups never touch strings. A collision (odds about
+    n^2 / 2^65) is detected and that key falls back to dense ranks: it can never merge two
+    contracts, freelancers or clients.
+    """
+    contracts, actions = history.contracts, history.actions
+    for column, name, seed in (
+        ("freelancer", "fkey", FREELANCER_SEED),
+        ("client", "ckey", CLIENT_SEED),
+    ):
+        hashed = contracts.with_columns(pl.col(column).hash(seed).alias(name))
+        if hashed.get_column(name).n_unique() == contracts.get_column(column).n_unique():
+            contracts = hashed
+            actions = actions.with_columns(pl.col(column).hash(seed).alias(name))
+        else:
+            contracts = contracts.with_columns(
+                pl.col(column).rank("dense").cast(pl.UInt64).alias(name)
+            )
+            lookup = contracts.select(column, name).unique()
+            actions = actions.join(lookup, on=column, how="left")
+    by_hash = contracts.with_columns(contract_key("freelancer", "id"))
+    if by_hash.get_column(KEY).n_unique() == contracts.height:
+        contracts = by_hash
+
+        def child(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.with_columns(contract_key("freelancer", "contract"))
+    else:
+        contracts = contracts.with_row_index(KEY).with_columns(pl.col(KEY).cast(pl.UInt64))
+        lookup = contracts.select("freelancer", pl.col("id").alias("contract"), KEY)
+
+        def child(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.join(lookup, on=["freelancer", "contract"], how="left")
+
+    return History(
+        contracts=contracts,
+        payments=child(history.payments),
+        feedback=child(history.feedback),
+        disputes=child(history.disputes),
+        actions=child(actions).with_columns(
+            pl.when(pl.col("contract").is_not_null()).then(KEY).alias(KEY)
+        ),
+    )
+
+
+def per(*columns: str, dates: int) -> list[str]:
+    """Grouping columns: with one computation date, ``on`` is constant and grouping on it
+    would only cost (a hash group-by on one integer key is several times faster)."""
+    return [*columns, "on"] if dates > 1 else list(columns)
+
+
+def by_freelancer(frame: pl.DataFrame) -> tuple[list[str], list[pl.Expr]]:
+    """Group keys for (freelancer, on) and the expressions that carry both into the result."""
+    keys = per("fkey", dates=dates_in(frame))
+    carry = [pl.col(c).first() for c in ("freelancer", "on") if c not in keys]
+    return keys, carry
+
+
+def dates_in(frame: pl.DataFrame) -> int:
+    return frame.get_column("on").n_unique()
 
 
 def computation_dates(dates: list[dt.date]) -> pl.DataFrame:
@@ -22,12 +93,18 @@ def computation_dates(dates: list[dt.date]) -> pl.DataFrame:
 
 
 def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl.DataFrame:
-    """Contracts x computation dates, with the facts every rule and weight reads."""
+    """Contracts x computation dates, with the facts every rule and weight reads.
+
+    ``history`` must be `keyed`.
+    """
     on = computation_dates(dates)
+    base = history.contracts.join(on, how="cross").filter(pl.col("start") <= pl.col("on"))
+    # Joins gather every column they carry, so they run on the columns rules read; the
+    # descriptive ones (ids, names) are put back beside them at the end, row for row.
+    descriptive = base.select("freelancer", "id", "client", "type", "ended_by")
     contracts = (
-        history.contracts.lazy()
-        .join(on.lazy(), how="cross")
-        .filter(pl.col("start") <= pl.col("on"))
+        base.lazy()
+        .select(KEY, "fkey", "ckey", "on", "start", "end", "end_reason")
         .with_columns(
             ended=pl.col("end").is_not_null() & (pl.col("end") <= pl.col("on")),
         )
@@ -35,18 +112,18 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
             # Fields that describe the end are unknown while the contract is open.
             end=pl.when("ended").then("end"),
             end_reason=pl.when("ended").then("end_reason"),
-            ended_by=pl.when("ended").then("ended_by"),
         )
     )
     frame = (
-        contracts.join(_payments(history, policy, on), on=[*KEY, "on"], how="left")
-        .join(_periods(history, policy, on), on=[*KEY, "on"], how="left")
-        .join(_feedback(history), on=list(KEY), how="left")
-        .join(_disputes(history), on=list(KEY), how="left")
-        .join(_contract_actions(history), on=list(KEY), how="left")
-        .join(_flags(history), on=["freelancer", "client"], how="left")
+        contracts.pipe(_attach, _payments(history, policy, on), per(KEY, dates=on.height))
+        .pipe(_attach, _feedback(history), KEY)
+        .pipe(_attach, _disputes(history), KEY)
+        .pipe(_attach, _contract_actions(history), KEY)
+        .pipe(_attach, _flags(history, "fkey", "ckey"), ["fkey", "ckey"])
+        .pipe(_attach, _flags(history, "ckey"), "ckey")
         .with_columns(
             earnings=pl.col("earnings").fill_null(0.0),
+            earnings_12m=pl.col("earnings_12m").fill_null(0.0),
             periods_paid=pl.col("periods_paid").fill_null(0),
             # Mid-contract feedback and feedback not given yet do not exist on `on`.
             has_feedback=pl.col("fb_date").is_not_null()
@@ -58,11 +135,11 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
             appeal_upheld_on=_known(pl.col("appeal_upheld_on")),
             feedback_removed_on=_known(pl.col("feedback_removed_on")),
             client_flagged_on=_known(
-                pl.min_horizontal("client_flagged_on", "client_flagged_all_on")
+                pl.min_horizontal("client_flagged_fkey_ckey_on", "client_flagged_ckey_on")
             ),
             last_activity=pl.max_horizontal("last_paid", "start"),
         )
-        .drop("client_flagged_all_on")
+        .drop("client_flagged_fkey_ckey_on", "client_flagged_ckey_on")
         .with_columns(
             fb_date=pl.when("has_feedback").then("fb_date"),
             stars=pl.when("has_feedback").then("stars"),
@@ -70,7 +147,13 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
             idle_days=(pl.col("on") - pl.col("last_activity")).dt.total_days(),
         )
     )
-    return _with_no_feedback_share(frame, policy).collect()
+    facts = _with_no_feedback_share(frame, policy, on.height).collect()
+    return pl.concat([descriptive, facts], how="horizontal")
+
+
+def _attach(frame: pl.LazyFrame, other: pl.LazyFrame, on: str | list[str]) -> pl.LazyFrame:
+    """A left join that keeps the left rows in order (descriptive columns rejoin by position)."""
+    return frame.join(other, on=on, how="left", maintain_order="left")
 
 
 def _known(expr: pl.Expr) -> pl.Expr:
@@ -79,108 +162,89 @@ def _known(expr: pl.Expr) -> pl.Expr:
 
 
 def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFrame:
-    paid = pl.col("amount") > 0
-    return (
-        history.payments.lazy()
-        .rename({"contract": "id"})
-        .join(on.lazy(), how="cross")
-        .filter(pl.col("date") <= pl.col("on"))
-        .group_by([*KEY, "on"])
-        .agg(
-            earnings=pl.col("amount").sum(),
-            first_paid=pl.col("date").filter(paid).min(),
-            last_paid=pl.col("date").filter(paid).max(),
-        )
-    )
+    """Earnings, first and last positive payment, and paid duration periods, as of ``on``.
 
-
-def _periods(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFrame:
-    """Full duration periods (DOMAIN.md section 4) that hold a payment, as of ``on``.
-
-    Period k of a contract is [start + k*P, start + (k+1)*P); it is full once the contract
-    has run through its end (the contract's end or ``on``, whichever comes first).
+    Duration periods (DOMAIN.md section 4): period k of a contract is
+    [start + k*P, start + (k+1)*P); it counts when it holds a positive payment and is full,
+    i.e. the contract ran through it (to its end, or to ``on`` while open).
     """
     days = policy.weights.period_days
-    starts = history.contracts.lazy().select(*KEY, "start", "end")
-    periods = (
-        history.payments.lazy()
-        .filter(pl.col("amount") > 0)
-        .rename({"contract": "id"})
-        .join(starts, on=list(KEY))
-        .with_columns(k=(pl.col("date") - pl.col("start")).dt.total_days() // days)
-        .group_by([*KEY, "k"])
-        .agg(pl.col("date").min(), pl.col("start").first(), pl.col("end").first())
+    spans = history.contracts.lazy().select(KEY, "start", "end")
+    paid = pl.col("amount") > 0
+    full = (
+        pl.min_horizontal(pl.col("end").fill_null(pl.col("on")), "on") - pl.col("start")
+    ).dt.total_days() // days
+    # Periods as bits of a mask: distinct periods are its set bits. Periods past 63 are
+    # folded into bit 63, which cannot matter while weights.max caps a contract's weight.
+    k = ((pl.col("date") - pl.col("start")).dt.total_days() // days).clip(0, 63)
+    bit = (
+        pl.when(paid & (k < full))
+        .then(pl.lit(2.0).pow(k).cast(pl.UInt64))  # powers of two are exact in a float
+        .otherwise(pl.lit(0, dtype=pl.UInt64))
     )
     return (
-        periods.join(on.lazy(), how="cross")
+        history.payments.lazy()
+        .select(KEY, "date", "amount")
+        .join(on.lazy(), how="cross")
         .filter(pl.col("date") <= pl.col("on"))
-        .with_columns(
-            full=(
-                pl.min_horizontal(pl.col("end").fill_null(pl.col("on")), "on") - pl.col("start")
-            ).dt.total_days()
-            // days
+        .join(spans, on=KEY)
+        .group_by(per(KEY, dates=on.height))
+        .agg(
+            earnings=pl.col("amount").sum(),
+            earnings_12m=pl.when(pl.col("date") > pl.col("on").dt.offset_by("-12mo"))
+            .then("amount")
+            .sum(),
+            first_paid=pl.when(paid).then("date").min(),
+            last_paid=pl.when(paid).then("date").max(),
+            periods_paid=bit.bitwise_or().bitwise_count_ones().cast(pl.Int32),
         )
-        .filter(pl.col("k") < pl.col("full"))
-        .group_by([*KEY, "on"])
-        .agg(periods_paid=pl.len().cast(pl.Int32))
     )
 
 
 def _feedback(history: History) -> pl.LazyFrame:
     return (
         history.feedback.lazy()
-        .rename({"contract": "id", "date": "fb_date"})
-        .unique(subset=list(KEY), keep="first", maintain_order=True)
+        .select(KEY, pl.col("date").alias("fb_date"), "stars", "recommend")
+        .unique(subset=KEY, keep="first")
     )
 
 
 def _disputes(history: History) -> pl.LazyFrame:
     return (
         history.disputes.lazy()
-        .rename({"contract": "id", "opened": "dispute_opened", "outcome": "dispute_outcome"})
-        .unique(subset=list(KEY), keep="first", maintain_order=True)
+        .select(
+            KEY,
+            pl.col("opened").alias("dispute_opened"),
+            pl.col("outcome").alias("dispute_outcome"),
+        )
+        .unique(subset=KEY, keep="first")
     )
 
 
 def _contract_actions(history: History) -> pl.LazyFrame:
     actions = history.actions.lazy().filter(pl.col("contract").is_not_null())
-    return (
-        actions.rename({"contract": "id"})
-        .group_by(KEY)
-        .agg(
-            appeal_upheld_on=pl.col("date").filter(pl.col("type") == "appeal_upheld").min(),
-            feedback_removed_on=pl.col("date").filter(pl.col("type") == "feedback_removed").min(),
-        )
+    return actions.group_by(KEY).agg(
+        appeal_upheld_on=pl.col("date").filter(pl.col("type") == "appeal_upheld").min(),
+        feedback_removed_on=pl.col("date").filter(pl.col("type") == "feedback_removed").min(),
     )
 
 
-def _flags(history: History) -> pl.LazyFrame:
-    """The first date each client was flagged, per freelancer and marketplace-wide."""
+def _flags(history: History, *by: str) -> pl.LazyFrame:
+    """The first date each client was flagged: per freelancer (by fkey and ckey) or, for
+    actions without a freelancer, marketplace-wide (by ckey alone)."""
+    for_one = "fkey" in by
     flags = history.actions.lazy().filter(
-        (pl.col("type") == "client_flagged") & pl.col("client").is_not_null()
+        (pl.col("type") == "client_flagged")
+        & pl.col("client").is_not_null()
+        & (pl.col("freelancer").is_not_null() if for_one else pl.col("freelancer").is_null())
     )
-    per_freelancer = (
-        flags.filter(pl.col("freelancer").is_not_null())
-        .group_by("freelancer", "client")
-        .agg(client_flagged_on=pl.col("date").min())
-    )
-    everywhere = (
-        flags.filter(pl.col("freelancer").is_null())
-        .group_by("client")
-        .agg(client_flagged_all_on=pl.col("date").min())
-    )
-    pairs = (
-        history.contracts.lazy()
-        .select("freelancer", "client")
-        .unique()
-        .join(per_freelancer, on=["freelancer", "client"], how="left")
-        .join(everywhere, on="client", how="left")
-    )
-    return pairs
+    return flags.group_by(*by).agg(pl.col("date").min().alias(f"client_flagged_{'_'.join(by)}_on"))
 
 
-def _with_no_feedback_share(frame: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
+def _with_no_feedback_share(frame: pl.LazyFrame, policy: Policy, dates: int) -> pl.LazyFrame:
     """Share of ended contracts without feedback (longest window), for the pre-2020-11 rule."""
+    if policy.outcomes.no_feedback != "negative_when_excessive":
+        return frame.with_columns(no_feedback_share=pl.lit(None, dtype=pl.Float64))
     months = policy.windows.months[policy.windows.longest]
     timed_out = pl.col("ended") & (
         pl.col("on") >= pl.col("end") + pl.duration(days=policy.outcomes.feedback_days)
@@ -189,7 +253,7 @@ def _with_no_feedback_share(frame: pl.LazyFrame, policy: Policy) -> pl.LazyFrame
     silent = recent & ~pl.col("has_feedback")
     return frame.with_columns(
         no_feedback_share=(
-            silent.cast(pl.Int32).sum().over("freelancer", "on")
-            / pl.max_horizontal(recent.cast(pl.Int32).sum().over("freelancer", "on"), pl.lit(1))
+            silent.cast(pl.Int32).sum().over(per("fkey", dates=dates))
+            / pl.max_horizontal(recent.cast(pl.Int32).sum().over(per("fkey", dates=dates)), 1)
         )
     )

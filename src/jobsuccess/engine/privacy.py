@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from jobsuccess.engine.facts import KEY, dates_in, per
 from jobsuccess.engine.rules import classify
 from jobsuccess.policy import Policy
 
 PRIVATE_FIELDS = ("recommend", "end_reason")
 DECIDED_BEFORE_FEEDBACK = ("appeal_upheld", "client_flagged", "feedback_removed", "dispute")
 SHARES = ("success_share", "neutral_share", "negative_share")
-GROUP = ("freelancer", "on")
 
 
 def _one_hot(outcome: pl.Expr) -> list[pl.Expr]:
@@ -55,18 +55,19 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
     ledger = ledger.with_columns(private=is_private())
     if k == 1:
         return ledger.with_columns(
-            batch=pl.lit(None, dtype=pl.Int32), held=pl.lit(False), *_one_hot(pl.col("outcome"))
+            *_one_hot(pl.col("outcome")), batch=pl.lit(None, dtype=pl.Int32), held=pl.lit(False)
         )
+    group = per("fkey", dates=dates_in(ledger))
     public = ledger.filter(~pl.col("private")).with_columns(
-        batch=pl.lit(None, dtype=pl.Int32), held=pl.lit(False), *_one_hot(pl.col("outcome"))
+        *_one_hot(pl.col("outcome")), batch=pl.lit(None, dtype=pl.Int32), held=pl.lit(False)
     )
     private = (
         ledger.filter("private")
-        .sort(*GROUP, "fb_date", "id")
-        .with_columns(_new=pl.col("client").is_first_distinct().over(GROUP).cast(pl.Int32))
-        .with_columns(_clients=pl.col("_new").cum_sum().over(GROUP))
+        .sort(*group, "fb_date", KEY)
+        .with_columns(_new=pl.col("ckey").is_first_distinct().over(group).cast(pl.Int32))
+        .with_columns(_clients=pl.col("_new").cum_sum().over(group))
         .with_columns(batch=((pl.col("_clients") + (k - 1)) // k).cast(pl.Int32))
-        .with_columns(held=pl.col("_clients").max().over(GROUP) < pl.col("batch") * k)
+        .with_columns(held=pl.col("_clients").max().over(group) < pl.col("batch") * k)
         .drop("_new", "_clients")
     )
     held = private.filter("held")
@@ -83,7 +84,7 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
     closed = private.filter(~pl.col("held")).with_columns(
         (
             pl.when(counted)
-            .then((pl.col("outcome") == name).filter(counted).mean().over(*GROUP, "batch"))
+            .then((pl.col("outcome") == name).filter(counted).mean().over(*group, "batch"))
             .otherwise(0.0)
             .fill_null(0.0)
             .alias(share)
@@ -91,6 +92,4 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         for name, share in zip(("success", "neutral", "negative"), SHARES, strict=True)
     )
     columns = public.columns
-    return pl.concat(
-        [public, held.select(columns), closed.select(columns)], how="vertical"
-    ).sort(*GROUP, "id")
+    return pl.concat([public, held.select(columns), closed.select(columns)], how="vertical")

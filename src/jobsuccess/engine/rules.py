@@ -64,7 +64,11 @@ def _policy_values(policy: Policy) -> dict[str, Any]:
 
 
 def rule(
-    outcome: Outcome, section: str, text: str, *, dated: pl.Expr | None = None,
+    outcome: Outcome,
+    section: str,
+    text: str,
+    *,
+    dated: pl.Expr | None = None,
     private: bool = False,
 ) -> Callable[[Condition], Rule]:
     def wrap(condition: Condition) -> Rule:
@@ -82,7 +86,8 @@ def appeal_upheld(p: Policy) -> pl.Expr:
 
 
 @rule(
-    "excluded", "3 Excluded: feedback of a flagged client",
+    "excluded",
+    "3 Excluded: feedback of a flagged client",
     "client {client} was flagged on {client_flagged_on}: their contracts do not count",
 )
 def client_flagged(p: Policy) -> pl.Expr:
@@ -98,7 +103,9 @@ def feedback_removed(p: Policy) -> pl.Expr:
 
 
 @rule(
-    "negative", "3 Negative: a dispute", "dispute opened on {dispute_opened} ({dispute_result})",
+    "negative",
+    "3 Negative: a dispute",
+    "dispute opened on {dispute_opened} ({dispute_result})",
     dated=pl.col("dispute_opened"),
 )
 def dispute(p: Policy) -> pl.Expr:
@@ -113,8 +120,11 @@ def dispute(p: Policy) -> pl.Expr:
 
 
 @rule(
-    "negative", "3 Negative: a $0 contract with negative private feedback",
-    "$0 earned and negative private feedback", dated=FEEDBACK_DATE, private=True,
+    "negative",
+    "3 Negative: a $0 contract with negative private feedback",
+    "$0 earned and negative private feedback",
+    dated=FEEDBACK_DATE,
+    private=True,
 )
 def zero_earnings_negative_private(p: Policy) -> pl.Expr:
     return (
@@ -124,8 +134,9 @@ def zero_earnings_negative_private(p: Policy) -> pl.Expr:
     )
 
 
-@rule("excluded", "3 Excluded: $0 earned", "$0 earned and no negative private feedback",
-      private=True)
+@rule(
+    "excluded", "3 Excluded: $0 earned", "$0 earned and no negative private feedback", private=True
+)
 def zero_earnings(p: Policy) -> pl.Expr | None:
     if p.outcomes.zero_earnings != "exclude_unless_negative":
         return None
@@ -133,8 +144,11 @@ def zero_earnings(p: Policy) -> pl.Expr | None:
 
 
 @rule(
-    "negative", "3 Negative: a negative end reason", "the client's end reason was negative",
-    dated=FEEDBACK_DATE, private=True,
+    "negative",
+    "3 Negative: a negative end reason",
+    "the client's end reason was negative",
+    dated=FEEDBACK_DATE,
+    private=True,
 )
 def negative_end_reason(p: Policy) -> pl.Expr:
     return (
@@ -145,8 +159,10 @@ def negative_end_reason(p: Policy) -> pl.Expr:
 
 
 @rule(
-    "negative", "3 Negative: negative private feedback",
-    "private answer {recommend}/10 (below {neutral_recommend_min})", dated=FEEDBACK_DATE,
+    "negative",
+    "3 Negative: negative private feedback",
+    "private answer {recommend}/10 (below {neutral_recommend_min})",
+    dated=FEEDBACK_DATE,
     private=True,
 )
 def private_negative(p: Policy) -> pl.Expr:
@@ -160,8 +176,10 @@ def _public_counts(p: Policy) -> pl.Expr:
 
 
 @rule(
-    "negative", "3 Negative: poor public feedback",
-    "public rating {stars} stars (below {neutral_stars_min})", dated=FEEDBACK_DATE,
+    "negative",
+    "3 Negative: poor public feedback",
+    "public rating {stars} stars (below {neutral_stars_min})",
+    dated=FEEDBACK_DATE,
 )
 def public_negative(p: Policy) -> pl.Expr:
     return (
@@ -172,27 +190,36 @@ def public_negative(p: Policy) -> pl.Expr:
 
 
 @rule(
-    "neutral", "3 Neutral: lukewarm private feedback",
+    "neutral",
+    "3 Neutral: lukewarm private feedback",
     "private answer {recommend}/10 (lukewarm: below {success_recommend_min})",
-    dated=FEEDBACK_DATE, private=True,
+    dated=FEEDBACK_DATE,
+    private=True,
 )
 def private_lukewarm(p: Policy) -> pl.Expr:
     return pl.col("has_feedback") & (pl.col("recommend") < p.outcomes.success_recommend_min)
 
 
 @rule(
-    "neutral", "3 Neutral: lukewarm public feedback",
-    "public rating {stars} stars (lukewarm: below {success_stars_min})", dated=FEEDBACK_DATE,
+    "neutral",
+    "3 Neutral: lukewarm public feedback",
+    "public rating {stars} stars (lukewarm: below {success_stars_min})",
+    dated=FEEDBACK_DATE,
 )
 def public_lukewarm(p: Policy) -> pl.Expr:
     return (
-        pl.col("has_feedback") & (pl.col("stars") < p.outcomes.success_stars_min) & _public_counts(p)
+        pl.col("has_feedback")
+        & (pl.col("stars") < p.outcomes.success_stars_min)
+        & _public_counts(p)
     )
 
 
 @rule(
-    "success", "3 Success: completed with good feedback",
-    "completed with good feedback ({stars} stars)", dated=FEEDBACK_DATE, private=True,
+    "success",
+    "3 Success: completed with good feedback",
+    "completed with good feedback ({stars} stars)",
+    dated=FEEDBACK_DATE,
+    private=True,
 )
 def good_feedback(p: Policy) -> pl.Expr:
     return pl.col("has_feedback") & (
@@ -209,15 +236,17 @@ def unrated_feedback(p: Policy) -> pl.Expr:
 
 
 @rule(
-    "excluded", "2 Inputs: feedback within 14 days of the end",
+    "excluded",
+    "2 Inputs: feedback within 14 days of the end",
     "ended on {end}; the client has {feedback_days} days to leave feedback",
 )
 def awaiting_feedback(p: Policy) -> pl.Expr:
-    return pl.col("ended") & (ON < END + pl.duration(days=p.outcomes.feedback_days))
+    return pl.col("ended") & (END + pl.duration(days=p.outcomes.feedback_days) > ON)
 
 
 @rule(
-    "negative", "3 Excluded: no feedback (before 2020-11-08: counted when excessive)",
+    "negative",
+    "3 Excluded: no feedback (before 2020-11-08: counted when excessive)",
     "ended without feedback, and more than {excessive_share} of recent contracts did",
     dated=END,
 )
@@ -236,7 +265,8 @@ def no_feedback(p: Policy) -> pl.Expr:
 
 
 @rule(
-    "success", "3 Success: a long-term contract",
+    "success",
+    "3 Success: a long-term contract",
     "long-term: paid from {first_paid} to {last_paid} ({long_term_days}+ days), "
     "paid within {recent_days} days",
     dated=ON,
@@ -250,8 +280,10 @@ def long_term(p: Policy) -> pl.Expr | None:
 
 
 @rule(
-    "neutral", "3 Neutral: an idle open contract with earnings",
-    "open and idle: no payment for {idle_days} days ({idle_days_min}+)", dated=ON,
+    "neutral",
+    "3 Neutral: an idle open contract with earnings",
+    "open and idle: no payment for {idle_days} days ({idle_days_min}+)",
+    dated=ON,
 )
 def idle_with_earnings(p: Policy) -> pl.Expr | None:
     if not p.idle.enabled:
@@ -260,8 +292,10 @@ def idle_with_earnings(p: Policy) -> pl.Expr | None:
 
 
 @rule(
-    "negative", "3 Negative: an idle open contract with no earnings",
-    "open and idle for {idle_days} days ({idle_days_min}+) with nothing earned", dated=ON,
+    "negative",
+    "3 Negative: an idle open contract with no earnings",
+    "open and idle for {idle_days} days ({idle_days_min}+) with nothing earned",
+    dated=ON,
 )
 def idle_without_earnings(p: Policy) -> pl.Expr | None:
     if not p.idle.enabled:
@@ -307,20 +341,26 @@ def classify(facts: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     active = [(r, c) for r in RULES if (c := r.condition(policy)) is not None]
     rule_index: pl.Expr = pl.lit(len(active) - 1, dtype=pl.UInt8)
     for i in reversed(range(len(active) - 1)):
-        rule_index = pl.when(active[i][1].fill_null(False)).then(pl.lit(i, dtype=pl.UInt8)).otherwise(
-            rule_index
+        rule_index = (
+            pl.when(active[i][1].fill_null(False))
+            .then(pl.lit(i, dtype=pl.UInt8))
+            .otherwise(rule_index)
         )
     positions = list(range(len(active)))
     dated = [r.dated if r.dated is not None else pl.lit(None, dtype=pl.Date()) for r, _ in active]
-    return facts.with_columns(_rule=rule_index).with_columns(
-        rule=pl.col("_rule").replace_strict(
-            positions, [r.name for r, _ in active], return_dtype=RULE_NAMES
-        ),
-        outcome=pl.col("_rule").replace_strict(
-            positions, [r.outcome for r, _ in active], return_dtype=OUTCOME
-        ),
-        dated=_pick(pl.col("_rule"), dated),
-    ).drop("_rule")
+    return (
+        facts.with_columns(_rule=rule_index)
+        .with_columns(
+            rule=pl.col("_rule").replace_strict(
+                positions, [r.name for r, _ in active], return_dtype=RULE_NAMES
+            ),
+            outcome=pl.col("_rule").replace_strict(
+                positions, [r.outcome for r, _ in active], return_dtype=OUTCOME
+            ),
+            dated=_pick(pl.col("_rule"), dated),
+        )
+        .drop("_rule")
+    )
 
 
 def _pick(index: pl.Expr, choices: list[pl.Expr]) -> pl.Expr:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from jobsuccess.engine.facts import by_freelancer
 from jobsuccess.policy import Policy
 
 WINDOW_ORDER = ("3m", "6m", "12m", "24m", "trending")
@@ -41,15 +42,18 @@ def aggregate(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
             share = pl.col("weight") * pl.col(f"{outcome}_share")
             aggs.append(share.filter(inside).sum().alias(f"{w}|{outcome}"))
         aggs.append(inside.sum().cast(pl.Int64).alias(f"{w}|outcomes"))
-        aggs.append(pl.col("client").filter(inside).n_unique().cast(pl.Int64).alias(f"{w}|clients"))
-    wide = ledger.group_by("freelancer", "on").agg(aggs)
+        aggs.append(pl.col("ckey").filter(inside).n_unique().cast(pl.Int64).alias(f"{w}|clients"))
+    keys, carry = by_freelancer(ledger)
+    wide = ledger.group_by(keys).agg(*carry, *aggs)
     parts = [
         wide.select(
             "freelancer",
             "on",
             pl.lit(w).cast(WINDOW_ENUM).alias("window"),
-            *(pl.col(f"{w}|{f}").alias(f) for f in ("outcomes", "clients", "success", "neutral",
-                                                     "negative")),
+            *(
+                pl.col(f"{w}|{f}").alias(f)
+                for f in ("outcomes", "clients", "success", "neutral", "negative")
+            ),
         )
         for w in p.windows.months
     ]
@@ -61,8 +65,9 @@ def aggregate(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         & (pl.col("clients") >= p.eligibility.min_clients)
         & (pl.col("total") > 0)
     ).with_columns(
-        score=pl.when("eligible").then(window_score(pl.col("success"), pl.col("negative"),
-                                                    pl.col("total")))
+        score=pl.when("eligible").then(
+            window_score(pl.col("success"), pl.col("negative"), pl.col("total"))
+        )
     )
     if p.windows.trending:
         long = pl.concat([long, _trending(long, p)], how="vertical")
@@ -108,11 +113,18 @@ def best_of(windows: pl.DataFrame, p: Policy) -> pl.DataFrame:
         _value=pl.col("score").round(9),
     )
     best = (
-        candidates.sort(["freelancer", "on", "_value", "_rank"], descending=[False, False, True, False])
+        candidates.sort(
+            ["freelancer", "on", "_value", "_rank"], descending=[False, False, True, False]
+        )
         .group_by("freelancer", "on", maintain_order=True)
         .first()
-        .select("freelancer", "on", best=pl.col("window").cast(pl.String),
-                best_score=pl.col("score"), _value="_value")
+        .select(
+            "freelancer",
+            "on",
+            best=pl.col("window").cast(pl.String),
+            best_score=pl.col("score"),
+            _value="_value",
+        )
     )
     return best.with_columns(score=rounding(p, pl.col("_value")).cast(pl.Int64)).drop("_value")
 
