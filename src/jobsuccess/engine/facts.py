@@ -148,7 +148,7 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
         )
     )
     facts = _with_no_feedback_share(frame, policy, on.height).collect()
-    return pl.concat([descriptive, facts], how="horizontal")
+    return descriptive.hstack(facts.get_columns())
 
 
 def _attach(frame: pl.LazyFrame, other: pl.LazyFrame, on: str | list[str]) -> pl.LazyFrame:
@@ -190,10 +190,12 @@ def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFram
         .join(spans, on=KEY)
         .group_by(per(KEY, dates=on.height))
         .agg(
-            earnings=pl.col("amount").sum(),
+            # Money is summed to the cent: a full refund is exactly $0, not 1e-14.
+            earnings=pl.col("amount").sum().round(2),
             earnings_12m=pl.when(pl.col("date") > pl.col("on").dt.offset_by("-12mo"))
             .then("amount")
-            .sum(),
+            .sum()
+            .round(2),
             first_paid=pl.when(paid).then("date").min(),
             last_paid=pl.when(paid).then("date").max(),
             periods_paid=bit.bitwise_or().bitwise_count_ones().cast(pl.Int32),

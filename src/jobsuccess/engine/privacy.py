@@ -6,8 +6,9 @@ differencing two computations, or a window sliding past one contract, or a what-
 
 - a contract whose outcome read private answers is *private* (operator decisions and disputes,
   decided before any feedback is read, are not);
-- private contracts form batches in feedback order: a batch closes once it holds k new distinct
-  clients (a repeat client's later feedback joins the batch its first one opened);
+- private contracts form batches in feedback order (ties by contract id): batch b holds the
+  contracts during which the count of distinct clients so far rose past (b-1)*k, up to b*k
+  (a repeat client's feedback joins the batch that is open when it comes);
 - until its batch closes, a contract counts as if its client had given public feedback only
   (``held``), so nothing private enters the score yet;
 - once closed, every counted member of the batch contributes its own weight split in the
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from jobsuccess.engine.facts import KEY, dates_in, per
+from jobsuccess.engine.facts import dates_in, per
 from jobsuccess.engine.rules import classify
 from jobsuccess.policy import Policy
 
@@ -63,7 +64,7 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
     )
     private = (
         ledger.filter("private")
-        .sort(*group, "fb_date", KEY)
+        .sort(*group, "fb_date", "id")
         .with_columns(_new=pl.col("ckey").is_first_distinct().over(group).cast(pl.Int32))
         .with_columns(_clients=pl.col("_new").cum_sum().over(group))
         .with_columns(batch=((pl.col("_clients") + (k - 1)) // k).cast(pl.Int32))
