@@ -128,14 +128,34 @@ class History:
         )
 
     def partitions(self, size: int) -> Iterator[History]:
-        """Split by freelancer into sub-histories of at most ``size`` freelancers each.
+        """Split by freelancer into sub-histories of about ``size`` freelancers each.
 
-        The batch entry point scores partitions independently; this is the unit a
-        distributed runner hands to its workers.
+        Freelancers go to partitions by a hash of their id, in one pass over each table; a
+        marketplace-wide action goes to every partition. The batch entry point scores
+        partitions independently: this is the unit a distributed runner hands to workers.
         """
-        ids = self.freelancers
-        for lo in range(0, len(ids), size):
-            yield self.only(ids[lo : lo + size])
+        count = max(1, -(-self.contracts.get_column("freelancer").n_unique() // max(size, 1)))
+        if count == 1:
+            yield self
+            return
+        part = (pl.col("freelancer").hash(0xBA7C) % count).alias("_part")
+        split = {
+            name: {
+                key[0]: frame.drop("_part")
+                for key, frame in frame.with_columns(part)
+                .filter(pl.col("freelancer").is_not_null())
+                .partition_by("_part", as_dict=True)
+                .items()
+            }
+            for name, frame in self.frames()
+        }
+        everywhere = self.actions.filter(pl.col("freelancer").is_null())
+        for i in range(count):
+            if i not in split["contracts"]:
+                continue
+            frames = {name: parts.get(i, empty(name)) for name, parts in split.items()}
+            frames["actions"] = pl.concat([frames["actions"], everywhere])
+            yield History(**frames)
 
     def concat(self, other: History) -> History:
         return History(
