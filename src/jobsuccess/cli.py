@@ -322,7 +322,7 @@ def synth_command(
     day = parse_date(as_of) if as_of else dt.date(2026, 11, 1)
     history = marketplace(freelancers, seed=seed, as_of=day)
     if fmt == "json":
-        dump_json(history, out_dir)
+        dump_json(history.localized(), out_dir)
     else:
         write_tables(history, out_dir, format=table_format)
     out.print(

@@ -165,6 +165,22 @@ class History:
             )
         )
 
+    def localized(self) -> History:
+        """The same history with each marketplace-wide action copied to every freelancer it
+        concerns (those with a contract with its client), as the JSON format needs."""
+        everywhere = self.actions.filter(pl.col("freelancer").is_null())
+        if everywhere.is_empty():
+            return self
+        concerned = self.contracts.select("freelancer", "client").unique()
+        copies = everywhere.drop("freelancer").join(concerned, on="client")
+        actions = pl.concat(
+            [
+                self.actions.filter(pl.col("freelancer").is_not_null()),
+                copies.select(self.actions.columns),
+            ]
+        )
+        return self.with_frame("actions", actions)
+
     def with_frame(self, table: str, frame: pl.DataFrame) -> History:
         return replace(self, **{table: _conform(frame, table)})
 

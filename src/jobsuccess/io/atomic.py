@@ -1,0 +1,65 @@
+"""Atomic writes: build the output beside the target, then rename it into place.
+
+A crash or an error mid-write leaves the previous output (or nothing), never half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def replacing_folder(folder: Path, owned: frozenset[str]) -> Iterator[Path]:
+    """Yield an empty folder beside ``folder`` that replaces it once the block succeeds.
+
+    An existing ``folder`` is replaced only if it holds nothing but files named in ``owned``
+    (a previous output), so that a mistyped path never deletes someone's files.
+    """
+    if folder.exists():
+        if not folder.is_dir():
+            raise FileExistsError(f"{folder}: exists and is not a folder")
+        foreign = sorted(p.name for p in folder.iterdir() if p.name not in owned)
+        if foreign:
+            raise FileExistsError(
+                f"{folder}: holds other files ({', '.join(foreign[:3])}); "
+                "write the tables to a new or empty folder"
+            )
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        for written in tmp.iterdir():
+            with written.open("rb") as stream:
+                os.fsync(stream.fileno())
+        if folder.exists():
+            old = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.old"
+            os.rename(folder, old)
+            os.rename(tmp, folder)
+            shutil.rmtree(old)
+        else:
+            os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

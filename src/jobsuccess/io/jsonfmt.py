@@ -1,0 +1,272 @@
+"""The JSON format: one freelancer per object (or an array of them), contracts nested.
+
+Reading only reshapes: it flattens the nesting into the tables the checks expect, labels each
+row with the record it came from, and turns a value of the wrong JSON type into text the
+checks reject. The field checks themselves live in `jobsuccess.io.checks`, shared with tables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from jobsuccess.errors import InputError
+from jobsuccess.io.atomic import write_file_atomically
+from jobsuccess.io.checks import Raw
+from jobsuccess.io.fields import FIELDS, RECORD, ROW, WRONG_TYPE, Kind
+from jobsuccess.io.order import ORDER, ordered
+from jobsuccess.model import History
+
+
+def _names(
+    table: str, *nested: str, drop: tuple[str, ...] = ("freelancer", "contract")
+) -> tuple[str, ...]:
+    return (*(f.name for f in FIELDS[table] if f.name not in drop), *nested)
+
+
+#: The keys each object may have: the table's fields, less those its parents give.
+_KEYS: Final = {
+    "freelancer": ("freelancer", "contracts", "actions"),
+    "contract": _names("contracts", "payments", "feedback", "dispute"),
+    "payment": _names("payments"),
+    "feedback": _names("feedback"),
+    "dispute": _names("disputes"),
+    "action": _names("actions", drop=("freelancer",)),
+}
+_CONTRACT_FIELDS: Final = _names("contracts")
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def read_json(path: Path) -> dict[str, Raw]:
+    """Parse a history JSON file into raw tables for `jobsuccess.io.checks.validate`."""
+    file = str(path)
+    try:
+        with path.open("rb") as stream:
+            doc = json.load(stream, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", file=file
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise InputError(f"cannot read JSON: {e}", file=file) from None
+    return _Flattener(file).flatten(doc)
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKeyError(f"duplicate key {key!r} in an object")
+        obj[key] = value
+    return obj
+
+
+def _encode(kind: Kind, value: object) -> str | None:
+    """A JSON value as the text the checks parse; a wrong JSON type is marked as such."""
+    if value is None:
+        return None
+    if kind in ("number", "integer"):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return repr(value)
+    elif isinstance(value, str):
+        return value
+    return WRONG_TYPE + json.dumps(value, ensure_ascii=False)
+
+
+class _Flattener:
+    """Collects the rows of every table, column by column, walking the document once."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.columns: dict[str, dict[str, list[str | None]]] = {
+            table: {f.name: [] for f in fields} for table, fields in FIELDS.items()
+        }
+        self.records: dict[str, list[str]] = {table: [] for table in FIELDS}
+
+    def flatten(self, doc: object) -> dict[str, Raw]:
+        if isinstance(doc, dict):
+            docs: list[object] = [doc]
+        elif isinstance(doc, list):
+            docs = doc
+        else:
+            raise InputError("expected a freelancer object or an array of them", file=self.file)
+        for i, obj in enumerate(docs):
+            self._freelancer(i, obj)
+        return {
+            table: Raw(
+                pl.DataFrame(
+                    {
+                        name: pl.Series(name, values, dtype=pl.String)
+                        for name, values in cols.items()
+                    }
+                ).with_columns(
+                    pl.Series(RECORD, self.records[table], dtype=pl.String),
+                    pl.int_range(len(self.records[table]), dtype=pl.UInt32).alias(ROW),
+                ),
+                self.file,
+            )
+            for table, cols in self.columns.items()
+        }
+
+    def _add(self, table: str, record: str, values: Mapping[str, str | None]) -> None:
+        for name, column in self.columns[table].items():
+            column.append(values.get(name))
+        self.records[table].append(record)
+
+    def _object(self, value: object, what: str, record: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise InputError(f"expected a {what} object", file=self.file, record=record)
+        return value
+
+    def _known(self, obj: Mapping[str, Any], what: str, record: str) -> None:
+        for key in obj:
+            if key not in _KEYS[what]:
+                raise InputError(
+                    f"unknown field (a {what} has {', '.join(_KEYS[what])})",
+                    file=self.file,
+                    record=record,
+                    field=key,
+                )
+
+    def _list(self, obj: Mapping[str, Any], key: str, record: str) -> list[Any]:
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InputError("expected a list", file=self.file, record=record, field=key)
+        return value
+
+    def _fields(self, table: str, what: str, value: object, record: str) -> dict[str, str | None]:
+        """A leaf object (payment, feedback, dispute, action) as encoded field values."""
+        obj = self._object(value, what, record)
+        self._known(obj, what, record)
+        return {f.name: _encode(f.kind, obj.get(f.name)) for f in FIELDS[table]}
+
+    def _freelancer(self, i: int, value: object) -> None:
+        obj = self._object(value, "freelancer", f"freelancer #{i + 1}")
+        fid = obj.get("freelancer")
+        record = f"freelancer {fid}" if isinstance(fid, str) and fid else f"freelancer #{i + 1}"
+        self._known(obj, "freelancer", record)
+        freelancer = _encode("text", fid)
+        self._add("freelancers", record, {"freelancer": freelancer})
+        if not isinstance(obj.get("contracts"), list):
+            raise InputError(
+                "expected a list of contracts" if "contracts" in obj else "required field missing",
+                file=self.file,
+                record=record,
+                field="contracts",
+            )
+        for j, contract in enumerate(obj["contracts"]):
+            self._contract(freelancer, record, j, contract)
+        for j, action in enumerate(self._list(obj, "actions", record)):
+            label = f"{record}, action #{j + 1}"
+            fields = self._fields("actions", "action", action, label)
+            self._add("actions", label, {**fields, "freelancer": freelancer})
+
+    def _contract(self, freelancer: str | None, owner: str, j: int, value: object) -> None:
+        obj = self._object(value, "contract", f"{owner}, contract #{j + 1}")
+        cid = obj.get("id")
+        named = isinstance(cid, str) and cid
+        record = f"{owner}, contract {cid}" if named else f"{owner}, contract #{j + 1}"
+        self._known(obj, "contract", record)
+        fields = {f.name: _encode(f.kind, obj.get(f.name)) for f in FIELDS["contracts"]}
+        self._add("contracts", record, {**fields, "freelancer": freelancer})
+        parent = {"freelancer": freelancer, "contract": _encode("text", cid)}
+        for k, payment in enumerate(self._list(obj, "payments", record)):
+            label = f"{record}, payment #{k + 1}"
+            self._add(
+                "payments", label, {**self._fields("payments", "payment", payment, label), **parent}
+            )
+        for what, table in (("feedback", "feedback"), ("dispute", "disputes")):
+            if obj.get(what) is not None:
+                label = f"{record}, {what}"
+                self._add(table, label, {**self._fields(table, what, obj[what], label), **parent})
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def history_to_json(history: History) -> list[dict[str, Any]]:
+    """The JSON documents of a history, one per freelancer, sorted, every field present.
+
+    Marketplace-wide actions (no freelancer) have no place in this format: write tables.
+    """
+    actions = history.actions
+    if actions.get_column("freelancer").null_count():
+        raise ValueError(
+            "the JSON format has no place for marketplace-wide actions (no freelancer): "
+            "write the table format instead"
+        )
+    payments = _grouped(history.payments, "payments", _KEYS["payment"])
+    feedback = _grouped(history.feedback, "feedback", _KEYS["feedback"])
+    disputes = _grouped(history.disputes, "disputes", _KEYS["dispute"])
+    contracts = _grouped(history.contracts, "contracts", _CONTRACT_FIELDS, ("freelancer",))
+    acted = _grouped(history.actions, "actions", _KEYS["action"], ("freelancer",))
+    docs = []
+    for fid in sorted(set(contracts) | set(acted)):
+        docs.append(
+            {
+                "freelancer": fid[0],
+                "contracts": [
+                    {
+                        **c,
+                        "payments": payments.get((*fid, c["id"]), []),
+                        "feedback": _one(feedback.get((*fid, c["id"]))),
+                        "dispute": _one(disputes.get((*fid, c["id"]))),
+                    }
+                    for c in contracts.get(fid, [])
+                ],
+                "actions": acted.get(fid, []),
+            }
+        )
+    return docs
+
+
+def dump_json(history: History, path: str | os.PathLike[str]) -> None:
+    """Write ``history`` as JSON (an object for one freelancer, else an array), atomically.
+
+    The bytes depend only on the history: records sorted, fields in format order, 2-space
+    indent, trailing newline.
+    """
+    docs = history_to_json(history)
+    doc: object = docs[0] if len(docs) == 1 else docs
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    write_file_atomically(Path(path), text.encode())
+
+
+def _grouped(
+    frame: pl.DataFrame,
+    table: str,
+    fields: Sequence[str],
+    key: Sequence[str] = ("freelancer", "contract"),
+) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Rows as JSON objects of ``fields``, in the one order, grouped by ``key``."""
+    out: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in ordered(frame, ORDER[table]).iter_rows(named=True):
+        out[tuple(row[k] for k in key)].append({f: _plain(row[f]) for f in fields})
+    return out
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _one(rows: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    if rows and len(rows) > 1:
+        raise ValueError(
+            f"the JSON format holds at most one feedback and dispute per contract: {rows}"
+        )
+    return rows[0] if rows else None

@@ -1,0 +1,89 @@
+"""The table format: a folder with one CSV or Parquet file per table.
+
+Reading hands each file over as found (CSV as text, Parquet with its own types) to the shared
+checks; contract ids are unique across the folder, so the other tables name a contract by id
+alone and get their freelancer from it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final, Literal
+
+import polars as pl
+
+from jobsuccess.errors import InputError
+from jobsuccess.io.atomic import replacing_folder
+from jobsuccess.io.checks import Raw
+from jobsuccess.io.fields import ROW
+from jobsuccess.io.order import ORDER, ordered
+from jobsuccess.model import SCHEMAS, TABLES, History
+
+TableFormat = Literal["parquet", "csv"]
+FORMATS: Final[tuple[TableFormat, ...]] = ("parquet", "csv")
+
+#: Columns each table is written with: ``freelancer`` only where the contract cannot give it.
+WRITTEN: Final[dict[str, tuple[str, ...]]] = {
+    table: tuple(c for c in schema if c != "freelancer" or table in ("contracts", "actions"))
+    for table, schema in SCHEMAS.items()
+}
+
+
+def read_tables(folder: Path) -> dict[str, Raw]:
+    """Read the table files of ``folder`` (only contracts is required) as raw tables."""
+    raws: dict[str, Raw] = {}
+    for table in TABLES:
+        found = [
+            folder / f"{table}.{ext}" for ext in FORMATS if (folder / f"{table}.{ext}").is_file()
+        ]
+        if len(found) > 1:
+            raise InputError(
+                f"both {found[0].name} and {found[1].name}: keep one", file=str(folder)
+            )
+        if found:
+            raws[table] = Raw(_read(found[0]).with_row_index(ROW), str(found[0]))
+        elif table == "contracts":
+            raise InputError(
+                "no contracts table (contracts.csv or contracts.parquet)", file=str(folder)
+            )
+    return raws
+
+
+def _read(path: Path) -> pl.DataFrame:
+    try:
+        if path.suffix == ".csv":
+            return pl.read_csv(path, infer_schema=False)
+        return pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(
+            f"cannot read {path.suffix[1:].upper()}: {first}", file=str(path)
+        ) from None
+
+
+def write_tables(
+    history: History, folder: str | os.PathLike[str], format: TableFormat = "parquet"
+) -> None:
+    """Write ``history`` as a folder of tables, replacing the folder whole (atomically).
+
+    Contract ids must be unique across freelancers here, unlike in JSON.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"unknown table format {format!r} (expected parquet or csv)")
+    ids = history.contracts.get_column("id")
+    if ids.is_duplicated().any():
+        dup = ids.filter(ids.is_duplicated()).sort().first()
+        raise ValueError(
+            f"contract id {dup!r} is used by more than one contract; the table format needs "
+            "contract ids unique across freelancers"
+        )
+    owned = frozenset(f"{t}.{ext}" for t in TABLES for ext in FORMATS)
+    with replacing_folder(Path(folder), owned) as tmp:
+        for table, frame in history.frames():
+            out = ordered(frame, ORDER[table]).select(WRITTEN[table])
+            path = tmp / f"{table}.{format}"
+            if format == "csv":
+                out.write_csv(path)
+            else:
+                out.write_parquet(path)

@@ -1,0 +1,758 @@
+"""Synthetic marketplaces: realistic, deterministic histories at any scale.
+
+Tests, examples and the benchmark need histories that look like a real marketplace (skewed
+activity, inflated public stars beside candid private answers, idle and long-term contracts,
+refunds, disputes, harsh clients, operator actions) without anyone's private data. Everything
+is drawn with vectorised numpy from named random streams, so a seed fixes every frame byte for
+byte and ten million contracts take seconds, not hours.
+
+The generative story. Per freelancer: a join date (skewed recent), maybe a quit date, an
+activity level (how many contracts, lognormal) and a quality. Per contract: a start in the
+freelancer's active span, a client (popular clients hire a lot, past clients hire again), a
+type and a payment pattern (hourly: weekly, fortnightly or monthly; fixed: a few milestones;
+retainer: sporadic), a length, whether it still runs, was closed (by whom) or was left open
+by a vanished client, and a latent client satisfaction. Satisfaction drives the candid private
+answer, the inflated public stars, the end reason and disputes; harsh clients lower it for
+everyone they hire.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from jobsuccess.model import DISPUTE_OUTCOMES, END_REASONS, ENDED_BY, History
+
+__all__ = ["DEFAULT_AS_OF", "MEAN_CONTRACTS", "contracts_for", "marketplace"]
+
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+I8 = npt.NDArray[np.int8]
+F64 = npt.NDArray[np.float64]
+Bool = npt.NDArray[np.bool_]
+
+DEFAULT_AS_OF: Final = date(2026, 11, 1)
+_EPOCH: Final = date(1970, 1, 1)
+#: The day the feedback-removal perk gave way to reports (DOMAIN.md section 7).
+_REPORTS_FROM: Final = (date(2024, 9, 3) - _EPOCH).days
+
+#: Contracts per freelancer on average (measured over seeds with ``years=4``).
+MEAN_CONTRACTS: Final = 10.25
+
+# Freelancer activity: contracts = 1 + floor(lognormal * (active span / years) ** 0.6), so
+# most have a handful and a few percent have 50+; newcomers have fewer.
+_ACTIVITY_MU: Final = 2.23
+_ACTIVITY_SIGMA: Final = 1.15
+_QUIT_SHARE: Final = 0.25  # freelancers who stopped taking work before as_of
+
+# Clients: one per four contracts; client rank x in [0, 1) hires with density ~ x ** -0.44
+# (power law: the top 1% of clients make ~8% of the hires, a few make a thousand).
+_CONTRACTS_PER_CLIENT: Final = 4
+_CLIENT_SKEW: Final = 1.8
+_REPEAT_SHARE: Final = 0.28  # a later contract goes to one of the freelancer's past clients
+_HARSH_SHARE: Final = 0.01  # of hires, made by clients who rate everyone harshly
+_FRAUD_RATE: Final = 0.0005  # of clients, later suspended for fraud
+
+# Contract lengths in days: lognormal (median, sigma) by payment pattern.
+_FIXED_DAYS: Final = (12.0, 1.0)
+_HOURLY_DAYS: Final = (35.0, 1.3)
+_RETAINER_DAYS: Final = (240.0, 0.7)
+_MAX_DAYS: Final = 4 * 365
+_RETAINER_SHARE: Final = (0.015, 0.04)  # of fixed, of hourly contracts
+_ENDED_BY_CUM: Final = (0.76, 0.93)  # client 76%, freelancer 17%, platform 7%
+_LEFT_OPEN: Final = (0.05, 0.6)  # finished but never closed: others, retainers
+
+#: Percent points of a standard normal: recommend r iff the latent satisfaction lies in
+#: [_RECOMMEND_CUTS[r-1], _RECOMMEND_CUTS[r]). Shares: 0 1.5%, 0-6 6%, 7 4%, 8 6%, 9 15%,
+#: 10 69%: candid, yet most clients are happy (marketplace scores cluster in the 90s).
+_RECOMMEND_CUTS: Final = np.array(
+    [-2.17, -2.054, -1.96, -1.881, -1.787, -1.675, -1.555, -1.2816, -0.994, -0.496]
+)
+#: End reason probabilities (completed, not_completed, no_longer_needed, other) by recommend
+#: band 0-4, 5-6, 7-8, 9-10, cumulated.
+_END_REASON_CUM: Final = np.cumsum(
+    [
+        [0.10, 0.55, 0.15, 0.20],
+        [0.50, 0.25, 0.15, 0.10],
+        [0.90, 0.02, 0.06, 0.02],
+        [0.97, 0.00, 0.025, 0.005],
+    ],
+    axis=1,
+)[:, :-1]
+_NO_FEEDBACK: Final = (0.20, 0.30, 0.55)  # by ended_by: clients forget auto-closed contracts
+_APPEAL_NOTES: Final = (
+    "appeal upheld: the client stalled the work, then closed it as not completed",
+    "appeal upheld: closed on a scope change and reopened as a new contract",
+    "appeal upheld: the client was unresponsive for weeks before closing",
+)
+
+
+def marketplace(
+    freelancers: int, *, seed: int, as_of: date = DEFAULT_AS_OF, years: float = 4.0
+) -> History:
+    """A synthetic marketplace of ``freelancers`` (about `MEAN_CONTRACTS` contracts each).
+
+    The same arguments give the same frames, byte for byte. Every date is on or before
+    ``as_of``; freelancers joined up to ``years`` before it.
+    """
+    _check(freelancers, years, as_of)
+    rng = _Streams(seed)
+    as_of_day = (as_of - _EPOCH).days
+    pop = _population(rng.freelancers, freelancers, as_of_day, years)
+    return _history(rng, pop, as_of_day)
+
+
+def contracts_for(
+    contracts: int, *, seed: int, as_of: date = DEFAULT_AS_OF, years: float = 4.0
+) -> History:
+    """A synthetic marketplace with exactly ``contracts`` contracts (the benchmark's size).
+
+    Draws enough freelancers, keeps the first ones that reach the count and trims the last
+    one's activity, so the size is exact and every distribution stays that of `marketplace`.
+    """
+    _check(contracts, years, as_of)
+    rng = _Streams(seed)
+    as_of_day = (as_of - _EPOCH).days
+    n = math.ceil(contracts / MEAN_CONTRACTS * 1.1) + 16
+    pop = _population(rng.freelancers, n, as_of_day, years)
+    while int(pop.count.sum()) < contracts:  # an unlucky draw: extend, still deterministic
+        pop = pop.extend(_population(rng.freelancers, n, as_of_day, years))
+    total = np.cumsum(pop.count)
+    keep = int(np.searchsorted(total, contracts)) + 1 if contracts else 0
+    pop = pop.head(keep)
+    if keep:
+        pop.count[-1] -= int(total[keep - 1]) - contracts
+    return _history(rng, pop, as_of_day)
+
+
+def _check(size: int, years: float, as_of: date) -> None:
+    if size < 0:
+        raise ValueError(f"size must be >= 0, got {size}")
+    if not 0 < years < 100:
+        raise ValueError(f"years must be in (0, 100), got {years}")
+    if (as_of - _EPOCH).days <= years * 365.25:  # day numbers stay positive: -1 means none
+        raise ValueError(f"the history must start after 1970-01-01, got as_of {as_of}")
+
+
+class _Streams:
+    """Independent random streams per concern, so tuning one part never reshuffles another."""
+
+    def __init__(self, seed: int) -> None:
+        def gen(i: int) -> np.random.Generator:
+            return np.random.Generator(np.random.PCG64(children[i]))
+
+        children = np.random.SeedSequence(seed).spawn(6)
+        self.freelancers = gen(0)
+        self.contracts = gen(1)
+        self.clients = gen(2)
+        self.payments = gen(3)
+        self.feedback = gen(4)
+        self.events = gen(5)
+
+
+@dataclass(frozen=True, slots=True)
+class _Population:
+    """Per freelancer: active span (day numbers), contract count, quality, hourly share."""
+
+    first: I64
+    last: I64
+    count: I64
+    quality: F64
+    hourly: F64
+
+    def head(self, n: int) -> _Population:
+        return _Population(
+            self.first[:n].copy(),
+            self.last[:n].copy(),
+            self.count[:n].copy(),
+            self.quality[:n].copy(),
+            self.hourly[:n].copy(),
+        )
+
+    def extend(self, other: _Population) -> _Population:
+        return _Population(
+            np.concatenate([self.first, other.first]),
+            np.concatenate([self.last, other.last]),
+            np.concatenate([self.count, other.count]),
+            np.concatenate([self.quality, other.quality]),
+            np.concatenate([self.hourly, other.hourly]),
+        )
+
+
+def _population(rng: np.random.Generator, n: int, as_of: int, years: float) -> _Population:
+    span = years * 365.25
+    # Joins skew recent (a growing marketplace); a quarter stopped working at some point.
+    tenure = np.maximum(min(7.0, span), span * rng.random(n) ** 1.2)
+    quit_ = np.where(rng.random(n) < _QUIT_SHARE, tenure * 0.8 * rng.random(n), 0.0)
+    first = as_of - np.floor(tenure).astype(np.int64)
+    last = as_of - np.floor(quit_).astype(np.int64)
+    active = (last - first) / span
+    level = np.exp(rng.normal(_ACTIVITY_MU, _ACTIVITY_SIGMA, n))
+    count = 1 + np.floor(level * active**0.6).astype(np.int64)
+    quality = rng.normal(0.0, 0.6, n)
+    hourly = rng.beta(1.2, 1.5, n)
+    return _Population(first, last, count, quality, hourly)
+
+
+@dataclass(frozen=True, slots=True)
+class _Contracts:
+    """Per-contract columns, day numbers as int64 (``end`` and codes are -1 while open)."""
+
+    freelancer: I64
+    client: I64
+    clients: int
+    harsh: Bool  # per client
+    fraud: Bool  # per client
+    hourly: Bool
+    kind: I8  # 0 regular hourly billing, 1 fixed milestones, 2 sporadic retainer
+    start: I64
+    work_end: I64  # when work and payments stopped; may lie after as_of
+    end: I64
+    ended_by: I8  # index into ENDED_BY
+    zero: Bool  # never paid
+    recommend: I64  # latent private answer, also for contracts without feedback
+    end_reason: I8  # index into END_REASONS
+
+
+def _history(rng: _Streams, pop: _Population, as_of: int) -> History:
+    c = _contracts(rng, pop, as_of)
+    fb = _feedback(rng.feedback, c, as_of)
+    disputes = _disputes(rng.events, c)
+    actions = _actions(rng.events, c, fb, as_of)
+    ids = _Ids(len(pop.count), len(c.start), c.clients)
+    # Payments are the bulk: make their frame at once, so that their arrays die early.
+    pay = _payments(rng.payments, c, disputes, as_of)
+    payments = ids.table(
+        freelancer=("f", c.freelancer[pay.contract]),
+        contract=("c", pay.contract),
+        date=_dates(pay.date),
+        amount=pay.amount,
+    )
+    del pay
+    return History.from_frames(
+        contracts=ids.table(
+            freelancer=("f", c.freelancer),
+            id=ids.c,
+            client=("k", c.client),
+            type=pl.Series(["fixed", "hourly"]).gather(c.hourly.astype(np.int64)),
+            start=_dates(c.start),
+            end=_dates(c.end),
+            ended_by=_labels(ENDED_BY, c.ended_by),
+            end_reason=_labels(END_REASONS, c.end_reason),
+        ),
+        payments=payments,
+        feedback=ids.table(
+            freelancer=("f", c.freelancer[fb.contract]),
+            contract=("c", fb.contract),
+            date=_dates(fb.date),
+            stars=pl.Series(fb.stars, dtype=pl.Float64, nan_to_null=True),
+            recommend=_nullable(fb.recommend, pl.Int8()),
+        ),
+        disputes=ids.table(
+            freelancer=("f", c.freelancer[disputes.contract]),
+            contract=("c", disputes.contract),
+            opened=_dates(disputes.opened),
+            outcome=_labels(DISPUTE_OUTCOMES, disputes.outcome),
+        ),
+        actions=_action_frame(ids, c, fb, actions),
+    )
+
+
+class _Ids:
+    """The id series; id columns are gathers of them (cheap: short strings are inline)."""
+
+    def __init__(self, freelancers: int, contracts: int, clients: int) -> None:
+        self.f = _ids("f", freelancers, 6)
+        self.c = _ids("c", contracts, 7)
+        self.k = _ids("k", clients, 5)
+
+    def table(self, **cols: tuple[str, I64] | pl.Series | F64) -> pl.DataFrame:
+        """A frame; a column given as (id series name, indices) is a gather of that series."""
+        return pl.DataFrame(
+            {
+                name: getattr(self, col[0]).gather(pl.Series(col[1]))
+                if isinstance(col, tuple)
+                else col
+                for name, col in cols.items()
+            }
+        )
+
+
+def _contracts(rng: _Streams, pop: _Population, as_of: int) -> _Contracts:
+    r = rng.contracts
+    n, total = len(pop.count), int(pop.count.sum())
+    fl = _owner(pop.count)
+    offset = np.cumsum(pop.count) - pop.count
+    rank = np.arange(total, dtype=np.int64) - offset[fl]
+
+    # Starts: sorted uniforms within each freelancer's span without a sort, as normalised
+    # cumulative exponential spacings (the order statistics of uniforms).
+    gaps = r.exponential(size=total)
+    cum = np.cumsum(gaps)
+    has = pop.count > 0
+    before = np.zeros(n)
+    before[has] = cum[offset[has]] - gaps[offset[has]]
+    whole = np.ones(n)
+    whole[has] = cum[(offset + pop.count - 1)[has]] - before[has]
+    whole += r.exponential(size=n)
+    u = (cum - before[fl]) / whole[fl]
+    del gaps, cum
+    start = pop.first[fl] + np.floor(u * (pop.last - pop.first)[fl]).astype(np.int64)
+    del u
+
+    hourly = r.random(total, dtype=np.float32) < pop.hourly[fl]
+    retainer = r.random(total, dtype=np.float32) < np.where(
+        hourly, _RETAINER_SHARE[1], _RETAINER_SHARE[0]
+    )
+    kind = np.where(retainer, 2, np.where(hourly, 0, 1)).astype(np.int8)
+    days = np.array([_HOURLY_DAYS, _FIXED_DAYS, _RETAINER_DAYS])[kind]
+    noise = r.standard_normal(total, dtype=np.float32)
+    length = np.minimum(np.floor(days[:, 0] * np.exp(days[:, 1] * noise)), _MAX_DAYS)
+    del days, noise
+    work_end = start + length.astype(np.int64)
+
+    # Closing: the client mostly, the freelancer sometimes, the platform after 2 weeks to 3
+    # months without activity. Some finished contracts stay open: a vanished client, a
+    # retainer kept for later.
+    closer = np.searchsorted(_ENDED_BY_CUM, r.random(total, dtype=np.float32), side="right")
+    ended_by: I8 = closer.astype(np.int8)
+    end = work_end + np.where(ended_by == 2, r.integers(14, 91, total, dtype=np.int32), 0)
+    left_open = r.random(total, dtype=np.float32) < np.where(retainer, _LEFT_OPEN[1], _LEFT_OPEN[0])
+    open_ = (end > as_of) | left_open
+    end = np.where(open_, -1, end)
+    ended_by = np.where(open_, -1, ended_by).astype(np.int8)
+    # Never paid: cancelled before funding, or a client who vanished at once.
+    p_zero = np.where(hourly, 0.02, 0.04)
+    vanished = left_open & (work_end <= as_of)
+    p_zero = np.where(vanished, np.where(retainer, 0.1, np.where(hourly, 0.2, 0.35)), p_zero)
+    zero = r.random(total, dtype=np.float32) < p_zero
+
+    client, clients, harsh, fraud = _clients(rng.clients, total, rank)
+    recommend, end_reason = _satisfaction(rng.feedback, fl, pop.quality, harsh[client], end)
+    return _Contracts(
+        fl,
+        client,
+        clients,
+        harsh,
+        fraud,
+        hourly,
+        kind,
+        start,
+        work_end,
+        end,
+        ended_by,
+        zero,
+        recommend,
+        end_reason,
+    )
+
+
+def _clients(r: np.random.Generator, total: int, rank: I64) -> tuple[I64, int, Bool, Bool]:
+    """Client of each contract, shared across freelancers; repeat hires from past clients."""
+    k = max(3, total // _CONTRACTS_PER_CLIENT)
+    ids = r.permutation(k)  # popularity unrelated to the id
+    draw = np.floor(k * r.random(total) ** _CLIENT_SKEW).astype(np.int64)
+    client = ids[np.minimum(draw, k - 1)]
+    del draw
+    # A repeat copies the client of an earlier contract of the same freelancer (recent ones
+    # likelier); pointer jumping resolves chains of repeats without a Python loop per row.
+    idx = np.arange(total, dtype=np.int64)
+    repeat = (rank > 0) & (r.random(total, dtype=np.float32) < _REPEAT_SHARE)
+    back = 1 + np.floor(r.random(total, dtype=np.float32) ** 2 * rank).astype(np.int64)
+    src = np.where(repeat, idx - np.minimum(back, rank), idx)
+    del idx, repeat, back
+    while True:
+        nxt = src[src]
+        if np.array_equal(nxt, src):
+            break
+        src = nxt
+    client = client[src]
+    del src, nxt
+    # Harsh raters are picked by hires so that they rate many freelancers; a few others are
+    # later caught committing fraud.
+    hires = np.bincount(client, minlength=k)
+    big = np.where(hires >= 5, hires, 0)
+    pick = _HARSH_SHARE * total / max(1, int(np.dot(big, big)))  # P(harsh) ~ hires
+    harsh = r.random(k) < np.minimum(1.0, pick * big)
+    fraud = (r.random(k) < _FRAUD_RATE) & ~harsh & (hires > 0)
+    return client, k, harsh, fraud
+
+
+def _satisfaction(
+    r: np.random.Generator, fl: I64, quality: F64, harsh: Bool, end: I64
+) -> tuple[I64, I8]:
+    """Latent private answer and end reason: freelancer quality, luck, harsh clients."""
+    total = len(fl)
+    latent = (quality[fl] + 0.8 * r.standard_normal(total, dtype=np.float32) - 2.0 * harsh).astype(
+        np.float64
+    )
+    recommend = np.searchsorted(_RECOMMEND_CUTS, latent).astype(np.int64)
+    band = (recommend > 4).astype(np.int64) + (recommend > 6) + (recommend > 8)
+    u = r.random(total, dtype=np.float32)
+    reason = np.where(end >= 0, 0, -1).astype(np.int8)
+    for i in range(_END_REASON_CUM.shape[1]):
+        reason += (end >= 0) & (u > _END_REASON_CUM[band, i])
+    return recommend, reason
+
+
+@dataclass(frozen=True, slots=True)
+class _Feedback:
+    contract: I64  # rows: contracts with feedback, in contract order
+    date: I64
+    stars: F64  # NaN when missing
+    recommend: I64  # -1 when missing
+
+
+def _feedback(r: np.random.Generator, c: _Contracts, as_of: int) -> _Feedback:
+    """End-of-contract feedback: within 14 days of the end, from most clients."""
+    total = len(c.start)
+    skip = np.array(_NO_FEEDBACK, dtype=np.float32)[np.maximum(c.ended_by, 0)]
+    day = c.end + r.integers(0, 15, total, dtype=np.int32)
+    given = (c.end >= 0) & (r.random(total, dtype=np.float32) >= skip) & (day <= as_of)
+    rows = np.flatnonzero(given).astype(np.int64)
+    del skip, given
+    m = len(rows)
+    # Public stars: six category scores of 1-5, each cut by a deficit that grows as a latent
+    # correlated with the private answer falls; averaged, rounded to 0.1 or 0.05. Inflated:
+    # most are 5.0. Harsh clients keep some stars (five public stars, poor private answer).
+    private = _RECOMMEND_MID[c.recommend[rows]]
+    latent = (
+        0.65 * private
+        + 0.76 * r.standard_normal(m, dtype=np.float32)
+        + 0.5 * c.harsh[c.client[rows]]
+    )
+    sums = np.zeros(m, dtype=np.float32)
+    for _ in range(6):
+        deficit = np.maximum(0.0, -1.45 - (latent + 0.5 * r.standard_normal(m, dtype=np.float32)))
+        sums += np.clip(5.0 - np.ceil(deficit), 1.0, 5.0)
+    grain = np.where(r.random(m, dtype=np.float32) < 0.5, 20.0, 10.0)
+    stars = np.round(sums.astype(np.float64) / 6.0 * grain) / grain
+    missing = r.random(m, dtype=np.float32)
+    stars = np.where(missing < 0.04, np.nan, stars)
+    answer = np.where((missing >= 0.04) & (missing < 0.10), -1, c.recommend[rows])
+    return _Feedback(rows, day[rows], stars, answer)
+
+
+#: A representative latent satisfaction per recommend answer (between its cuts), so the
+#: public stars correlate with the private answer without keeping the latent around.
+_RECOMMEND_MID: Final = np.concatenate(
+    [[-2.3], (_RECOMMEND_CUTS[:-1] + _RECOMMEND_CUTS[1:]) / 2, [0.6]]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Disputes:
+    contract: I64
+    opened: I64
+    outcome: I8  # index into DISPUTE_OUTCOMES
+
+
+def _disputes(r: np.random.Generator, c: _Contracts) -> _Disputes:
+    """A few disputes, mostly on unhappy fixed-price contracts, opened before the end."""
+    total = len(c.start)
+    unhappy = c.recommend <= 4
+    p = np.where(unhappy, np.where(c.hourly, 0.03, 0.08), 0.0008)
+    rows = np.flatnonzero((c.end >= 0) & (r.random(total, dtype=np.float32) < p))
+    rows = rows.astype(np.int64)
+    reach = np.minimum(30, c.end[rows] - c.start[rows])
+    opened = c.end[rows] - np.floor(r.random(len(rows)) * (reach + 1)).astype(np.int64)
+    outcome = np.searchsorted([0.45, 0.80], r.random(len(rows)), side="right").astype(np.int8)
+    return _Disputes(rows, opened, outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class _Payments:
+    contract: I64
+    date: I32
+    amount: F64
+
+
+def _payments(r: np.random.Generator, c: _Contracts, disputes: _Disputes, as_of: int) -> _Payments:
+    """Hourly: one payment per billing period; fixed: milestones; retainer: sporadic."""
+    total = len(c.start)
+    finished = c.work_end <= as_of
+    pay_end = np.minimum(c.work_end, as_of)
+    span = pay_end - c.start
+    length = np.maximum(c.work_end - c.start, 1)
+    regular, milestones = c.kind == 0, c.kind == 1
+
+    # Payment k (1-based) is due after min(k * num // den, span) days: regular billing has
+    # num = cadence, den = 1 and a final partial period; milestones split the planned length.
+    cadence = np.array([7, 14, 30], dtype=np.int64)[
+        np.searchsorted([0.45, 0.65], r.random(total, dtype=np.float32), side="right")
+    ]
+    full = span // cadence
+    n_regular = full + (finished & ((span % cadence > 0) | (full == 0)))
+    planned = (
+        np.searchsorted(
+            [0.55, 0.80, 0.90, 0.96], r.random(total, dtype=np.float32), side="right"
+        ).astype(np.int64)
+        + 1
+    )
+    due = -((-(as_of - c.start + 1) * planned) // length) - 1  # milestones on or before as_of
+    n_milestones = np.where(finished, planned, np.clip(due, 0, planned))
+    n_sporadic = np.zeros(total, dtype=np.int64)
+    retainer = np.flatnonzero(c.kind == 2)
+    n_sporadic[retainer] = r.poisson(span[retainer] / 45.0 + 0.5)
+    n_sporadic[retainer] = np.where(
+        finished[retainer], np.maximum(n_sporadic[retainer], 1), n_sporadic[retainer]
+    )
+    count = np.where(regular, n_regular, np.where(milestones, n_milestones, n_sporadic))
+    count = np.where(c.zero, 0, count).astype(np.int64)
+    num = np.where(regular, cadence, length)
+    den = np.where(regular, 1, planned)
+    del full, due, n_regular, n_milestones, n_sporadic
+
+    # Typical amounts: a weekly wage times the period, a price split over milestones, or a
+    # retainer's per-piece fee; each payment varies around it.
+    wage = np.clip(np.exp(np.log(280.0) + 0.8 * r.standard_normal(total)), 20.0, 2_500.0)
+    price = np.clip(np.exp(np.log(300.0) + 1.25 * r.standard_normal(total)), 20.0, 50_000.0)
+    base = np.where(regular, wage * cadence / 7.0, np.where(milestones, price / planned, 220.0))
+    spread = np.where(regular, 0.35, np.where(milestones, 0.3, 0.8)).astype(np.float32)
+    tail = np.where(
+        regular & (count > span // cadence),
+        np.maximum(0.15, (span - span // cadence * cadence) / cadence),
+        1.0,
+    )
+    del wage, price, cadence, planned
+
+    # Refunds (one trailing negative row): random ones, and disputes the client won (all of
+    # the earnings) or split (half).
+    share = np.where(r.random(total, dtype=np.float32) < 0.35, 1.0, r.uniform(0.1, 0.9, total))
+    refund = r.random(total, dtype=np.float32) < 0.02
+    won = disputes.outcome != 1
+    refund[disputes.contract[won]] = True
+    share[disputes.contract[won]] = np.where(disputes.outcome[won] == 0, 1.0, 0.5)
+    refund &= count > 0
+    rows = count + refund
+
+    contract = _owner(rows)
+    first = np.cumsum(rows) - rows
+    k = np.arange(1, len(contract) + 1, dtype=np.int64) - first[contract]
+    step = num / den + 1e-9  # floats: no integer division on every row
+    after = np.floor(k * step[contract]).astype(np.int32)
+    np.minimum(after, span.astype(np.int32)[contract], out=after)
+    del num, den, step, k
+    noise = spread[contract] * r.standard_normal(len(contract), dtype=np.float32)
+    np.exp(noise, out=noise)
+    amount = base[contract] * noise
+    del noise
+    last = first + count - 1
+    amount[last[count > 0]] *= tail[count > 0]
+
+    # Retainers: sporadic payments, uniform over the span, sorted per contract.
+    at = _ranges(first[retainer], count[retainer])
+    owner = retainer[_owner(count[retainer])]
+    ordered = np.sort(owner + r.random(len(at))) - owner
+    after[at] = np.floor(ordered * (span[owner] + 1)).astype(np.int32)
+    del at, owner, ordered
+
+    date_ = c.start.astype(np.int32)[contract]
+    date_ += after
+    del after
+    np.clip(amount, 20.0, 50_000.0, out=amount)
+    _cents(amount)
+
+    # The refund row: after the last payment, by the end; a share of what was paid.
+    who = np.flatnonzero(refund)
+    at = first[who] + count[who]
+    bounds = np.stack([first[who], at], axis=1).ravel()
+    paid = np.add.reduceat(amount, bounds)[::2] if len(who) else np.zeros(0)
+    limit = np.where(c.end[who] >= 0, c.end[who], as_of)
+    date_[at] = np.minimum(date_[at - 1] + r.integers(0, 22, len(who)), limit)
+    amount[at] = -_cents(share[who] * paid)
+    _sort_ties(contract, date_, amount)
+    return _Payments(contract, date_, amount)
+
+
+def _sort_ties(contract: I64, day: I32, amount: F64) -> None:
+    """Order same-day payments of a contract by amount, in place, so the rows come out in
+    the canonical (freelancer, contract, date, amount) order without sorting 30M rows."""
+    tie = (contract[1:] == contract[:-1]) & (day[1:] == day[:-1])
+    tied = np.zeros(int(contract[-1]) + 1 if len(contract) else 0, dtype=np.bool_)
+    tied[contract[1:][tie]] = True
+    rows = np.flatnonzero(tied[contract])  # every row of a contract with a tie
+    order = np.lexsort((amount[rows], day[rows], contract[rows]))
+    day[rows] = day[rows][order]
+    amount[rows] = amount[rows][order]
+
+
+def _owner(count: I64) -> I64:
+    """``repeat(arange(len(count)), count)``: the group of each row, via one cumsum (faster)."""
+    total = int(count.sum())
+    out = np.zeros(total, dtype=np.int64)
+    groups = np.flatnonzero(count)
+    if total:
+        firsts = (np.cumsum(count) - count)[groups]
+        out[firsts[1:]] = np.diff(groups)
+        out[0] = groups[0]
+    return np.cumsum(out, out=out)
+
+
+def _ranges(first: I64, count: I64) -> I64:
+    """Concatenated ``range(first[i], first[i] + count[i])``, vectorised."""
+    group = _owner(count)
+    start = np.cumsum(count) - count
+    return (first - start)[group] + np.arange(len(group), dtype=np.int64)
+
+
+def _cents(x: F64) -> F64:
+    """Round to cents in place (``np.round`` would allocate twice)."""
+    x *= 100.0
+    np.rint(x, out=x)
+    x /= 100.0
+    return x
+
+
+@dataclass(frozen=True, slots=True)
+class _Actions:
+    flagged: I64  # clients
+    flagged_date: I64
+    flagged_answers: I64
+    fraud: Bool
+    removed: I64  # feedback rows
+    removed_date: I64
+    appealed: I64  # feedback rows
+    appeal_date: I64
+    appeal_note: I8
+
+
+def _actions(r: np.random.Generator, c: _Contracts, fb: _Feedback, as_of: int) -> _Actions:
+    """Operator actions: flags on harsh or fraudulent clients, removals, upheld appeals."""
+    # Harsh clients are flagged once their pattern shows: a review after the third answer.
+    rated = fb.recommend >= 0
+    by = c.client[fb.contract[rated]]
+    answers = np.bincount(by, minlength=c.clients)
+    harsh = np.flatnonzero(c.harsh & (answers >= 3) & (r.random(c.clients) < 0.6))
+    mark = np.zeros(c.clients, dtype=np.bool_)
+    mark[harsh] = True
+    mine = mark[by]
+    who, day = by[mine], fb.date[rated][mine]
+    order = np.lexsort((day, who))
+    third = day[order][np.searchsorted(who[order], harsh) + 2]
+    harsh_date = np.minimum(third + r.integers(1, 61, len(harsh)), as_of)
+    # Fraud is caught some time after the client's latest hire.
+    fraud = np.flatnonzero(c.fraud)
+    mark[:] = False
+    mark[fraud] = True
+    hire = np.flatnonzero(mark[c.client])
+    latest = np.zeros(c.clients, dtype=np.int64)
+    np.maximum.at(latest, c.client[hire], c.start[hire])
+    wait = np.floor(r.random(len(fraud)) * (as_of - latest[fraud] + 1)).astype(np.int64)
+    flagged = np.concatenate([harsh, fraud]).astype(np.int64)
+    flagged_date = np.concatenate([harsh_date, latest[fraud] + wait]).astype(np.int64)
+    is_fraud = np.arange(len(flagged)) >= len(harsh)
+
+    # Removals of poor feedback (the perk before 2024-09-03, an upheld report after), and
+    # upheld appeals of contracts closed as not completed.
+    m = len(fb.contract)
+    poor = ((fb.recommend >= 0) & (fb.recommend <= 6)) | (fb.stars < 4.0)
+    removed = np.flatnonzero(poor & (r.random(m) < 0.04)).astype(np.int64)
+    removed_date = np.minimum(fb.date[removed] + r.integers(1, 31, len(removed)), as_of)
+    appeal = (c.end_reason[fb.contract] == 1) & (r.random(m) < 0.03)
+    appeal[removed] = False
+    appealed = np.flatnonzero(appeal).astype(np.int64)
+    appeal_date = np.minimum(fb.date[appealed] + r.integers(7, 46, len(appealed)), as_of)
+    note = r.integers(0, len(_APPEAL_NOTES), len(appealed)).astype(np.int8)
+    return _Actions(
+        flagged,
+        flagged_date,
+        answers[flagged].astype(np.int64),
+        is_fraud,
+        removed,
+        removed_date,
+        appealed,
+        appeal_date,
+        note,
+    )
+
+
+def _action_frame(ids: _Ids, c: _Contracts, fb: _Feedback, act: _Actions) -> pl.DataFrame:
+    none = pl.lit(None, dtype=pl.String)
+    flags = pl.DataFrame(
+        {
+            "date": _dates(act.flagged_date),
+            "client": ids.k.gather(act.flagged),
+            "answers": act.flagged_answers,
+            "fraud": act.fraud,
+        }
+    ).select(
+        freelancer=none,
+        type=pl.lit("client_flagged"),
+        date="date",
+        contract=none,
+        client="client",
+        note=pl.when("fraud")
+        .then(pl.lit("client suspended for fraud"))
+        .otherwise(
+            # No private numbers in a note: notes may be shown to the freelancer.
+            pl.format("client rates freelancers harshly: a pattern over {} contracts", "answers")
+        ),
+    )
+
+    def per_contract(kind: str, rows: I64, day: I64, notes: pl.Series) -> pl.DataFrame:
+        contract = fb.contract[rows]
+        return pl.DataFrame(
+            {
+                "freelancer": ids.f.gather(c.freelancer[contract]),
+                "type": pl.Series([kind] * len(rows), dtype=pl.String),
+                "date": _dates(day),
+                "contract": ids.c.gather(contract),
+                "client": pl.Series([None] * len(rows), dtype=pl.String),  # named by contract
+                "note": notes,
+            }
+        )
+
+    removed = per_contract(
+        "feedback_removed",
+        act.removed,
+        act.removed_date,
+        pl.Series(["feedback removed: Top Rated perk", "feedback removed: report upheld"]).gather(
+            (act.removed_date >= _REPORTS_FROM).astype(np.int64)
+        ),
+    )
+    appeals = per_contract(
+        "appeal_upheld",
+        act.appealed,
+        act.appeal_date,
+        pl.Series(_APPEAL_NOTES).gather(act.appeal_note.astype(np.int64)),
+    )
+    # The canonical order of the table formats (nulls last), so writing needs no sort.
+    return pl.concat([flags, removed, appeals], how="vertical").sort(
+        "freelancer", "date", "type", "contract", "client", "note", nulls_last=True
+    )
+
+
+def _ids(prefix: str, n: int, width: int) -> pl.Series:
+    """``prefix`` + 1-based zero-padded numbers, widened when ``n`` needs more digits."""
+    digits = max(width, len(str(n)))
+    return pl.select(
+        pl.concat_str(
+            pl.lit(prefix),
+            pl.int_range(1, n + 1, dtype=pl.Int64).cast(pl.String).str.zfill(digits),
+        )
+    ).to_series()
+
+
+def _dates(days: I64 | I32) -> pl.Series:
+    """Day numbers to a Date series; negative means missing."""
+    return _nullable(days, pl.Int32()).cast(pl.Date)
+
+
+def _nullable(values: I64 | I32 | I8, dtype: pl.DataType) -> pl.Series:
+    """Values as ``dtype``; negative means missing."""
+    s = pl.Series(values.astype(np.int32), dtype=pl.Int32)
+    if (values < 0).any():
+        s = pl.select(pl.when(s >= 0).then(s)).to_series()
+    return s.cast(dtype)
+
+
+def _labels(labels: tuple[str, ...], codes: I8) -> pl.Series:
+    """Codes (-1 missing) to their labels."""
+    return pl.Series(labels, dtype=pl.String).gather(_nullable(codes, pl.Int64()))
