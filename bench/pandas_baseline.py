@@ -29,7 +29,7 @@ WINDOWS = ("3m", "6m", "12m", "24m", "trending")
 
 SUCCESS, NEUTRAL, NEGATIVE, EXCLUDED = "success", "neutral", "negative", "excluded"
 #: Rules 1-4 are decided before feedback is read: their contracts are never private.
-_BEFORE_FEEDBACK = 4
+_BEFORE_FEEDBACK = 6  # rules 1-6 decide in public (operators, disputes, $0)
 #: Earnings are compared (<= 0, tier bounds) after rounding the float sum to this many decimals.
 _EARNINGS_DECIMALS = 2  # money is summed to the cent, as in docs/rules.md
 
@@ -125,6 +125,7 @@ def _facts(tables: dict[str, pd.DataFrame], now: pd.Timestamp, p: Policy) -> pd.
         & c["ended"]
         & (c["feedback_date"] >= c["end"])
         & (c["feedback_date"] <= now)
+        & (c["feedback_date"] <= c["end"] + pd.Timedelta(days=p.outcomes.feedback_days))
     )
 
     # Disputes opened <= on; no outcome = pending.
@@ -185,9 +186,18 @@ def _facts(tables: dict[str, pd.DataFrame], now: pd.Timestamp, p: Policy) -> pd.
 
 
 def _rules(
-    c: pd.DataFrame, now: pd.Timestamp, p: Policy, *, recommend: pd.Series, end_reason: pd.Series
+    c: pd.DataFrame,
+    now: pd.Timestamp,
+    p: Policy,
+    *,
+    recommend: pd.Series,
+    end_reason: pd.Series,
+    skip_public: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The first rule that holds, as (rule number, outcome, dated) arrays."""
+    """The first rule that holds, as (rule number, outcome, dated) arrays.
+
+    ``skip_public`` leaves out rules 1-6 (what the feedback alone decides, for pooling).
+    """
     o = p.outcomes
     hf = c["has_feedback"]
     ended = c["ended"]
@@ -204,7 +214,17 @@ def _rules(
         (c["client_flagged"], EXCLUDED, nat),
         (c["feedback_removed"], EXCLUDED, nat),
         (c["dispute_negative"], NEGATIVE, opened),
-        (hf & (c["earnings"] <= 0) & (recommend < o.neutral_recommend_min), NEGATIVE, fb),
+        (
+            (p.privacy.k == 1)
+            & hf
+            & (c["earnings"] <= 0)
+            & (
+                (recommend < o.neutral_recommend_min)
+                | (end_reason.notna() & ~end_reason.isin(list(o.positive_end_reasons)))
+            ),
+            NEGATIVE,
+            fb,
+        ),
         (
             (o.zero_earnings == "exclude_unless_negative") & ended & (c["earnings"] <= 0),
             EXCLUDED,
@@ -216,7 +236,7 @@ def _rules(
         (hf & (recommend < o.success_recommend_min), NEUTRAL, fb),
         (hf & (stars < o.success_stars_min) & public, NEUTRAL, fb),
         (hf & (stars.notna() | recommend.notna()), SUCCESS, fb),
-        (hf, EXCLUDED, nat),
+        (hf, NEUTRAL, fb),
         (ended & (now < end + pd.Timedelta(days=o.feedback_days)), EXCLUDED, nat),
         (
             (o.no_feedback == "negative_when_excessive")
@@ -238,6 +258,8 @@ def _rules(
         (p.idle.enabled & is_open & idle, NEGATIVE, on),
     ]
     conditions = [np.asarray(cond, dtype=bool) for cond, _, _ in rules]
+    if skip_public:
+        conditions[:_BEFORE_FEEDBACK] = [np.zeros(len(c), dtype=bool)] * _BEFORE_FEEDBACK
     rule = np.select(conditions, np.arange(1, len(rules) + 1), default=len(rules) + 1)
     outcome = np.select(conditions, [out for _, out, _ in rules], default=EXCLUDED)
     dated = np.select(
@@ -264,20 +286,30 @@ def _pool(c: pd.DataFrame, now: pd.Timestamp, p: Policy) -> pd.DataFrame:
         c[f"{out}_share"] = (c["outcome"] == out).astype("float64")
     if k == 1:
         return c
-    private = (
-        c["has_feedback"]
-        & (c["recommend"].notna() | c["end_reason"].notna())
-        & (c["rule"] > _BEFORE_FEEDBACK)
+    member = c["has_feedback"] & (c["recommend"].notna() | c["end_reason"].notna())
+    c["private"] = member & (c["rule"] > _BEFORE_FEEDBACK)
+    mem = c.loc[member].sort_values(["freelancer", "feedback_date", "id"])
+    first_of_client = (~mem.duplicated(["freelancer", "client"])).astype("int64")
+    before = first_of_client.groupby(mem["freelancer"]).cumsum() - first_of_client
+    mem["batch"] = before // k + 1
+    total_clients = first_of_client.groupby(mem["freelancer"]).transform("sum")
+    mem["closed"] = total_clients >= mem["batch"] * k
+    # What each member's feedback alone decides: the batch's proportions.
+    _, alone, _ = _rules(
+        mem, now, p, recommend=mem["recommend"], end_reason=mem["end_reason"], skip_public=True
     )
-    priv = c.loc[private].sort_values(["freelancer", "feedback_date", "id"])
-    first_of_client = ~priv.duplicated(["freelancer", "client"])
-    priv["c_i"] = first_of_client.astype("int64").groupby(priv["freelancer"]).cumsum()
-    priv["batch"] = -(-priv["c_i"] // k)
-    total_clients = priv.groupby("freelancer")["c_i"].transform("max")
-    priv["closed"] = total_clients >= priv["batch"] * k
+    shares = [f"{out}_share" for out in (SUCCESS, NEUTRAL, NEGATIVE)]
+    overruled = (mem["rule"] <= 3).to_numpy()  # appeal, flag, removal: out of the batch
+    for out in (SUCCESS, NEUTRAL, NEGATIVE):
+        mem[f"_{out}"] = np.where(overruled, np.nan, (alone == out).astype("float64"))
+    proportions = mem.groupby(["freelancer", "batch"])[
+        [f"_{o}" for o in (SUCCESS, NEUTRAL, NEGATIVE)]
+    ]
+    mem[[f"p_{s}" for s in shares]] = proportions.transform("mean").fillna(0.0).to_numpy()
+    private = mem["private"]
 
     # Open batch: held, classified again on public feedback only.
-    held_index = priv.index[~priv["closed"].to_numpy()]
+    held_index = mem.index[(private & ~mem["closed"]).to_numpy()]
     if len(held_index):
         held = c.loc[held_index]
         none = pd.Series(np.nan, index=held.index, dtype="float64")
@@ -288,13 +320,9 @@ def _pool(c: pd.DataFrame, now: pd.Timestamp, p: Policy) -> pd.DataFrame:
         for out in (SUCCESS, NEUTRAL, NEGATIVE):
             c.loc[held_index, f"{out}_share"] = (outcome == out).astype("float64")
 
-    # Closed batch: each counted member gets the batch's outcome proportions (the mean of the
-    # members' one-hot shares).
-    shares = [f"{out}_share" for out in (SUCCESS, NEUTRAL, NEGATIVE)]
-    closed = priv.loc[priv["closed"] & (priv["outcome"] != EXCLUDED)]
-    c.loc[closed.index, shares] = (
-        closed.groupby(["freelancer", "batch"])[shares].transform("mean").to_numpy()
-    )
+    # Closed batch: each private member gets the batch's proportions.
+    closed = mem.loc[private & mem["closed"]]
+    c.loc[closed.index, shares] = closed[[f"p_{s}" for s in shares]].to_numpy()
     return c
 
 

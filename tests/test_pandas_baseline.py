@@ -126,9 +126,10 @@ def _job(cid: str, client: str, fb: tuple[str, float, int], paid=(("2025-01-10",
     )
 
 
-#: c1 is paid 30.06 + 51.77 and fully refunded (-81.83): earnings 0, so rule 6
-#: (zero_earnings) excludes it. c2 is a success and c3 a private negative (recommend 6),
-#: both weighing 1.25: a score of 100 * (1.25 - 1.25) / 2.5 = 0.
+#: Scored without pooling (k = 1): c1 is paid 30.06 + 51.77 and fully refunded (-81.83):
+#: earnings 0, so rule 6 (zero_earnings) excludes it. c2 is a success and c3 a private
+#: negative (recommend 6), both weighing 1.25: a score of 100 * (1.25 - 1.25) / 2.5 = 0
+#: (float noise would count c1 as a success: 28.57).
 REFUND = history(
     _job(
         "c1",
@@ -151,24 +152,26 @@ TIE = history(
     _job("c4", "k4", ("2025-01-23", 5.0, 10)),
 )
 
-MINIMAL = {"refund": (REFUND, 0, 0.0), "tie": (TIE, 50, 50.0)}
+_SHIPPED = BOOK.get("2024-09")
+UNPOOLED = _SHIPPED.model_copy(update={"privacy": _SHIPPED.privacy.model_copy(update={"k": 1})})
+MINIMAL = {"refund": (REFUND, 0, 0.0, UNPOOLED), "tie": (TIE, 50, 50.0, _SHIPPED)}
 
 
 @pytest.mark.parametrize("case", list(MINIMAL))
 def test_baseline_on_minimal_histories(case: str) -> None:
-    h, displayed, value = MINIMAL[case]
-    ours = score_pandas(tables_of(h), ON, BOOK.get("2024-09")).iloc[0]
+    h, displayed, value, policy = MINIMAL[case]
+    ours = score_pandas(tables_of(h), ON, policy).iloc[0]
     assert (ours["score"], ours["best"]) == (displayed, "trending")
     assert ours["best_score"] == pytest.approx(value, abs=1e-9)
 
 
 def test_engine_full_refund_has_zero_earnings() -> None:
-    h, displayed, value = MINIMAL["refund"]
-    row = score(h, BOOK.get("2024-09"), ON, statuses=False).scores.row(0, named=True)
+    h, displayed, value, policy = MINIMAL["refund"]
+    row = score(h, policy, ON, statuses=False).scores.row(0, named=True)
     assert (row["score"], row["best_score"]) == (displayed, pytest.approx(value, abs=1e-9))
 
 
 def test_engine_orders_private_ties_by_contract_id() -> None:
-    h, displayed, value = MINIMAL["tie"]
-    row = score(h, BOOK.get("2024-09"), ON, statuses=False).scores.row(0, named=True)
+    h, displayed, value, policy = MINIMAL["tie"]
+    row = score(h, policy, ON, statuses=False).scores.row(0, named=True)
     assert (row["score"], row["best_score"]) == (displayed, pytest.approx(value, abs=1e-9))

@@ -390,6 +390,16 @@ def _examples_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "examples"
 
 
+def _register_adapters() -> None:
+    """Commands that live beside the core CLI (they import this module's helpers)."""
+    from jobsuccess.explain_cli import register
+
+    register(app)
+
+
+_register_adapters()
+
+
 def main() -> None:
     app()
 

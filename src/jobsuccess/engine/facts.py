@@ -98,6 +98,7 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
     ``history`` must be `keyed`.
     """
     on = computation_dates(dates)
+    feedback_days = policy.outcomes.feedback_days
     base = history.contracts.join(on, how="cross").filter(pl.col("start") <= pl.col("on"))
     # Joins gather every column they carry, so they run on the columns rules read; the
     # descriptive ones (ids, names) are put back beside them at the end, row for row.
@@ -125,11 +126,13 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
             earnings=pl.col("earnings").fill_null(0.0),
             earnings_12m=pl.col("earnings_12m").fill_null(0.0),
             periods_paid=pl.col("periods_paid").fill_null(0),
-            # Mid-contract feedback and feedback not given yet do not exist on `on`.
+            # Mid-contract feedback, feedback not given yet and feedback given after its
+            # time ran out (DOMAIN.md section 2: within 14 days) do not exist on `on`.
             has_feedback=pl.col("fb_date").is_not_null()
             & pl.col("ended")
             & (pl.col("fb_date") <= pl.col("on"))
-            & (pl.col("fb_date") >= pl.col("end")),
+            & (pl.col("fb_date") >= pl.col("end"))
+            & (pl.col("fb_date") <= pl.col("end") + pl.duration(days=feedback_days)),
             dispute_open=pl.col("dispute_opened").is_not_null()
             & (pl.col("dispute_opened") <= pl.col("on")),
             appeal_upheld_on=_known(pl.col("appeal_upheld_on")),
@@ -188,6 +191,7 @@ def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFram
         .join(on.lazy(), how="cross")
         .filter(pl.col("date") <= pl.col("on"))
         .join(spans, on=KEY)
+        .with_columns(_bit=bit)
         .group_by(per(KEY, dates=on.height))
         .agg(
             # Money is summed to the cent: a full refund is exactly $0, not 1e-14.
@@ -198,7 +202,7 @@ def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFram
             .round(2),
             first_paid=pl.when(paid).then("date").min(),
             last_paid=pl.when(paid).then("date").max(),
-            periods_paid=bit.bitwise_or().bitwise_count_ones().cast(pl.Int32),
+            periods_paid=pl.col("_bit").bitwise_or().bitwise_count_ones().cast(pl.Int32),
         )
     )
 

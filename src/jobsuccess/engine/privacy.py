@@ -4,16 +4,24 @@ A client's private answers (the 0-10 recommendation and the end reason) are cand
 freelancer never sees them. A score that moved by one contract at a time would reveal them by
 differencing two computations, or a window sliding past one contract, or a what-if. So:
 
-- a contract whose outcome read private answers is *private* (operator decisions and disputes,
-  decided before any feedback is read, are not);
-- private contracts form batches in feedback order (ties by contract id): batch b holds the
-  contracts during which the count of distinct clients so far rose past (b-1)*k, up to b*k
-  (a repeat client's feedback joins the batch that is open when it comes);
-- until its batch closes, a contract counts as if its client had given public feedback only
-  (``held``), so nothing private enters the score yet;
-- once closed, every counted member of the batch contributes its own weight split in the
-  batch's proportions of success, neutral and negative (the ``*_share`` columns), so no
-  window, slide or removal can isolate one client's answer.
+- contracts with end-of-contract feedback carrying a private answer are batch *members*,
+  whatever happens to them later; a member whose outcome read the feedback is *private*
+  (one decided in public first, by an operator, a dispute or $0 earnings, is not);
+- members form batches in feedback order (ties by contract id): a member joins batch
+  ``c // k + 1``, where c is the number of distinct clients who answered before it, and batch
+  b closes once b*k distinct clients have answered (so a repeat client's answer never lands in
+  a batch that is already closed);
+- until its batch closes, a private contract counts as if its client had given public
+  feedback only (``held``), so nothing private enters the score yet;
+- once closed, every private member contributes its own weight split in the batch's
+  proportions of success, neutral and negative, taken over what each member's feedback alone
+  decides (the ``*_share`` columns): no window or slide can isolate one client's answer, and
+  batches never shift. Only an operator's ruling (an upheld appeal, a removed feedback, a
+  flagged client) takes a member's answer out of its batch's proportions: the freelancer may
+  then infer how that one answer weighed, which the ruling discloses anyway;
+- whether a contract counts never depends on a private answer: with k > 1 every ended $0
+  contract is excluded, and feedback without a rating counts as neutral whatever its end
+  reason.
 
 The cost: a private outcome is smeared across its batch (a window holding part of a batch gets
 the batch's average), and the last k-1 private answers wait. ``privacy.k = 1`` turns pooling
@@ -29,49 +37,80 @@ from jobsuccess.engine.rules import classify
 from jobsuccess.policy import Policy
 
 PRIVATE_FIELDS = ("recommend", "end_reason")
-DECIDED_BEFORE_FEEDBACK = ("appeal_upheld", "client_flagged", "feedback_removed", "dispute")
+#: Rules that decide before feedback is read, on public facts: never pooled.
+DECIDED_IN_PUBLIC = (
+    "appeal_upheld",
+    "client_flagged",
+    "feedback_removed",
+    "dispute",
+    "zero_earnings_negative_private",
+    "zero_earnings",
+)
+#: Operator decisions that take a member's answer out of its batch's proportions: the
+#: human who upheld an appeal, removed feedback or flagged a client ruled the answer out.
+OVERRULED = ("appeal_upheld", "client_flagged", "feedback_removed")
 SHARES = ("success_share", "neutral_share", "negative_share")
+OUTCOMES3 = ("success", "neutral", "negative")
 
 
 def _one_hot(outcome: pl.Expr) -> list[pl.Expr]:
     return [
         (outcome == name).cast(pl.Float64).alias(share)
-        for name, share in zip(("success", "neutral", "negative"), SHARES, strict=True)
+        for name, share in zip(OUTCOMES3, SHARES, strict=True)
     ]
 
 
-def is_private() -> pl.Expr:
-    """Whether this contract's outcome read a client's private answers."""
-    answered = pl.col("recommend").is_not_null() | pl.col("end_reason").is_not_null()
-    return (
-        pl.col("has_feedback")
-        & answered
-        & ~pl.col("rule").cast(pl.String).is_in(list(DECIDED_BEFORE_FEEDBACK))
+def is_member() -> pl.Expr:
+    """A contract with end-of-contract feedback carrying a private answer.
+
+    Membership depends on nothing that changes later (no operator action, refund or
+    dispute), so batches never shift: re-batching would let a freelancer difference an
+    answer out.
+    """
+    return pl.col("has_feedback") & (
+        pl.col("recommend").is_not_null() | pl.col("end_reason").is_not_null()
     )
 
 
 def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
-    """Add ``private``, ``batch``, ``held`` and the outcome shares; re-decide held contracts."""
+    """Add ``private``, ``batch``, ``held`` and the outcome shares; re-decide held contracts.
+
+    ``private`` marks members whose own outcome read the feedback (so it is pooled);
+    members decided in public (an appeal, a flag, a dispute, $0) count as decided.
+    """
     k = p.privacy.k
-    ledger = ledger.with_columns(private=is_private())
+    pooled_rule = ~pl.col("rule").cast(pl.String).is_in(list(DECIDED_IN_PUBLIC))
+    ledger = ledger.with_columns(private=is_member() & pooled_rule)
     if k == 1:
         return ledger.with_columns(
             *_one_hot(pl.col("outcome")), batch=pl.lit(None, dtype=pl.Int32), held=pl.lit(False)
         )
     group = per("fkey", dates=dates_in(ledger))
-    public = ledger.filter(~pl.col("private")).with_columns(
+    others = ledger.filter(~is_member()).with_columns(
         *_one_hot(pl.col("outcome")), batch=pl.lit(None, dtype=pl.Int32), held=pl.lit(False)
     )
-    private = (
-        ledger.filter("private")
+    members = (
+        ledger.filter(is_member())
         .sort(*group, "fb_date", "id")
         .with_columns(_new=pl.col("ckey").is_first_distinct().over(group).cast(pl.Int32))
-        .with_columns(_clients=pl.col("_new").cum_sum().over(group))
-        .with_columns(batch=((pl.col("_clients") + (k - 1)) // k).cast(pl.Int32))
-        .with_columns(held=pl.col("_clients").max().over(group) < pl.col("batch") * k)
-        .drop("_new", "_clients")
+        .with_columns(_before=(pl.col("_new").cum_sum() - pl.col("_new")).over(group))
+        # A contract joins the batch open when it arrives: batch b closes once b*k distinct
+        # clients have answered (a repeat client's answer never lands in a closed batch).
+        .with_columns(batch=(pl.col("_before") // k + 1).cast(pl.Int32))
+        .with_columns(held=pl.col("_new").sum().over(group) < pl.col("batch") * k)
+        .drop("_new", "_before")
     )
-    held = private.filter("held")
+    # The batch's proportions come from what each member's feedback alone decides, so a
+    # later public decision on one member (an appeal, a flag) leaves the others' shares be.
+    alone = classify(members, p, skip=DECIDED_IN_PUBLIC).get_column("outcome")
+    overruled = pl.col("rule").cast(pl.String).is_in(list(OVERRULED))
+    members = members.with_columns(_alone=pl.when(~overruled).then(alone))
+    shares = [
+        (pl.col("_alone") == name).mean().over(*group, "batch").fill_null(0.0).alias(f"_{share}")
+        for name, share in zip(OUTCOMES3, SHARES, strict=True)
+    ]
+    members = members.with_columns(shares)
+    held = members.filter(pl.col("held") & pl.col("private"))
     if held.height:
         redo = classify(
             held.drop("rule", "outcome", "dated").with_columns(
@@ -81,16 +120,9 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         ).select(held.columns)
         held = redo
     held = held.with_columns(*_one_hot(pl.col("outcome")))
-    counted = pl.col("outcome") != "excluded"
-    closed = private.filter(~pl.col("held")).with_columns(
-        (
-            pl.when(counted)
-            .then((pl.col("outcome") == name).filter(counted).mean().over(*group, "batch"))
-            .otherwise(0.0)
-            .fill_null(0.0)
-            .alias(share)
-        )
-        for name, share in zip(("success", "neutral", "negative"), SHARES, strict=True)
+    public = members.filter(~pl.col("private")).with_columns(*_one_hot(pl.col("outcome")))
+    closed = members.filter(~pl.col("held") & pl.col("private")).with_columns(
+        pl.col(f"_{share}").alias(share) for share in SHARES
     )
-    columns = public.columns
-    return pl.concat([public, held.select(columns), closed.select(columns)], how="vertical")
+    columns = others.columns
+    return pl.concat([others, *(f.select(columns) for f in (held, public, closed))], how="vertical")

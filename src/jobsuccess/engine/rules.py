@@ -126,11 +126,15 @@ def dispute(p: Policy) -> pl.Expr:
     dated=FEEDBACK_DATE,
     private=True,
 )
-def zero_earnings_negative_private(p: Policy) -> pl.Expr:
+def zero_earnings_negative_private(p: Policy) -> pl.Expr | None:
+    # Whether a $0 contract counts would reveal its private answer, so with pooling
+    # (privacy.k > 1) every ended $0 contract is excluded (rule `zero_earnings`).
+    if p.privacy.k > 1:
+        return None
     return (
         pl.col("has_feedback")
         & (pl.col("earnings") <= 0)
-        & (pl.col("recommend") < p.outcomes.neutral_recommend_min)
+        & (_negative_end_reason(p) | (pl.col("recommend") < p.outcomes.neutral_recommend_min))
     )
 
 
@@ -151,10 +155,12 @@ def zero_earnings(p: Policy) -> pl.Expr | None:
     private=True,
 )
 def negative_end_reason(p: Policy) -> pl.Expr:
-    return (
-        pl.col("has_feedback")
-        & pl.col("end_reason").is_not_null()
-        & ~pl.col("end_reason").is_in(list(p.outcomes.positive_end_reasons))
+    return pl.col("has_feedback") & _negative_end_reason(p)
+
+
+def _negative_end_reason(p: Policy) -> pl.Expr:
+    return pl.col("end_reason").is_not_null() & ~pl.col("end_reason").is_in(
+        list(p.outcomes.positive_end_reasons)
     )
 
 
@@ -227,8 +233,14 @@ def good_feedback(p: Policy) -> pl.Expr:
     )
 
 
-@rule("excluded", "3 Excluded: feedback without a rating", "feedback without a rating")
+@rule(
+    "neutral",
+    "3 Neutral: feedback without a rating",
+    "feedback without a rating: counts as neutral",
+    dated=FEEDBACK_DATE,
+)
 def unrated_feedback(p: Policy) -> pl.Expr:
+    # Counted whatever the (private) end reason, so that whether it counts reveals nothing.
     return pl.col("has_feedback")
 
 
@@ -336,9 +348,14 @@ RULE_NAMES = pl.Enum([r.name for r in RULES])
 OUTCOME = pl.Enum(list(OUTCOMES))
 
 
-def classify(facts: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """Add ``rule``, ``outcome`` and ``dated``: the first rule that holds decides."""
-    active = [(r, c) for r in RULES if (c := r.condition(policy)) is not None]
+def classify(facts: pl.DataFrame, policy: Policy, *, skip: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Add ``rule``, ``outcome`` and ``dated``: the first rule that holds decides.
+
+    ``skip`` leaves rules out by name (privacy asks what the feedback alone decides).
+    """
+    active = [
+        (r, c) for r in RULES if r.name not in skip and (c := r.condition(policy)) is not None
+    ]
     rule_index: pl.Expr = pl.lit(len(active) - 1, dtype=pl.UInt8)
     for i in reversed(range(len(active) - 1)):
         rule_index = (

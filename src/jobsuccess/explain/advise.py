@@ -1,0 +1,316 @@
+"""``jobsuccess advise``: what the freelancer can do now, ranked by the effect the engine computes.
+
+The one lever wholly in a freelancer's hands is ending an open contract. An open contract with
+no payment for a while turns idle (neutral with earnings, negative without) and counts against
+the score; ended, it waits for feedback and then, without any, stops counting. So, assuming
+nothing else new happens (`jobsuccess.explain.frozen`):
+
+1. find every open contract that is idle now or turns idle within the horizon (the engine's
+   own rows on future dates, `jobsuccess.explain.projection`); contracts that turn idle on the
+   same date are one piece of advice;
+2. end them today in a copy of the history (ended by the freelancer, no feedback, no end
+   reason: nothing that needs a client's answer) and let the engine score that copy on the
+   date they would start counting;
+3. the effect is the difference of the displayed unrounded scores; advice that does not help
+   is dropped, the rest ranked by effect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from jobsuccess.engine import evaluate
+from jobsuccess.explain.attribution import EFFECT_DIGITS
+from jobsuccess.explain.audience import Audience
+from jobsuccess.explain.forecast import computation_plan
+from jobsuccess.explain.frozen import freeze, open_contracts
+from jobsuccess.explain.kinds import IDLE_RULES
+from jobsuccess.explain.ledger import normalize
+from jobsuccess.explain.projection import project
+from jobsuccess.explain.valuation import GROUP, score_groups
+from jobsuccess.explain.words import contracts_phrase
+from jobsuccess.model import History
+from jobsuccess.policy import Policy, PolicyBook
+
+MIN_EFFECT = 0.005
+"""Smaller effects (in score points) are not worth advising."""
+NUMBERS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight", 9: "Nine"}
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Open contracts that turn idle (or are idle) on one date."""
+
+    contracts: tuple[str, ...]
+    on: dt.date
+    policy: Policy
+    idle_days: int
+    """Days without a payment as of the advice's date (the least among the contracts)."""
+    paid: bool
+    long_term: bool
+
+
+@dataclass(frozen=True)
+class Advice:
+    risk: Risk
+    effect: float
+    score_if_done: int | None
+    score_otherwise: int | None
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": "end_contracts",
+            "contracts": list(self.risk.contracts),
+            "date": self.risk.on.isoformat(),
+            "effect": round(self.effect, EFFECT_DIGITS),
+            "score_if_done": self.score_if_done,
+            "score_otherwise": self.score_otherwise,
+            "text": self.text,
+        }
+
+
+def risks(
+    rows: pl.DataFrame, plan: Sequence[tuple[dt.date, Policy]], live: Sequence[str], as_of: dt.date
+) -> list[Risk]:
+    """Open contracts grouped by the first planned date on which the engine finds them idle."""
+    policies = dict(plan)
+    idle = rows.filter(
+        pl.col("id").is_in(list(live)) & pl.col("rule").cast(pl.String).is_in(list(IDLE_RULES))
+    )
+    first = idle.group_by("id").agg(pl.col("on").min().alias("from"))
+    now = (
+        rows.sort("on")
+        .group_by("id", maintain_order=True)
+        .first()
+        .select("id", "last_activity", "earnings", "rule")
+    )
+    # On or after the as-of date: an end dated today is seen from the next computation on.
+    later = [on for on, _ in plan if on >= as_of] or [plan[-1][0]]
+    found: dict[dt.date, list[dict[str, Any]]] = {}
+    for row in first.join(now, on="id").sort("from", "id").iter_rows(named=True):
+        on = next((d for d in later if d >= row["from"]), None)
+        if on is not None:
+            found.setdefault(on, []).append(row)
+    return [
+        Risk(
+            tuple(r["id"] for r in group),
+            on,
+            policies[on],
+            min((as_of - r["last_activity"]).days for r in group),
+            all(float(r["earnings"]) > 0 for r in group),
+            any(str(r["rule"]) == "long_term" for r in group),
+        )
+        for on, group in sorted(found.items())
+    ]
+
+
+def _variants(
+    frozen: History, found: Sequence[tuple[int, Risk]], as_of: dt.date, whole: bool
+) -> History:
+    """One "freelancer" ``v<i>`` per risk: its contracts ended today by the freelancer.
+
+    The contracts of a risk are ended (no feedback, no end reason: nothing that needs a
+    client's answer); with ``whole``, every other contract comes along (policies whose rules
+    compare contracts), else only the risk's own.
+    """
+    ids = frozen.contracts.get_column("id").to_list()
+    mapping = pl.DataFrame(
+        [
+            (c, f"v{i}", c in risk.contracts)
+            for i, risk in found
+            for c in (ids if whole else risk.contracts)
+        ],
+        schema={"id": pl.String(), "variant": pl.String(), "ending": pl.Boolean()},
+        orient="row",
+    )
+    by_contract = mapping.rename({"id": "contract"}).drop("ending")
+    contracts = frozen.contracts.join(mapping, on="id").with_columns(
+        end=pl.when("ending").then(pl.lit(as_of)).otherwise("end"),
+        ended_by=pl.when("ending").then(pl.lit("freelancer")).otherwise("ended_by"),
+        end_reason=pl.when("ending").then(None).otherwise("end_reason"),
+    )
+    # Work-around (engine/facts.py `_payments`, reported): the engine raises on a history in
+    # which every contract has an end. A contract that starts after every date is ignored by
+    # the engine and keeps one end null.
+    unborn = pl.DataFrame(
+        {
+            "id": ["\x00unborn"],
+            "client": ["\x00"],
+            "type": ["fixed"],
+            "start": [dt.date.max],
+            "variant": ["v0"],
+        },
+        schema={
+            "id": pl.String(),
+            "client": pl.String(),
+            "type": pl.String(),
+            "start": pl.Date(),
+            "variant": pl.String(),
+        },
+    )
+    contracts = pl.concat([contracts, unborn], how="diagonal_relaxed")
+    variants = mapping.select("variant").unique()
+    return History.from_frames(
+        contracts=contracts.with_columns(pl.col("variant").alias("freelancer")),
+        **{
+            name: getattr(frozen, name)
+            .join(by_contract, on="contract")
+            .with_columns(pl.col("variant").alias("freelancer"))
+            for name in ("payments", "feedback", "disputes")
+        },
+        actions=frozen.actions.join(variants, how="cross").with_columns(
+            pl.when(pl.col("freelancer").is_not_null()).then("variant").alias("freelancer")
+        ),
+    )
+
+
+def effects(
+    frozen: History, rows: pl.DataFrame, found: Sequence[Risk], as_of: dt.date
+) -> list[tuple[float, int | None, int | None]]:
+    """(effect, score if done, score otherwise) of ending each risk's contracts today.
+
+    Every variant is one "freelancer" of one engine run per policy; with or without the
+    action, each is valued on its date in one aggregation.
+    """
+    out: dict[int, tuple[float, int | None, int | None]] = {}
+    for name in dict.fromkeys(r.policy.name for r in found):
+        mine = [(i, r) for i, r in enumerate(found) if r.policy.name == name]
+        policy = mine[0][1].policy
+        whole = policy.outcomes.no_feedback == "negative_when_excessive"
+        merged = _variants(frozen, mine, as_of, whole)
+        run = evaluate(merged, policy, sorted({r.on for _, r in mine})).ledger
+        parts = []
+        for k, (i, risk) in enumerate(mine):
+            base = rows.filter(pl.col("on") == risk.on)
+            changed = run.filter((pl.col("freelancer") == f"v{i}") & (pl.col("on") == risk.on))
+            changed = normalize(changed).select(base.columns)
+            if not whole:
+                changed = pl.concat(
+                    [base.filter(~pl.col("id").is_in(list(risk.contracts))), changed],
+                    how="vertical",
+                )
+            parts += [
+                base.with_columns(pl.lit(2 * k, pl.UInt32).alias(GROUP)),
+                changed.with_columns(pl.lit(2 * k + 1, pl.UInt32).alias(GROUP)),
+            ]
+        scored = score_groups(pl.concat(parts, how="vertical"), policy, as_of, 2 * len(mine))
+        values = scored.rows()
+        for k, (i, _) in enumerate(mine):
+            (_, _, v0, s0), (_, _, v1, s1) = values[2 * k], values[2 * k + 1]
+            out[i] = ((0.0 if v1 is None else v1) - (0.0 if v0 is None else v0), s1, s0)
+    return [out[i] for i in range(len(found))]
+
+
+def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.date) -> str:
+    _, done, otherwise = effect
+    n = len(risk.contracts)
+    who = (
+        f"{NUMBERS.get(n, str(n))} contracts ({contracts_phrase(risk.contracts)}) have"
+        if n > 1
+        else f"Contract {risk.contracts[0]} has"
+    )
+    they, them, s_ = ("they", "them", "") if n > 1 else ("it", "it", "s")
+    days = (risk.on - as_of).days
+    idle = risk.policy.idle.days
+    how = "as neutral" if risk.paid else "as negative (nothing was earned)"
+    if days <= 0:
+        when = f"{they} already count{s_} against you {how}, idle {idle}+ days"
+    else:
+        when = f"in {days} days ({risk.on}) {they} start{s_} counting against you {how}"
+    had = f"had no payment for {risk.idle_days} days"
+    lead = f"{who} {had}; {when}."
+    shown = _shown
+    if done == otherwise:
+        result = (
+            f"Ending {them} now (as completed, without waiting for feedback) would lift "
+            f"your unrounded score by {effect[0]:.2f} points (it shows {shown(done)} "
+            "either way)."
+        )
+    elif days <= 0:
+        result = (
+            f"Ending {them} now would raise your score from {shown(otherwise)} to "
+            f"{shown(done)} at the next computation ({risk.on})."
+        )
+    else:
+        result = (
+            f"Ending {them} as completed would keep your score at {shown(done)} instead "
+            f"of {shown(otherwise)}."
+        )
+    extra = ""
+    if risk.long_term:
+        extra = " A payment before then would keep a long-term contract counting as a success."
+    return f"{lead} {result}{extra}"
+
+
+def _all(n: int) -> str:
+    return "both" if n == 2 else f"all {n}"
+
+
+def _shown(score: int | None) -> str:
+    return "no score" if score is None else f"{score}%"
+
+
+def advise(
+    history: History,
+    book: PolicyBook,
+    freelancer: str,
+    as_of: dt.date,
+    audience: Audience,
+    months: int = 6,
+) -> dict[str, Any]:
+    """The advice JSON: actions ranked by their effect on the displayed score."""
+    frozen = freeze(history.only([freelancer]), as_of)
+    plan = computation_plan(book, as_of, months)
+    rows = project(frozen, plan)
+    found = risks(rows, plan, open_contracts(frozen), as_of)
+    advice = [
+        Advice(risk, e[0], e[1], e[2], _text(risk, e, as_of))
+        for risk, e in zip(found, effects(frozen, rows, found, as_of), strict=True)
+        if e[0] >= MIN_EFFECT
+    ]
+    advice.sort(key=lambda a: (-a.effect, a.risk.on, a.risk.contracts))
+    together = None
+    if len(advice) > 1:
+        last = max(advice, key=lambda a: a.risk.on).risk
+        every = Risk(
+            tuple(sorted(c for a in advice for c in a.risk.contracts)),
+            last.on,
+            last.policy,
+            min(a.risk.idle_days for a in advice),
+            all(a.risk.paid for a in advice),
+            any(a.risk.long_term for a in advice),
+        )
+        (effect,) = effects(frozen, rows, [every], as_of)
+        together = Advice(
+            every,
+            *effect,
+            (
+                f"Ending {_all(len(every.contracts))} ({contracts_phrase(every.contracts)}) today "
+                f"would make your score {_shown(effect[1])} on {every.on} instead of "
+                f"{_shown(effect[2])}."
+            ),
+        )
+    now = score_groups(
+        rows.filter(pl.col("on") == plan[0][0]).with_columns(pl.lit(0, pl.UInt32).alias(GROUP)),
+        plan[0][1],
+        plan[0][0],
+        1,
+    ).row(0)
+    return {
+        "freelancer": freelancer,
+        "as_of": as_of.isoformat(),
+        "computed_on": plan[0][0].isoformat(),
+        "audience": audience,
+        "score": now[3],
+        "horizon": plan[-1][0].isoformat(),
+        "advice": [a.to_json() for a in advice],
+        "together": None if together is None else together.to_json(),
+        "assumption": "each piece of advice is scored as if nothing else new happens and the "
+        "client leaves no feedback after the end",
+    }

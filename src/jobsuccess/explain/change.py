@@ -1,0 +1,69 @@
+"""``jobsuccess explain``: every change between two computations, with its effect and words.
+
+Both computations come from one engine call. When the policy in force differs between the two
+dates, the change is split in sequence: first every contract's change under the earlier
+policy (the later date's ledger computed under the earlier policy), then one "policy changed"
+item for the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from jobsuccess.explain import kinds
+from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Change, Problem, attribute
+from jobsuccess.explain.audience import Audience, score_view
+from jobsuccess.explain.ledger import Snapshot, rows_under, snapshots
+from jobsuccess.explain.valuation import GROUP, NO_SCORE, score_groups
+from jobsuccess.model import History
+from jobsuccess.policy import PolicyBook
+
+
+def between(history: History, first: Snapshot, second: Snapshot, audience: Audience) -> Attribution:
+    """Attribute the change of the displayed score from ``first`` to ``second``.
+
+    ``history`` is the one ``second`` was computed from (what-if compares two histories).
+    """
+    if first.policy == second.policy:
+        return attribute([Problem(first.rows, second.rows, first.policy, audience)])[0]
+    mid = rows_under(history, second.freelancer, first.policy, second.on)
+    contracts = attribute([Problem(first.rows, mid, first.policy, audience)])[0]
+    scored = score_groups(second.rows.with_columns(**{GROUP: 0}), second.policy, second.on, 1)
+    value, best = scored.row(0)[2], scored.row(0)[1]
+    after = NO_SCORE if value is None else float(value)
+    change = Change(
+        None,
+        kinds.POLICY_CHANGED,
+        after - contracts.after,
+        f"the policy changed from {first.policy.name} to {second.policy.name}: "
+        f"{second.policy.title}",
+    )
+    return contracts.with_changes([change], after=after, after_best=best)
+
+
+def explain(
+    history: History,
+    book: PolicyBook,
+    freelancer: str,
+    start: dt.date,
+    end: dt.date,
+    audience: Audience,
+) -> dict[str, Any]:
+    """The explain JSON: both scores, the delta and every change, largest effect first."""
+    first, second = snapshots(history, book, freelancer, [start, end])
+    result = between(history, first, second, audience)
+    return to_json(first, second, result, book, audience)
+
+
+def to_json(
+    first: Snapshot, second: Snapshot, result: Attribution, book: PolicyBook, audience: Audience
+) -> dict[str, Any]:
+    return {
+        "from": score_view(first, book, audience),
+        "to": score_view(second, book, audience),
+        "delta": round(result.delta, EFFECT_DIGITS),
+        "changes": [c.to_json() for c in result.changes],
+        "method": result.method,
+        "audience": audience,
+    }

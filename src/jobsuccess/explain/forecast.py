@@ -1,0 +1,236 @@
+"""``jobsuccess forecast``: if nothing new happens, when does the score or a status change, and why.
+
+The history is frozen on the as-of date (`jobsuccess.explain.frozen`), its ledgers projected on
+every later computation date of the policy book (`jobsuccess.explain.projection`), each date's
+displayed score valued by the engine's aggregation, statuses computed by the engine on the
+dates where one could hold, and every date where the displayed score or a status changes is
+explained by attributing the change since the previous such date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import polars as pl
+from dateutil.relativedelta import relativedelta
+
+from jobsuccess.engine import score
+from jobsuccess.explain import kinds
+from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Change, Problem, attribute
+from jobsuccess.explain.audience import Audience
+from jobsuccess.explain.frozen import freeze
+from jobsuccess.explain.ledger import rows_under
+from jobsuccess.explain.projection import project
+from jobsuccess.explain.valuation import GROUP, score_groups
+from jobsuccess.model import History
+from jobsuccess.policy import Policy, PolicyBook
+
+FORECAST_EXACT_UP_TO = 6
+FORECAST_BUDGET = 128
+"""A forecast attributes many steps: a smaller (still exact in sum) Shapley plan for each."""
+STATUSES = ("top_rated", "top_rated_plus", "rising_talent")
+STATUS_WORDS = {
+    "top_rated": "Top Rated",
+    "top_rated_plus": "Top Rated Plus",
+    "rising_talent": "Rising Talent",
+}
+ASSUMPTION = "nothing new happens: no payment, feedback, contract, dispute or decision after {day}"
+
+
+@dataclass(frozen=True)
+class Day:
+    """One future computation: the displayed score and statuses."""
+
+    on: dt.date
+    policy: Policy
+    score: int | None
+    best: str | None
+    value: float | None
+    status: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class Point:
+    """A computation date where the displayed score or a status changes, and why."""
+
+    day: Day
+    previous: Day
+    attribution: Attribution
+
+    def to_json(self) -> dict[str, Any]:
+        gained = [
+            STATUS_WORDS[s] for s in STATUSES if self.day.status[s] and not self.previous.status[s]
+        ]
+        lost = [
+            STATUS_WORDS[s] for s in STATUSES if self.previous.status[s] and not self.day.status[s]
+        ]
+        return {
+            "date": self.day.on.isoformat(),
+            "score": self.day.score,
+            "previous": self.previous.score,
+            "best": self.day.best,
+            "status": self.day.status,
+            "status_changes": [f"{s} starts" for s in gained]
+            + [f"{s} lapses{_why_lapse(self.day)}" for s in lost],
+            "delta": round(self.attribution.delta, EFFECT_DIGITS),
+            "causes": [c.to_json() for c in self.attribution.changes],
+        }
+
+
+def _why_lapse(day: Day) -> str:
+    bar = day.policy.top_rated.min_score
+    if day.score is None or day.score < bar:
+        return f" (the score falls below {bar}%)"
+    return ""
+
+
+def computation_plan(book: PolicyBook, as_of: dt.date, months: int) -> list[tuple[dt.date, Policy]]:
+    """The computation as of ``as_of`` and every later one within ``months``."""
+    start, policy = book.computation(as_of)
+    plan = [(start, policy)]
+    end = as_of + relativedelta(months=months)
+    day = as_of + dt.timedelta(days=1)
+    while day <= end:
+        on, p = book.computation(day)
+        if on > plan[-1][0]:
+            plan.append((on, p))
+        day += dt.timedelta(days=1)
+    return plan
+
+
+def days(
+    frozen: History, book: PolicyBook, plan: list[tuple[dt.date, Policy]], rows: pl.DataFrame
+) -> list[Day]:
+    """Each planned date's displayed score (valued from ``rows``) and statuses (the engine's)."""
+    index = {on: i for i, (on, _) in enumerate(plan)}
+    labelled = rows.with_columns(
+        pl.col("on").replace_strict(index, return_dtype=pl.UInt32).alias(GROUP)
+    )
+    scored: dict[int, tuple[Any, ...]] = {}
+    for name in dict.fromkeys(p.name for _, p in plan):
+        policy = next(p for _, p in plan if p.name == name)
+        part = labelled.filter(pl.col("on").is_in([on for on, p in plan if p.name == name]))
+        result = score_groups(part, policy, groups=len(plan))
+        for g, best, value, rounded in result.iter_rows():
+            if plan[g][1].name == name:
+                scored[g] = (best, value, rounded)
+    status = _statuses(frozen, book, plan, scored)
+    return [
+        Day(on, p, scored[i][2], scored[i][0], scored[i][1], status.get(on, _no_status()))
+        for i, (on, p) in enumerate(plan)
+    ]
+
+
+def _no_status() -> dict[str, bool]:
+    return dict.fromkeys(STATUSES, False)
+
+
+def _statuses(
+    frozen: History,
+    book: PolicyBook,
+    plan: list[tuple[dt.date, Policy]],
+    scored: dict[int, tuple[Any, ...]],
+) -> dict[dt.date, dict[str, bool]]:
+    """Statuses from the engine, on the dates where one can hold at all.
+
+    Top Rated (and Plus) needs the displayed score at the bar; Rising Talent needs no score.
+    Elsewhere every status is off, so the engine's weekly look-back runs only where it matters.
+    """
+    need = []
+    for i, (on, p) in enumerate(plan):
+        rounded = scored[i][2]
+        if (rounded is not None and rounded >= p.top_rated.min_score) or (
+            rounded is None and p.rising_talent.enabled
+        ):
+            need.append(on)
+    if not need:
+        return {}
+    frame = score(frozen, book, need).scores
+    return {
+        row["as_of"]: {s: bool(row[s]) for s in STATUSES} for row in frame.iter_rows(named=True)
+    }
+
+
+def forecast(
+    history: History,
+    book: PolicyBook,
+    freelancer: str,
+    as_of: dt.date,
+    months: int,
+    audience: Audience,
+) -> dict[str, Any]:
+    """The forecast JSON: today's score and every later date where it or a status changes."""
+    frozen = freeze(history.only([freelancer]), as_of)
+    plan = computation_plan(book, as_of, months)
+    rows = project(frozen, plan)
+    timeline = days(frozen, book, plan, rows)
+    points = _points(frozen, freelancer, timeline, rows, audience)
+    now = timeline[0]
+    return {
+        "freelancer": freelancer,
+        "as_of": as_of.isoformat(),
+        "computed_on": now.on.isoformat(),
+        "until": plan[-1][0].isoformat(),
+        "audience": audience,
+        "assumption": ASSUMPTION.format(day=as_of.isoformat()),
+        "now": {"score": now.score, "best": now.best, "status": now.status},
+        "changes": [p.to_json() for p in points],
+    }
+
+
+def changed(a: Day, b: Day) -> bool:
+    return a.score != b.score or a.status != b.status
+
+
+def _points(
+    frozen: History, freelancer: str, timeline: list[Day], rows: pl.DataFrame, audience: Audience
+) -> list[Point]:
+    marks = [0] + [i for i in range(1, len(timeline)) if changed(timeline[i - 1], timeline[i])]
+    pairs = list(pairwise(marks))
+    by_date = rows.partition_by("on", as_dict=True)
+
+    def at(day: Day) -> pl.DataFrame:
+        return by_date.get((day.on,), rows.clear())
+
+    problems: list[Problem] = []
+    splits: list[int] = []
+    for a, b in pairs:
+        first, second = timeline[a], timeline[b]
+        after = at(second)
+        if first.policy.name != second.policy.name:
+            after = rows_under(frozen, freelancer, first.policy, second.on)
+            splits.append(len(problems))
+        problems.append(
+            Problem(
+                at(first),
+                after,
+                first.policy,
+                audience,
+                exact_up_to=FORECAST_EXACT_UP_TO,
+                budget=FORECAST_BUDGET,
+            )
+        )
+    results = attribute(problems)
+    points = []
+    for k, ((a, b), result) in enumerate(zip(pairs, results, strict=True)):
+        first, second = timeline[a], timeline[b]
+        if k in splits:
+            value = 0.0 if second.value is None else float(second.value)
+            result = result.with_changes(
+                [
+                    Change(
+                        None,
+                        kinds.POLICY_CHANGED,
+                        value - result.after,
+                        f"the policy changes from {first.policy.name} to {second.policy.name}: "
+                        f"{second.policy.title}",
+                    )
+                ],
+                after=value,
+                after_best=second.best,
+            )
+        points.append(Point(second, first, result))
+    return points

@@ -1,0 +1,71 @@
+"""The engine's ledgers of a frozen history on many future dates, without full runs on each.
+
+In a frozen history (`jobsuccess.explain.frozen`) an ended contract's facts never change any
+more: its rule, outcome, weight and shares stay what the engine found on the first date, and
+only its window membership moves as the date slides. Open contracts can still change (idle,
+long-term, a new duration period), and they never read another contract (they are never
+private, and the one rule that compares contracts, excessive no-feedback, reads ended ones).
+So per policy the engine runs
+
+- in full once, on the first date: the rows of ended contracts, re-placed on each later date
+  by the engine's own `place`;
+- on every date, over the open contracts only (a small history).
+
+Under a policy that counts excessive no-feedback, or for a few dates, it runs in full on every
+date. `tests/explain/test_forecast.py` checks the result against full engine runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from itertools import groupby
+
+import polars as pl
+
+from jobsuccess.engine import evaluate
+from jobsuccess.engine.windows import place
+from jobsuccess.explain.frozen import only_contracts, open_contracts
+from jobsuccess.explain.ledger import normalize
+from jobsuccess.model import History
+from jobsuccess.policy import Policy
+
+FULL_UP_TO = 6
+"""Segments of at most this many dates are simply run in full."""
+
+
+def project(frozen: History, plan: Sequence[tuple[dt.date, Policy]]) -> pl.DataFrame:
+    """Ledger rows (with ``on``) of one freelancer's frozen history on each planned date.
+
+    The first planned date (the computation as of the freezing day, maybe before it) is run
+    in full; every later one is after the freezing day, when all contracts have started and
+    ended ones no longer change.
+    """
+    if not plan:
+        return pl.DataFrame()
+    parts = [_full(frozen, plan[0][1], [plan[0][0]])]
+    for _, segment in groupby(plan[1:], key=lambda item: item[1].name):
+        items = list(segment)
+        policy = items[0][1]
+        parts.append(_segment(frozen, policy, [on for on, _ in items]))
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
+def _full(history: History, policy: Policy, dates: list[dt.date]) -> pl.DataFrame:
+    return normalize(evaluate(history, policy, dates).ledger).drop("freelancer")
+
+
+def _segment(frozen: History, policy: Policy, dates: list[dt.date]) -> pl.DataFrame:
+    if len(dates) <= FULL_UP_TO or policy.outcomes.no_feedback == "negative_when_excessive":
+        return _full(frozen, policy, dates)
+    live_ids = open_contracts(frozen)
+    first = _full(frozen, policy, dates[:1])
+    windows = [f"in_{w}" for w in policy.windows.months]
+    # Ended contracts: fixed rows; those in no window on the first date never enter one again.
+    fixed = first.filter(
+        ~pl.col("id").is_in(live_ids) & pl.any_horizontal(pl.col(c) for c in windows)
+    ).drop("on", *windows)
+    on = pl.DataFrame({"on": dates}, schema={"on": pl.Date()})
+    moved = place(fixed.join(on, how="cross"), policy)
+    live = _full(only_contracts(frozen, live_ids), policy, dates) if live_ids else first.clear()
+    return pl.concat([moved.select(first.columns), live.select(first.columns)], how="vertical")

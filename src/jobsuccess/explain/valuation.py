@@ -1,0 +1,91 @@
+"""The displayed score of any set of ledger rows, computed by the engine's own last steps.
+
+Every explanation here is a question about the displayed score of a *modified ledger*: the
+rows of some contracts as of one date, the rest as of another (attribution), every contract
+re-placed on a later date (forecast). The engine's `aggregate` and `best_of` answer it, so the
+windows, eligibility, trending, best-of and rounding are never re-implemented here.
+
+Many ledgers are valued in one call: each row carries a ``group`` label (UInt32), and every
+group is scored as if it were its own freelancer. This module is the only one that knows which
+ledger columns the engine's aggregation reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from jobsuccess.engine.windows import aggregate, best_of
+from jobsuccess.policy import Policy
+
+GROUP = "group"
+CLIENT_SEED = 0xC1
+SHARES = ("success_share", "neutral_share", "negative_share")
+NO_SCORE = 0.0
+"""The value of a ledger without a displayed score (documented in docs/explain.md)."""
+
+
+def window_columns(p: Policy) -> list[str]:
+    return [f"in_{w}" for w in p.windows.months]
+
+
+def value_columns(p: Policy) -> list[str]:
+    """The columns of a ledger row that its contribution to the displayed score depends on."""
+    return ["client", "weight", *SHARES, *window_columns(p)]
+
+
+def counted(p: Policy) -> pl.Expr:
+    """Rows that contribute to some window (all others cannot move the score)."""
+    return pl.any_horizontal(pl.col(c).fill_null(False) for c in window_columns(p))
+
+
+def score_groups(
+    rows: pl.DataFrame, p: Policy, on: dt.date | None = None, groups: int | None = None
+) -> pl.DataFrame:
+    """Value every group of ``rows``: one row per group with ``best``, ``best_score``, ``score``.
+
+    ``rows`` holds ledger rows (at least `value_columns`) and a ``group`` column; ``on`` (when
+    given) is the date every group is computed on, else each row's own ``on`` is kept (rows of
+    one group must then share it). Groups without an eligible window get ``best_score`` null.
+    With ``groups``, the result has exactly the groups ``0 .. groups - 1`` (empty ones too).
+    """
+    labels = (
+        pl.Series(GROUP, range(groups), dtype=pl.UInt32())
+        if groups is not None
+        else rows.get_column(GROUP).cast(pl.UInt32).unique().sort()
+    )
+    frame = rows.filter(counted(p)).with_columns(
+        pl.col(GROUP).cast(pl.UInt64).alias("fkey"),
+        pl.col(GROUP).cast(pl.String).alias("freelancer"),
+        # Rows may come from several engine runs: one client key for all of them.
+        pl.col("client").hash(CLIENT_SEED).alias("ckey"),
+        *([pl.lit(on, dtype=pl.Date()).alias("on")] if on is not None else []),
+    )
+    best = (
+        best_of(aggregate(frame, p), p)
+        if frame.height
+        else pl.DataFrame(
+            schema={
+                "freelancer": pl.String(),
+                "best": pl.String(),
+                "best_score": pl.Float64(),
+                "score": pl.Int64(),
+            }
+        )
+    )
+    best = best.select(
+        pl.col("freelancer").cast(pl.UInt32).alias(GROUP), "best", "best_score", "score"
+    )
+    return labels.to_frame().join(best, on=GROUP, how="left").sort(GROUP)
+
+
+def values(
+    rows: pl.DataFrame, p: Policy, on: dt.date | None = None, groups: int | None = None
+) -> dict[int, float]:
+    """The displayed unrounded score of each group, `NO_SCORE` where there is none."""
+    scored = score_groups(rows, p, on, groups)
+    return {
+        int(g): NO_SCORE if v is None else float(v)
+        for g, v in scored.select(GROUP, "best_score").iter_rows()
+    }

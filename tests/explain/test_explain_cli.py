@@ -1,0 +1,131 @@
+"""The explain commands on the command line, and the self-contained HTML report."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from explain.stories import idle_drop_json
+from jobsuccess import cli
+from jobsuccess.explain_cli import register
+
+runner = CliRunner(env={"COLUMNS": "250", "NO_COLOR": "1", "TERM": "dumb"})
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("score")(cli.score_command)  # a group needs two commands to take names
+    register(app)
+    return app
+
+
+@pytest.fixture
+def story(tmp_path: Path) -> Path:
+    path = tmp_path / "idle-drop.json"
+    path.write_text(json.dumps(idle_drop_json()))
+    return path
+
+
+def _json(app, *args):
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_explain_json_has_the_promised_shape(app, story):
+    data = _json(app, "explain", str(story), "--from", "2024-11-10", "--to", "2024-11-30")
+    assert {"from", "to", "delta", "changes"} <= set(data)
+    assert data["audience"] == "freelancer"
+    assert abs(sum(c["effect"] for c in data["changes"]) - data["delta"]) < 0.01
+
+
+def test_explain_table(app, story):
+    result = runner.invoke(
+        app,
+        [
+            "explain",
+            str(story),
+            "--from",
+            "2024-11-10",
+            "--to",
+            "2024-11-30",
+            "--audience",
+            "operator",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "became idle" in result.output and "c7" in result.output
+
+
+def test_forecast_advise_whatif(app, story, tmp_path):
+    data = _json(app, "forecast", str(story), "--as-of", "2024-10-28", "--months", "2")
+    assert data["changes"][0]["date"] == "2024-11-18"
+    advice = _json(app, "advise", str(story), "--as-of", "2024-10-30")
+    assert advice["advice"]
+    scenario = tmp_path / "s.json"
+    scenario.write_text(json.dumps({"events": [{"type": "end_contract", "contract": "c7"}]}))
+    what = _json(app, "whatif", str(story), "--scenario", str(scenario), "--as-of", "2024-11-30")
+    assert what["after"]["score"] >= what["before"]["score"]
+    for command in (
+        ["forecast", str(story), "--as-of", "2024-10-28"],
+        ["advise", str(story), "--as-of", "2024-10-30"],
+        ["whatif", str(story), "--scenario", str(scenario), "--as-of", "2024-11-30"],
+    ):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--audience", "public"], "--audience"),
+        (["--from", "yesterday"], "--from"),
+    ],
+)
+def test_bad_options_are_one_line_errors(app, story, args, message):
+    base = ["explain", str(story), "--from", "2024-11-10", "--to", "2024-11-30"]
+    result = runner.invoke(app, [*base, *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_freelancer_refused_operator_scenario(app, story, tmp_path):
+    scenario = tmp_path / "s.json"
+    scenario.write_text(json.dumps({"events": [{"type": "flag_client", "client": "k3"}]}))
+    result = runner.invoke(app, ["whatif", str(story), "--scenario", str(scenario)])
+    assert result.exit_code == 2 and "operator" in result.output
+
+
+def test_report_is_one_self_contained_page(app, story, tmp_path):
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(story), "--as-of", "2024-11-30", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "<polyline" in page
+    assert "<script" not in page and not re.search(r"(src|href)=\"https?:", page)
+    assert "c7" in page and "became idle" in page and "Forecast" in page
+    assert "http://www.w3.org/2000/svg" in page  # the SVG namespace is the only URL
+    assert len(re.findall(r"https?://", page)) == page.count("http://www.w3.org/2000/svg")
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "idle-drop.json"
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="examples/idle-drop.json not shipped")
+def test_the_shipped_idle_drop_names_the_two_idle_contracts(app):
+    data = _json(app, "explain", str(EXAMPLE), "--from", "2024-10-25", "--to", "2024-11-20")
+    assert (data["from"]["score"], data["to"]["score"]) == (94, 77)
+    movers = {c["contract"]: c["kind"] for c in data["changes"] if abs(c["effect"]) > 0.01}
+    assert movers == {"c08-site-maintenance": "became idle", "c16-blog-articles": "became idle"}
+    assert abs(sum(c["effect"] for c in data["changes"]) - data["delta"]) < 0.01
+    ahead = _json(app, "forecast", str(EXAMPLE), "--as-of", "2024-10-25", "--months", "2")
+    assert [(p["date"], p["score"]) for p in ahead["changes"]] == [
+        ("2024-11-03", 89),
+        ("2024-11-18", 77),
+    ]

@@ -1,0 +1,146 @@
+"""What-if scenarios (format, edits, attribution) and advice ranked by the engine's effect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import pytest
+
+from explain.stories import idle_drop
+from jobsuccess.engine import score
+from jobsuccess.errors import InputError
+from jobsuccess.explain import advise, load_scenario, parse_scenario, whatif
+from jobsuccess.explain.frozen import freeze
+from jobsuccess.explain.whatif import apply
+from jobsuccess.policy import PolicyBook
+
+BOOK = PolicyBook.shipped()
+AS_OF = dt.date(2024, 10, 30)
+
+
+def _best(h, day):
+    head = score(h, BOOK, day, statuses=False).of("f1").scores.row(0, named=True)
+    return 0.0 if head["best_score"] is None else head["best_score"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"events": []}, "field events"),
+        ({"events": [{"type": "end_contract"}]}, "record event #1: field contract"),
+        ({"events": [{"type": "explode", "contract": "c1"}]}, "record event #1: field type"),
+        (
+            {"events": [{"type": "payment", "contract": "c1", "amount": "lots"}]},
+            "record event #1: field amount",
+        ),
+        (
+            {"events": [{"type": "feedback", "contract": "c1", "stars": 9}]},
+            "record event #1: field stars",
+        ),
+        (
+            {"events": [{"type": "payment", "contract": "c1", "amount": 1, "tip": 2}]},
+            "record event #1: field tip",
+        ),
+    ],
+)
+def test_scenario_errors_name_file_event_and_field(tmp_path, data, message):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=message) as err:
+        load_scenario(path)
+    assert str(err.value).startswith(str(path))
+
+
+def test_scenario_file_must_be_json(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text("{nope")
+    with pytest.raises(InputError, match="not valid JSON"):
+        load_scenario(path)
+    with pytest.raises(InputError, match="no such file"):
+        load_scenario(tmp_path / "missing.json")
+
+
+def test_events_are_checked_against_the_history():
+    h = idle_drop()
+    for event, message in [
+        ({"type": "end_contract", "contract": "c1"}, "already ended"),
+        ({"type": "end_contract", "contract": "zz"}, "no contract 'zz'"),
+        ({"type": "add_contract", "id": "c1", "client": "k1"}, "exists already"),
+        ({"type": "feedback", "contract": "c7", "stars": 5.0}, "ended contract"),
+    ]:
+        with pytest.raises(InputError, match=message):
+            whatif(
+                h,
+                BOOK,
+                as_of=AS_OF,
+                scenario=parse_scenario({"events": [event]}),
+                audience="operator",
+            )
+
+
+def test_what_if_ending_the_idle_contracts_matches_the_engine():
+    h = idle_drop()
+    day = dt.date(2024, 11, 30)
+    scenario = parse_scenario(
+        {
+            "events": [
+                {"type": "end_contract", "contract": "c7", "date": "2024-11-01"},
+                {
+                    "type": "end_contract",
+                    "contract": "c8",
+                    "date": "2024-11-01",
+                    "feedback": {"stars": 5.0},
+                },
+            ]
+        }
+    )
+    result = whatif(h, BOOK, as_of=day, scenario=scenario, audience="freelancer")
+    edited, _, _ = apply(h, "f1", scenario, day, BOOK, "freelancer")
+    assert result["delta"] == pytest.approx(_best(edited, day) - _best(h, day), abs=1e-6)
+    assert abs(math.fsum(c["effect"] for c in result["changes"]) - result["delta"]) < 0.01
+    assert result["after"]["score"] > result["before"]["score"]
+    assert {c["contract"] for c in result["changes"] if c["effect"]} == {"c7", "c8"}
+
+
+def test_operator_may_change_the_policy_and_sees_it_attributed():
+    h = idle_drop()
+    scenario = parse_scenario({"events": [{"type": "policy", "policy": "2015-03"}]})
+    result = whatif(h, BOOK, as_of=AS_OF, scenario=scenario, audience="operator")
+    assert result["after"]["policy"] == "2015-03"
+    assert abs(math.fsum(c["effect"] for c in result["changes"]) - result["delta"]) < 0.01
+    assert any(c["kind"] == "policy changed" for c in result["changes"])
+
+
+def test_advice_ranks_by_the_engines_effect_and_names_the_idle_contracts():
+    h = idle_drop()
+    result = advise(h, BOOK, as_of=AS_OF, audience="freelancer")
+    items = result["advice"]
+    assert [a["contracts"] for a in items] and {c for a in items for c in a["contracts"]} == {
+        "c7",
+        "c8",
+    }
+    assert [a["effect"] for a in items] == sorted((a["effect"] for a in items), reverse=True)
+    frozen = freeze(h, AS_OF)
+    for a in items:
+        # The same action as a what-if on the frozen history, scored by the engine.
+        day = dt.date.fromisoformat(a["date"])
+        scenario = parse_scenario(
+            {
+                "events": [
+                    {"type": "end_contract", "contract": c, "date": AS_OF.isoformat()}
+                    for c in a["contracts"]
+                ]
+            }
+        )
+        edited, _, _ = apply(frozen, "f1", scenario, AS_OF, BOOK, "freelancer")
+        assert a["effect"] == pytest.approx(_best(edited, day) - _best(frozen, day), abs=1e-6)
+        assert "against you" in a["text"]
+        assert a["score_if_done"] > a["score_otherwise"]
+
+
+def test_no_advice_when_nothing_is_at_risk():
+    h = idle_drop()
+    result = advise(h, BOOK, as_of=dt.date(2024, 8, 30), months=1, audience="freelancer")
+    assert result["advice"] == [] and result["together"] is None

@@ -1,0 +1,241 @@
+"""The command line: exact public JSON, friendly tables, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from histories import action, as_json, contract, job
+from jobsuccess import cli
+from jobsuccess.cli import app
+from jobsuccess.policy import read_policy
+
+runner = CliRunner(env={"NO_COLOR": "1"})
+
+
+@pytest.fixture(autouse=True)
+def _wide_tables() -> Iterator[None]:
+    """Rich folds table cells to the console's width; these tests read whole cells."""
+    saved = cli.out._width
+    cli.out.width = 250
+    yield
+    cli.out._width = saved
+
+
+TOP_KEYS = [
+    "freelancer", "as_of", "computed_on", "policy", "score", "best", "reason", "windows",
+    "contracts", "status",
+]  # fmt: skip
+WINDOW_KEYS = [
+    "score",
+    "eligible",
+    "outcomes",
+    "clients",
+    "success",
+    "neutral",
+    "negative",
+    "total",
+]
+CONTRACT_KEYS = ["id", "client", "outcome", "reason", "weight", "dated", "windows"]
+STATUS_KEYS = ["top_rated", "top_rated_plus", "rising_talent"]
+
+
+def _history(freelancer: str = "f1") -> dict[str, Any]:
+    return as_json(
+        job("c1", "k1", end="2025-03-01", freelancer=freelancer),
+        job("c2", "k2", end="2025-03-02", amount=1500, freelancer=freelancer),
+        job("c3", "k3", end="2025-03-03", feedback=False, freelancer=freelancer),
+        contract("c4", client="k4", start="2025-03-20", freelancer=freelancer),
+        actions=[action("client_flagged", "2025-03-10", client="k9", freelancer=freelancer)],
+        freelancer=freelancer,
+    )
+
+
+def _write(tmp_path: Path, data: Any, name: str = "history.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path
+
+
+def _invoke(*args: str) -> Result:
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_score_json_has_exactly_the_public_shape(tmp_path: Path) -> None:
+    path = _write(tmp_path, _history())
+    result = _invoke("score", str(path), "--as-of", "2025-04-01", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == TOP_KEYS
+    assert data["freelancer"] == "f1"
+    assert (data["as_of"], data["computed_on"], data["policy"]) == (
+        "2025-04-01", "2025-04-01", "2024-09",
+    )  # fmt: skip
+    assert (data["score"], data["best"], data["reason"]) == (100, "trending", None)
+    assert list(data["windows"]) == ["3m", "6m", "12m", "24m", "trending"]
+    for w in data["windows"].values():
+        assert list(w) == WINDOW_KEYS
+        assert isinstance(w["eligible"], bool)
+        assert isinstance(w["outcomes"], int) and isinstance(w["clients"], int)
+    assert data["windows"]["24m"] == {
+        "score": 100.0, "eligible": True, "outcomes": 2, "clients": 2,
+        "success": 2.5, "neutral": 0.0, "negative": 0.0, "total": 2.5,
+    }  # fmt: skip
+    assert [c["id"] for c in data["contracts"]] == ["c1", "c2", "c3", "c4"]
+    for c in data["contracts"]:
+        assert list(c) == CONTRACT_KEYS
+        assert isinstance(c["reason"], str) and c["reason"]
+    by = {c["id"]: c for c in data["contracts"]}
+    assert by["c2"] == {
+        "id": "c2", "client": "k2", "outcome": "success",
+        "reason": "completed with good feedback (5 stars)", "weight": 1.5,
+        "dated": "2025-03-03", "windows": ["3m", "6m", "12m", "24m"],
+    }  # fmt: skip
+    assert (by["c3"]["outcome"], by["c3"]["weight"], by["c3"]["dated"], by["c3"]["windows"]) == (
+        "excluded", 0.0, None, [],
+    )  # fmt: skip
+    assert by["c4"]["outcome"] == "excluded"
+    assert list(data["status"]) == STATUS_KEYS
+    assert all(isinstance(v, bool) for v in data["status"].values())
+
+
+def test_score_json_of_an_array_is_an_array(tmp_path: Path) -> None:
+    path = _write(tmp_path, [_history("f1"), _history("f2")])
+    result = _invoke("score", str(path), "--as-of", "2025-04-01", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [d["freelancer"] for d in data] == ["f1", "f2"]
+    assert all(list(d) == TOP_KEYS for d in data)
+
+
+def test_score_json_without_a_score_gives_the_reason(tmp_path: Path) -> None:
+    path = _write(tmp_path, as_json(job("c1", "k1", end="2025-03-01")))
+    data = json.loads(_invoke("score", str(path), "--as-of", "2025-04-01", "--json").stdout)
+    assert (data["score"], data["best"]) == (None, None)
+    assert data["reason"].startswith("not enough evidence: 1 outcomes from 1 clients")
+    assert data["status"]["rising_talent"] is True
+
+
+def test_score_policy_option_replays(tmp_path: Path) -> None:
+    path = _write(tmp_path, _history())
+    result = _invoke("score", str(path), "--as-of", "2025-04-01", "--policy", "2016", "--json")
+    data = json.loads(result.stdout)
+    assert (data["policy"], data["computed_on"]) == ("2016", "2025-03-30")
+    assert list(data["windows"]) == ["6m", "12m", "24m"]
+    assert data["score"] is None  # 2016 needs 3 clients
+
+
+def test_score_table_mentions_the_score(tmp_path: Path) -> None:
+    path = _write(tmp_path, _history())
+    result = _invoke("score", str(path), "--as-of", "2025-04-01")
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("f1 as of 2025-04-01 (computed 2025-04-01, policy 2024-09): ")
+    assert "100% (best: trending)" in first
+    for word in ("Windows", "Contracts", "trending", "c1", "c4", "completed with good feedback"):
+        assert word in result.stdout
+
+
+def test_score_table_without_a_score(tmp_path: Path) -> None:
+    path = _write(tmp_path, as_json(job("c1", "k1", end="2025-03-01")))
+    result = _invoke("score", str(path), "--as-of", "2025-04-01")
+    assert "no score: not enough evidence" in result.stdout.splitlines()[0]
+    assert "Rising Talent" in result.stdout.splitlines()[0]
+
+
+def _fails(result: Result, *needles: str) -> str:
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"freelancer": "f1"}', "contracts"),
+        (json.dumps(as_json(job("c1", "k1", end="2025-03-01")) | {"extra": 1}), "extra"),
+        (
+            json.dumps(as_json(contract("c1", client="k1", start="2025-01-01"))).replace(
+                "2025-01-01", "2025-13-01"
+            ),
+            "start",
+        ),
+        (
+            json.dumps(as_json(job("c1", "k1", end="2025-03-01", stars=7.0))),
+            "stars",
+        ),
+    ],
+)
+def test_score_bad_history_exits_2_with_one_line(tmp_path: Path, content: str, says: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    _fails(_invoke("score", str(path), "--as-of", "2025-04-01"), str(path), says)
+
+
+def test_score_missing_file_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.json"
+    _fails(_invoke("score", str(path)), str(path), "no such file")
+
+
+def test_score_bad_date_exits_2(tmp_path: Path) -> None:
+    path = _write(tmp_path, _history())
+    _fails(_invoke("score", str(path), "--as-of", "April 1st"), "--as-of", "April 1st")
+
+
+def test_score_bad_policy_exits_2(tmp_path: Path) -> None:
+    path = _write(tmp_path, _history())
+    _fails(_invoke("score", str(path), "--policy", "1999"), "no policy named '1999'")
+
+
+def test_policies_lists_the_timeline() -> None:
+    result = _invoke("policies")
+    assert result.exit_code == 0
+    for name, effective in [
+        ("2015-03", "2015-03-01"), ("2016", "2016-01-01"), ("2020-03", "2020-03-01"),
+        ("2020-11", "2020-11-08"), ("2021", "2021-01-01"), ("2023-12", "2023-12-01"),
+        ("2024-09", "2024-09-03"),
+    ]:  # fmt: skip
+        line = next(ln for ln in result.stdout.splitlines() if f" {name} " in ln)
+        assert effective in line
+    assert "daily" in result.stdout and "every 14 days" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["2015-03", "2020-03", "2024-09"])
+def test_policies_show_lists_every_parameter(name: str) -> None:
+    result = _invoke("policies", "show", name)
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.startswith(f"policy {name}: ")
+    listed = {ln.split()[1] for ln in text.splitlines() if ln.startswith("│")}
+    expected = {key for key, _ in read_policy(name).parameters()}
+    assert expected <= listed
+
+
+def test_policies_show_json_is_the_policy() -> None:
+    result = _invoke("policies", "show", "2021", "--json")
+    assert json.loads(result.stdout) == read_policy("2021").model_dump(mode="json")
+
+
+def test_policies_show_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('extends = "2024-09"\nname = "mine"\n[idle]\ndays = 60\n', encoding="utf-8")
+    data = json.loads(_invoke("policies", "show", str(path), "--json").stdout)
+    assert (data["name"], data["idle"]["days"]) == ("mine", 60)
+
+
+def test_policies_show_bad_file_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('extends = "2024-09"\n[idle]\ndays = -1\n', encoding="utf-8")
+    _fails(_invoke("policies", "show", str(path)), str(path), "field idle.days")
