@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from jobsuccess.engine import status
-from jobsuccess.engine.facts import by_freelancer, computation_dates, contract_facts, keyed
+from jobsuccess.engine.facts import computation_dates, contract_facts, keyed
 from jobsuccess.engine.privacy import pool
 from jobsuccess.engine.rules import classify
 from jobsuccess.engine.weights import weigh
@@ -97,9 +97,8 @@ def score(
     def by_as_of(frame: pl.DataFrame, *cols: str) -> pl.DataFrame:
         joined = plan.join(frame, on=["on", *[c for c in ("policy",) if c in frame.columns]])
         joined = joined.rename({"on": "computed_on"})
-        return joined.select("freelancer", "as_of", "computed_on", "policy", *cols).sort(
-            "freelancer", "as_of", *[c for c in ("window", "id") if c in cols]
-        )
+        joined = joined.select("freelancer", "as_of", "computed_on", "policy", *cols)
+        return joined.sort("freelancer", "as_of", *[c for c in ("window", "id") if c in cols])
 
     scores = by_as_of(
         summary,
@@ -112,7 +111,8 @@ def score(
         "rising_talent",
     )
     windows = by_as_of(
-        main.windows, *[c for c in main.windows.columns if c not in ("freelancer", "on", "policy")]
+        main.windows,
+        *[c for c in main.windows.columns if c not in ("freelancer", "fkey", "on", "policy")],
     )
     ledger = by_as_of(
         main.ledger, *[c for c in main.ledger.columns if c not in ("freelancer", "on", "policy")]
@@ -159,7 +159,8 @@ def _run_all(history: History, runs: dict[dt.date, Policy]) -> _Run:
 def evaluate(history: History, policy: Policy, dates: Iterable[dt.date]) -> _Run:
     """Run the pipeline under one policy on given computation dates (no cadence applied)."""
     days = sorted(set(dates))
-    facts = contract_facts(keyed(history), policy, days)
+    history = keyed(history)
+    facts = contract_facts(history, policy, days)
     ledger = place(weigh(pool(classify(facts, policy), policy), policy), policy)
     windows = _complete(aggregate(ledger, policy), history, policy, days)
     summary = _summary(windows, ledger, history, policy, days)
@@ -172,7 +173,8 @@ def evaluate(history: History, policy: Policy, dates: Iterable[dt.date]) -> _Run
 
 
 def _grid(history: History, days: list[dt.date]) -> pl.DataFrame:
-    freelancers = history.contracts.select("freelancer").unique()
+    """Every (freelancer, computation date) of a `keyed` history."""
+    freelancers = history.contracts.select("freelancer", "fkey").unique()
     return freelancers.join(computation_dates(days), how="cross")
 
 
@@ -184,14 +186,12 @@ def _complete(
     grid = _grid(history, days).join(
         pl.DataFrame({"window": names}, schema={"window": WINDOW_ENUM}), how="cross"
     )
-    return (
-        grid.join(windows, on=["freelancer", "on", "window"], how="left")
-        .with_columns(
-            pl.col("outcomes", "clients").fill_null(0),
-            pl.col("success", "neutral", "negative", "total").fill_null(0.0),
-            pl.col("eligible").fill_null(False),
-        )
-        .sort("freelancer", "on", "window")
+    return grid.join(
+        windows.drop("freelancer"), on=["fkey", "on", "window"], how="left"
+    ).with_columns(
+        pl.col("outcomes", "clients").fill_null(0),
+        pl.col("success", "neutral", "negative", "total").fill_null(0.0),
+        pl.col("eligible").fill_null(False),
     )
 
 
@@ -200,21 +200,20 @@ def _summary(
 ) -> pl.DataFrame:
     longest = p.windows.longest
     evidence = windows.filter(pl.col("window") == longest).select(
-        "freelancer", "on", "outcomes", "clients"
+        "fkey", "on", "outcomes", "clients"
     )
-    keys, carry = by_freelancer(ledger)
-    counts = ledger.group_by(keys).agg(
-        *carry,
-        successes=pl.col("success_share").filter(pl.col(f"in_{longest}")).sum(),
-        negatives=pl.col("negative_share").filter(pl.col(f"in_{longest}")).sum(),
+    inside = pl.col(f"in_{longest}")
+    counts = ledger.group_by("fkey", "on").agg(
+        successes=(pl.col("success_share") * inside).sum(),
+        negatives=(pl.col("negative_share") * inside).sum(),
     )
     e = p.eligibility
     need = f"a score needs {e.min_outcomes} outcomes from {e.min_clients} different clients"
     return (
         _grid(history, days)
-        .join(best_of(windows, p), on=["freelancer", "on"], how="left")
-        .join(evidence, on=["freelancer", "on"], how="left")
-        .join(counts, on=["freelancer", "on"], how="left")
+        .join(best_of(windows, p), on=["fkey", "on"], how="left")
+        .join(evidence, on=["fkey", "on"], how="left")
+        .join(counts, on=["fkey", "on"], how="left")
         .with_columns(pl.col("successes", "negatives").fill_null(0.0))
         .with_columns(
             reason=pl.when(pl.col("score").is_not_null())

@@ -40,13 +40,18 @@ def aggregate(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         for outcome in ("success", "neutral", "negative"):
             # Shares, not outcomes: private feedback counts only pooled (engine.privacy).
             share = pl.col("weight") * pl.col(f"{outcome}_share")
-            aggs.append(share.filter(inside).sum().alias(f"{w}|{outcome}"))
+            aggs.append((share * inside).sum().alias(f"{w}|{outcome}"))
         aggs.append(inside.sum().cast(pl.Int64).alias(f"{w}|outcomes"))
-        aggs.append(pl.col("ckey").filter(inside).n_unique().cast(pl.Int64).alias(f"{w}|clients"))
     keys, carry = by_freelancer(ledger)
-    wide = ledger.group_by(keys).agg(*carry, *aggs)
+    wide = (
+        ledger.group_by(keys)
+        .agg(*carry, *aggs)
+        .join(_clients(ledger, p, keys), on=keys, how="left")
+        .with_columns(pl.col(r"^.*\|clients$").fill_null(0))
+    )
     parts = [
         wide.select(
+            "fkey",
             "freelancer",
             "on",
             pl.lit(w).cast(WINDOW_ENUM).alias("window"),
@@ -71,7 +76,17 @@ def aggregate(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
     )
     if p.windows.trending:
         long = pl.concat([long, _trending(long, p)], how="vertical")
-    return long.select("freelancer", "on", "window", *FIGURES).sort("freelancer", "on", "window")
+    return long.select("fkey", "freelancer", "on", "window", *FIGURES)
+
+
+def _clients(ledger: pl.DataFrame, p: Policy, keys: list[str]) -> pl.DataFrame:
+    """Distinct clients per window, from one pass over (freelancer, client) pairs (a
+    distinct count per window inside the main group-by costs several times more)."""
+    windows = [f"in_{w}" for w in p.windows.months]
+    pairs = ledger.group_by([*keys, "ckey"]).agg(pl.col(c).any() for c in windows)
+    return pairs.group_by(keys).agg(
+        pl.col(f"in_{w}").sum().cast(pl.Int64).alias(f"{w}|clients") for w in p.windows.months
+    )
 
 
 def _trending(windows: pl.DataFrame, p: Policy) -> pl.DataFrame:
@@ -84,8 +99,9 @@ def _trending(windows: pl.DataFrame, p: Policy) -> pl.DataFrame:
     widest = max(parts, key=lambda w: p.windows.months[w])
     members = windows.filter(pl.col("window").cast(pl.String).is_in(parts))
     return (
-        members.group_by("freelancer", "on")
+        members.group_by("fkey", "on")
         .agg(
+            pl.col("freelancer").first(),
             pl.lit("trending").cast(WINDOW_ENUM).alias("window"),
             pl.col("outcomes").filter(pl.col("window") == widest).first(),
             pl.col("clients").filter(pl.col("window") == widest).first(),
@@ -113,13 +129,11 @@ def best_of(windows: pl.DataFrame, p: Policy) -> pl.DataFrame:
         _value=pl.col("score").round(9),
     )
     best = (
-        candidates.sort(
-            ["freelancer", "on", "_value", "_rank"], descending=[False, False, True, False]
-        )
-        .group_by("freelancer", "on", maintain_order=True)
+        candidates.sort(["fkey", "on", "_value", "_rank"], descending=[False, False, True, False])
+        .group_by("fkey", "on", maintain_order=True)
         .first()
         .select(
-            "freelancer",
+            "fkey",
             "on",
             best=pl.col("window").cast(pl.String),
             best_score=pl.col("score"),

@@ -67,16 +67,14 @@ def score_groups(
         if frame.height
         else pl.DataFrame(
             schema={
-                "freelancer": pl.String(),
+                "fkey": pl.UInt64(),
                 "best": pl.String(),
                 "best_score": pl.Float64(),
                 "score": pl.Int64(),
             }
         )
     )
-    best = best.select(
-        pl.col("freelancer").cast(pl.UInt32).alias(GROUP), "best", "best_score", "score"
-    )
+    best = best.select(pl.col("fkey").cast(pl.UInt32).alias(GROUP), "best", "best_score", "score")
     return labels.to_frame().join(best, on=GROUP, how="left").sort(GROUP)
 
 
