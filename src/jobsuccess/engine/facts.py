@@ -177,21 +177,36 @@ def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFram
     full = (
         pl.min_horizontal(pl.col("end").fill_null(pl.col("on")), "on") - pl.col("start")
     ).dt.total_days() // days
-    # Periods as bits of a mask: distinct periods are its set bits. Periods past 63 are
-    # folded into bit 63, which cannot matter while weights.max caps a contract's weight.
-    k = ((pl.col("date") - pl.col("start")).dt.total_days() // days).clip(0, 63)
-    bit = (
-        pl.when(paid & (k < full))
-        .then(pl.lit(2.0).pow(k).cast(pl.UInt64))  # powers of two are exact in a float
-        .otherwise(pl.lit(0, dtype=pl.UInt64))
-    )
+    k = (pl.col("date") - pl.col("start")).dt.total_days() // days
+    # A period counts once it is full and holds a positive payment (a payment dated before
+    # the start falls in no period).
+    counts = paid & (k >= 0) & (k < full)
+    longest = history.contracts.select(
+        (
+            pl.max_horizontal(pl.col("end").max(), on.get_column("on").max())
+            - pl.col("start").min()
+        ).dt.total_days()
+        // days
+    ).item()
+    if longest is not None and longest <= 64:
+        # Periods as the bits of a mask, OR-ed: much faster than a distinct count, and exact
+        # while no contract can hold more than 64 periods.
+        bit = (
+            pl.when(counts)
+            .then(pl.lit(2.0).pow(k).cast(pl.UInt64))
+            .otherwise(pl.lit(0, dtype=pl.UInt64))
+        )
+        periods = pl.col("_k").bitwise_or().bitwise_count_ones()
+    else:
+        bit = pl.when(counts).then(k)
+        periods = pl.col("_k").drop_nulls().n_unique()
     return (
         history.payments.lazy()
         .select(KEY, "date", "amount")
         .join(on.lazy(), how="cross")
         .filter(pl.col("date") <= pl.col("on"))
         .join(spans, on=KEY)
-        .with_columns(_bit=bit)
+        .with_columns(_k=bit)
         .group_by(per(KEY, dates=on.height))
         .agg(
             # Money is summed to the cent: a full refund is exactly $0, not 1e-14.
@@ -202,7 +217,7 @@ def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFram
             .round(2),
             first_paid=pl.when(paid).then("date").min(),
             last_paid=pl.when(paid).then("date").max(),
-            periods_paid=pl.col("_bit").bitwise_or().bitwise_count_ones().cast(pl.Int32),
+            periods_paid=periods.cast(pl.Int32),
         )
     )
 

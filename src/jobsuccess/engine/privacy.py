@@ -97,7 +97,9 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         # A contract joins the batch open when it arrives: batch b closes once b*k distinct
         # clients have answered (a repeat client's answer never lands in a closed batch).
         .with_columns(batch=(pl.col("_before") // k + 1).cast(pl.Int32))
-        .with_columns(held=pl.col("_new").sum().over(group) < pl.col("batch") * k)
+        .with_columns(
+            held=pl.col("private") & (pl.col("_new").sum().over(group) < pl.col("batch") * k)
+        )
         .drop("_new", "_before")
     )
     # The batch's proportions come from what each member's feedback alone decides, so a
