@@ -5,7 +5,8 @@
 
 Each measurement runs in a fresh subprocess so that its peak memory is its own. A market is
 synthesised once per size and cached as Parquet under bench/.cache. Reported per run: wall
-time of the scoring alone (input already in memory), contracts per second, the process's
+time of the scoring alone (input already in memory; the engine runs `score_batch`, the
+marketplace entry point, with its default partitions), contracts per second, the process's
 peak memory per contract (input frames included) and the scoring's own working memory per
 contract (peak minus the memory held before scoring; Linux's VmHWM reset via clear_refs).
 """
@@ -73,7 +74,7 @@ def _load(folder: Path) -> Any:
 
 def measure(kind: str, folder: Path) -> dict[str, Any]:
     """Run inside the subprocess: load, then time and measure one scoring."""
-    from jobsuccess.engine import score
+    from jobsuccess.engine import score_batch
     from jobsuccess.policy import PolicyBook
 
     history = _load(folder)
@@ -89,7 +90,12 @@ def measure(kind: str, folder: Path) -> dict[str, Any]:
         run = lambda: score_pandas(tables, AS_OF, policy)  # noqa: E731
     else:
         statuses = kind == "engine"
-        run = lambda: score(history, book, AS_OF, statuses=statuses)  # noqa: E731
+
+        def run() -> None:
+            # The marketplace entry point: partitions of freelancers, one after another.
+            for _ in score_batch(history, book, AS_OF, statuses=statuses):
+                pass
+
     before = _status_kb("VmRSS")
     _reset_peak()
     start = time.perf_counter()

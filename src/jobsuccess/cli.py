@@ -263,7 +263,7 @@ def batch_command(
     out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
     as_of: AsOf = None,
     policy: PolicyOpt = "auto",
-    partition_size: Annotated[int, typer.Option(help="Freelancers per partition.")] = 200_000,
+    partition_size: Annotated[int, typer.Option(help="Freelancers per partition.")] = 50_000,
 ) -> None:
     """Score a whole marketplace into one Parquet file."""
     history = _load(folder)
