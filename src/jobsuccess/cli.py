@@ -392,9 +392,11 @@ def _examples_dir() -> Path:
 
 def _register_adapters() -> None:
     """Commands that live beside the core CLI (they import this module's helpers)."""
-    from jobsuccess.explain_cli import register
+    from jobsuccess.explain_cli import register as register_explain
+    from jobsuccess.service.cli import register as register_service
 
-    register(app)
+    register_explain(app)
+    register_service(app)
 
 
 _register_adapters()

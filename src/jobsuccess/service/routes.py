@@ -1,0 +1,481 @@
+"""The API's routes. Handlers are thin: check the caller (`auth`), call the store, shape the
+answer for the caller's audience (`schemas`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+
+from jobsuccess.model import History
+from jobsuccess.policy import PolicyBook
+from jobsuccess.service import schemas as s
+from jobsuccess.service.auth import (
+    Caller,
+    Principal,
+    database,
+    may_read,
+    may_read_private,
+    operator,
+    operator_or_client,
+)
+from jobsuccess.service.explain_port import Explainer
+from jobsuccess.store import Database, keys, ledger, snapshots
+from jobsuccess.store.records import ActionRecord, Day, derived_id, to_row
+
+FREELANCER_PATTERN: Final = r"^[^\x00-\x1f\x7f]+$"
+FreelancerId = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=FREELANCER_PATTERN, description="freelancer id")
+]
+AsOfQuery = Annotated[Day | None, Query(description="YYYY-MM-DD; default: today / newest")]
+Db = Annotated[Database, Depends(database)]
+Operator = Annotated[Principal, Depends(operator)]
+
+REFUSALS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"model": s.Problem, "description": "a body that cannot be read as JSON"},
+    401: {"model": s.Problem, "description": "missing, invalid or revoked API key"},
+    403: {"model": s.Problem, "description": "the key's role may not read or do this"},
+}
+NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {404: {"model": s.Problem}}
+
+router = APIRouter(prefix="/v1", responses=REFUSALS)
+
+
+def _not_found(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, message)
+
+
+# --- ingest ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/records",
+    tags=["ledger"],
+    responses={
+        409: {"model": s.Problem, "description": "an id is stored with other content"},
+        422: {"model": s.Problem},
+    },
+)
+def ingest(batch: s.RecordBatch, db: Db, _: Operator) -> s.IngestResult:
+    """Append records to the ledger: all of them or none (operator).
+
+    Resending a stored record is a no-op; a different record under a stored id is a 409 that
+    names the id. Payments, feedback, disputes, updates and actions must name a contract the
+    ledger holds or the batch brings.
+    """
+    result = ledger.append(db, [to_row(r) for r in batch.records])
+    return s.IngestResult(
+        received=result.received, inserted=result.inserted, duplicates=result.duplicates
+    )
+
+
+@router.get("/freelancers/{freelancer}/ledger", tags=["ledger"], responses=NOT_FOUND)
+def freelancer_ledger(
+    freelancer: FreelancerId,
+    db: Db,
+    caller: Caller,
+    after: Annotated[int, Query(ge=0, le=2**62, description="return entries after this seq")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> s.Ledger:
+    """A freelancer's records in log order (operator; the freelancer, without private feedback)."""
+    audience = may_read_private(caller, freelancer)
+    entries = ledger.records_of(
+        db, freelancer, after=after, limit=limit, private=audience == "operator"
+    )
+    if not entries and after == 0:
+        raise _not_found(f"no records of freelancer {freelancer!r}")
+    return s.Ledger(
+        freelancer=freelancer,
+        audience=audience,
+        entries=[s.LedgerEntry(seq=seq, record=record) for seq, record in entries],
+        next_after=entries[-1][0] if len(entries) == limit else None,
+    )
+
+
+# --- scores ----------------------------------------------------------------------------------
+
+
+def _badges(row: dict[str, Any]) -> s.Badges:
+    return s.Badges(
+        top_rated=row["top_rated"],
+        top_rated_plus=row["top_rated_plus"],
+        rising_talent=row["rising_talent"],
+    )
+
+
+def public_score(row: dict[str, Any]) -> s.PublicScore:
+    return s.PublicScore(
+        freelancer=row["freelancer"],
+        computed_on=row["computed_on"],
+        score=row["score"],
+        badges=_badges(row),
+        outcomes=row["outcomes"],
+        clients=row["clients"],
+    )
+
+
+def score_view(
+    row: dict[str, Any], figures: list[dict[str, Any]], audience: s.AudienceName
+) -> s.PublicScore | s.FreelancerScore | s.OperatorScore:
+    if audience == "public":
+        return public_score(row)
+    common = {
+        "freelancer": row["freelancer"],
+        "computed_on": row["computed_on"],
+        "policy": row["policy"],
+        "score": row["score"],
+        "best": row["best"],
+        "reason": row["reason"],
+        "badges": _badges(row),
+        "outcomes": row["outcomes"],
+        "clients": row["clients"],
+    }
+    if audience == "freelancer":
+        return s.FreelancerScore(
+            **common,
+            windows=[s.WindowView.model_validate(w) for w in _window_fields(figures, s.WindowView)],
+        )
+    return s.OperatorScore(
+        **common,
+        best_score=row["best_score"],
+        windows=[
+            s.OperatorWindowView.model_validate(w)
+            for w in _window_fields(figures, s.OperatorWindowView)
+        ],
+    )
+
+
+def _window_fields(
+    figures: list[dict[str, Any]], model: type[s.WindowView]
+) -> list[dict[str, Any]]:
+    keep = model.model_fields
+    return [{k: v for k, v in w.items() if k in keep} for w in figures]
+
+
+@router.get(
+    "/freelancers/{freelancer}/score",
+    tags=["scores"],
+    response_model=s.ScoreView,
+    responses=NOT_FOUND,
+)
+async def freelancer_score(
+    freelancer: FreelancerId,
+    db: Db,
+    caller: Caller,
+    as_of: AsOfQuery = None,
+    audience: Annotated[s.AudienceName | None, Query(description="default: the key's own")] = None,
+) -> s.PublicScore | s.FreelancerScore | s.OperatorScore:
+    """The newest stored score (on or before ``as_of``), in the caller's audience.
+
+    Clients get the public view (score, badges, evidence); a freelancer's own key the
+    freelancer view; operators everything. Asking for a higher audience is a 403.
+    """
+    view = may_read(caller, freelancer, needs=audience or caller.audience)
+    found = snapshots.latest_score(db, freelancer, as_of, with_windows=view != "public")
+    if found is None:
+        raise _not_found(
+            f"no stored score for freelancer {freelancer!r}"
+            + (f" on or before {as_of}" if as_of else "")
+        )
+    return score_view(*found, view)
+
+
+@router.get("/freelancers/{freelancer}/history", tags=["scores"], responses=NOT_FOUND)
+def freelancer_history(
+    freelancer: FreelancerId,
+    db: Db,
+    caller: Caller,
+    since: AsOfQuery = None,
+    until: AsOfQuery = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> s.ScoreHistory:
+    """The freelancer's stored scores, oldest first (operator, the freelancer): a query of the
+    snapshots, never a recomputation."""
+    may_read_private(caller, freelancer)
+    rows = snapshots.score_history(db, freelancer, since, until, limit)
+    if not rows and since is None and until is None:
+        raise _not_found(f"no stored score for freelancer {freelancer!r}")
+    return s.ScoreHistory(
+        freelancer=freelancer,
+        scores=[
+            s.HistoryPoint(
+                computed_on=r["computed_on"],
+                policy=r["policy"],
+                score=r["score"],
+                best=r["best"],
+                badges=_badges(r),
+                outcomes=r["outcomes"],
+                clients=r["clients"],
+            )
+            for r in rows
+        ],
+    )
+
+
+@router.get("/freelancers", tags=["scores"])
+def search_freelancers(
+    db: Db,
+    _: Annotated[Principal, Depends(operator_or_client)],
+    min_score: Annotated[int, Query(ge=0, le=100)] = 90,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> s.SearchResult:
+    """Freelancers at or above ``min_score`` in the newest finished snapshot, best first, each
+    with the evidence behind the score (operator, client)."""
+    day, rows = snapshots.search(db, min_score, limit=limit, offset=offset)
+    return s.SearchResult(
+        computed_on=day,
+        min_score=min_score,
+        limit=limit,
+        offset=offset,
+        results=[public_score(r) for r in rows],
+    )
+
+
+@router.get("/snapshots", tags=["scores"])
+def list_snapshots(db: Db, _: Operator) -> list[s.Computation]:
+    """Computation dates stored, newest first, with their progress (operator)."""
+    return [s.Computation.model_validate(r) for r in snapshots.computation_list(db)]
+
+
+# --- explanations ----------------------------------------------------------------------------
+
+EXPLAIN_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    404: {"model": s.Problem},
+    503: {"model": s.Problem, "description": "explanations are not available in this build"},
+}
+
+
+def _subject(
+    freelancer: str, caller: Principal, db: Database, as_of: dt.date | None
+) -> tuple[History, dt.date, s.Explanation]:
+    audience = may_read_private(caller, freelancer)
+    history = ledger.history(db, [freelancer])
+    if history.contracts.is_empty():
+        raise _not_found(f"no records of freelancer {freelancer!r}")
+    day = as_of or dt.date.today()
+    shell = s.Explanation(
+        freelancer=freelancer,
+        as_of=day,
+        audience=audience,
+        body={},
+    )
+    return history, day, shell
+
+
+async def _explainer(request: Request) -> Explainer:
+    explainer: Explainer = request.app.state.explainer
+    return explainer
+
+
+async def _book(request: Request) -> PolicyBook:
+    book: PolicyBook = request.app.state.book
+    return book
+
+
+Explain = Annotated[Explainer, Depends(_explainer)]
+Book = Annotated[PolicyBook, Depends(_book)]
+
+
+@router.get("/freelancers/{freelancer}/explain", tags=["explanations"], responses=EXPLAIN_RESPONSES)
+def explain(
+    freelancer: FreelancerId,
+    db: Db,
+    caller: Caller,
+    explainer: Explain,
+    book: Book,
+    as_of: AsOfQuery = None,
+    since: Annotated[
+        Day | None, Query(description="YYYY-MM-DD; changes since this date (default: 28 days)")
+    ] = None,
+) -> s.Explanation:
+    """Why the score is what it is: each contract's part, and every change since ``since``
+    (operator; the freelancer, with private feedback only ever pooled)."""
+    history, day, shell = _subject(freelancer, caller, db, as_of)
+    start = since or day - dt.timedelta(days=28)
+    if start > day:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since is after as_of")
+    body = explainer.explain(
+        history, book, freelancer, since=start, as_of=day, audience=shell.audience
+    )
+    return shell.model_copy(update={"body": body})
+
+
+@router.get(
+    "/freelancers/{freelancer}/forecast", tags=["explanations"], responses=EXPLAIN_RESPONSES
+)
+def forecast(
+    freelancer: FreelancerId,
+    db: Db,
+    caller: Caller,
+    explainer: Explain,
+    book: Book,
+    as_of: AsOfQuery = None,
+    months: Annotated[int, Query(ge=1, le=24, description="how far ahead")] = 6,
+) -> s.Explanation:
+    """When the score or a status changes next if nothing new happens (operator, the
+    freelancer)."""
+    history, day, shell = _subject(freelancer, caller, db, as_of)
+    body = explainer.forecast(
+        history, book, freelancer, as_of=day, audience=shell.audience, months=months
+    )
+    return shell.model_copy(update={"body": body})
+
+
+@router.post(
+    "/freelancers/{freelancer}/whatif",
+    tags=["explanations"],
+    responses={**EXPLAIN_RESPONSES, 422: {"model": s.Problem}},
+)
+def whatif(
+    freelancer: FreelancerId,
+    request: s.WhatIf,
+    db: Db,
+    caller: Caller,
+    explainer: Explain,
+    book: Book,
+) -> s.Explanation:
+    """The score under hypothetical events (operator, the freelancer; events that would
+    reveal a client's private answer are for operators only)."""
+    history, day, shell = _subject(freelancer, caller, db, request.as_of)
+    body = explainer.whatif(
+        history, book, freelancer, as_of=day, audience=shell.audience, scenario=request.scenario
+    )
+    return shell.model_copy(update={"body": body})
+
+
+@router.get("/freelancers/{freelancer}/advice", tags=["explanations"], responses=EXPLAIN_RESPONSES)
+def advice(
+    freelancer: FreelancerId,
+    db: Db,
+    caller: Caller,
+    explainer: Explain,
+    book: Book,
+    as_of: AsOfQuery = None,
+) -> s.Explanation:
+    """What the freelancer can do, ranked by effect on the score (operator, the freelancer)."""
+    history, day, shell = _subject(freelancer, caller, db, as_of)
+    body = explainer.advice(history, book, freelancer, as_of=day, audience=shell.audience)
+    return shell.model_copy(update={"body": body})
+
+
+# --- operator actions ------------------------------------------------------------------------
+
+
+def _record_action(db: Database, given_id: str | None, **fields: Any) -> s.ActionResult:
+    fields["date"] = fields.get("date") or dt.date.today()
+    record_id = given_id or derived_id("action", *(fields.get(k) for k in sorted(fields)))
+    action = ActionRecord(id=record_id, kind="action", **fields)
+    result = ledger.append(db, [to_row(action)])
+    return s.ActionResult(id=record_id, inserted=result.inserted == 1)
+
+
+ACTION_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    409: {"model": s.Problem},
+    422: {"model": s.Problem},
+}
+
+
+@router.post("/actions/client-flags", tags=["operator actions"], responses=ACTION_RESPONSES)
+def flag_client(body: s.ClientFlag, db: Db, _: Operator) -> s.ActionResult:
+    """Flag a client: their feedback stops counting (for one freelancer or marketplace-wide)."""
+    return _record_action(
+        db,
+        body.id,
+        type="client_flagged",
+        client=body.client,
+        freelancer=body.freelancer,
+        date=body.date,
+        note=body.note,
+    )
+
+
+@router.post("/actions/feedback-removals", tags=["operator actions"], responses=ACTION_RESPONSES)
+def remove_feedback(body: s.FeedbackRemoval, db: Db, _: Operator) -> s.ActionResult:
+    """Remove a contract's feedback (an upheld report, a perk)."""
+    if not ledger.exists(
+        db, freelancer=body.freelancer, contract=body.contract, kinds=("feedback",)
+    ):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"no feedback recorded on contract {body.contract!r} of freelancer {body.freelancer!r}",
+        )
+    return _record_action(
+        db,
+        body.id,
+        type="feedback_removed",
+        freelancer=body.freelancer,
+        contract=body.contract,
+        date=body.date,
+        note=body.note,
+    )
+
+
+@router.post("/actions/appeal-decisions", tags=["operator actions"], responses=ACTION_RESPONSES)
+def decide_appeal(body: s.AppealDecision, db: Db, _: Operator) -> s.ActionResult:
+    """Record a human decision on an appeal about one contract, with its reason. Upheld, the
+    contract stops counting; rejected, the decision is kept for the record."""
+    kind = "appeal_upheld" if body.decision == "upheld" else "appeal_rejected"
+    return _record_action(
+        db,
+        body.id,
+        type=kind,
+        freelancer=body.freelancer,
+        contract=body.contract,
+        date=body.date,
+        note=body.note,
+    )
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def _key_view(key: keys.ApiKey) -> s.KeyView:
+    return s.KeyView(
+        prefix=key.prefix,
+        role=key.role,
+        freelancer=key.freelancer,
+        label=key.label,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+@router.post(
+    "/keys",
+    tags=["keys"],
+    status_code=status.HTTP_201_CREATED,
+    responses={422: {"model": s.Problem}},
+)
+def create_key(body: s.KeyRequest, db: Db, _: Operator) -> s.NewKey:
+    """Create a key; the answer is the only time the key itself is shown (operator)."""
+    secret, key = keys.create_key(db, body.role, body.freelancer, body.label)
+    return s.NewKey(key=secret, **_key_view(key).model_dump())
+
+
+@router.get("/keys", tags=["keys"])
+def list_keys(db: Db, _: Operator) -> list[s.KeyView]:
+    """Every key, active and revoked, without secrets (operator)."""
+    return [_key_view(k) for k in keys.list_keys(db)]
+
+
+@router.delete("/keys/{prefix}", tags=["keys"], responses=NOT_FOUND)
+def revoke_key(
+    prefix: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")], db: Db, _: Operator
+) -> s.KeyView:
+    """Revoke a key at once (operator)."""
+    try:
+        return _key_view(keys.revoke_key(db, prefix))
+    except keys.UnknownKeyError as exc:
+        raise _not_found(str(exc)) from None
+
+
+health = APIRouter()
+
+
+@health.get("/health", tags=["service"])
+async def healthcheck(response: Response) -> dict[str, str]:
+    """Liveness: answers without a key."""
+    response.headers["Cache-Control"] = "no-store"
+    return {"status": "ok"}

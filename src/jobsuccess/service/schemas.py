@@ -1,0 +1,243 @@
+"""Request and response bodies of the API (they make its OpenAPI document).
+
+Scores come in three audiences, told apart by the ``audience`` field:
+
+* ``public`` (client keys, and anyone's choice): the score, the badges and the evidence behind
+  the score (outcomes and distinct clients in the longest window);
+* ``freelancer`` (the freelancer's own key): plus the policy, the best window, the reason when
+  there is no score, and each window's score, eligibility and evidence;
+* ``operator``: plus each window's weighted success / neutral / negative / total.
+
+Private feedback (the 0-10 answer, the end reason) appears only in operator answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jobsuccess.store.keys import Role
+from jobsuccess.store.records import Day, Ident, Note, Record
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(_Out):
+    """Every refusal: a message, never the data asked for."""
+
+    detail: str | list[Any] | dict[str, Any]
+
+
+# --- ingest ----------------------------------------------------------------------------------
+
+
+class RecordBatch(_In):
+    """Records stored all together or not at all (one transaction)."""
+
+    records: list[Record] = Field(min_length=1, max_length=1000)
+
+
+class IngestResult(_Out):
+    received: int
+    inserted: int
+    duplicates: int = Field(description="records already stored with the same content (no-ops)")
+
+
+# --- scores ----------------------------------------------------------------------------------
+
+
+class Badges(_Out):
+    top_rated: bool
+    top_rated_plus: bool
+    rising_talent: bool
+
+
+class PublicScore(_Out):
+    audience: Literal["public"] = "public"
+    freelancer: str
+    computed_on: dt.date
+    score: int | None = Field(description="whole percent; null = not enough evidence for a score")
+    badges: Badges
+    outcomes: int = Field(description="counted outcomes in the longest window (evidence)")
+    clients: int = Field(description="distinct clients in the longest window (evidence)")
+
+
+class WindowView(_Out):
+    window: str
+    score: float | None
+    eligible: bool
+    outcomes: int
+    clients: int
+
+
+class OperatorWindowView(WindowView):
+    success: float
+    neutral: float
+    negative: float
+    total: float
+
+
+class FreelancerScore(_Out):
+    audience: Literal["freelancer"] = "freelancer"
+    freelancer: str
+    computed_on: dt.date
+    policy: str
+    score: int | None
+    best: str | None = Field(description="the window (or trending) the displayed score comes from")
+    reason: str | None = Field(description="why there is no score")
+    badges: Badges
+    outcomes: int
+    clients: int
+    windows: list[WindowView]
+
+
+class OperatorScore(_Out):
+    audience: Literal["operator"] = "operator"
+    freelancer: str
+    computed_on: dt.date
+    policy: str
+    score: int | None
+    best: str | None
+    best_score: float | None
+    reason: str | None
+    badges: Badges
+    outcomes: int
+    clients: int
+    windows: list[OperatorWindowView]
+
+
+ScoreView = Annotated[
+    PublicScore | FreelancerScore | OperatorScore, Field(discriminator="audience")
+]
+AudienceName = Literal["public", "freelancer", "operator"]
+
+
+class HistoryPoint(_Out):
+    computed_on: dt.date
+    policy: str
+    score: int | None
+    best: str | None
+    badges: Badges
+    outcomes: int
+    clients: int
+
+
+class ScoreHistory(_Out):
+    freelancer: str
+    scores: list[HistoryPoint] = Field(description="stored snapshots, oldest first")
+
+
+class SearchResult(_Out):
+    computed_on: dt.date | None = Field(description="the computation searched (newest finished)")
+    min_score: int
+    limit: int
+    offset: int
+    results: list[PublicScore]
+
+
+# --- ledger ----------------------------------------------------------------------------------
+
+
+class LedgerEntry(_Out):
+    seq: int = Field(description="position in the log; pass the last one as ?after= for more")
+    record: dict[str, Any]
+
+
+class Ledger(_Out):
+    freelancer: str
+    audience: Literal["freelancer", "operator"]
+    entries: list[LedgerEntry]
+    next_after: int | None = Field(description="cursor for the next page; null = no more")
+
+
+# --- explanations ----------------------------------------------------------------------------
+
+
+class Explanation(_Out):
+    freelancer: str
+    as_of: dt.date
+    audience: Literal["freelancer", "operator"]
+    body: dict[str, Any]
+
+
+class WhatIf(_In):
+    as_of: Day | None = None
+    scenario: dict[str, Any] = Field(
+        description='hypothetical events: {"events": [...]} (see jobsuccess.explain.scenario)'
+    )
+
+
+# --- operator actions ------------------------------------------------------------------------
+
+
+class _Action(_In):
+    id: Ident | None = Field(default=None, description="default: derived from the content")
+    date: Day | None = Field(default=None, description="default: today")
+    note: Note | None = None
+
+
+class ClientFlag(_Action):
+    """Flag a client (fraud, unreasonable feedback): their feedback stops counting."""
+
+    client: Ident
+    freelancer: Ident | None = Field(default=None, description="empty = marketplace-wide")
+
+
+class FeedbackRemoval(_Action):
+    freelancer: Ident
+    contract: Ident
+
+
+class AppealDecision(_In):
+    """A human decision on a freelancer's appeal about one contract, with its reason."""
+
+    id: Ident | None = None
+    date: Day | None = None
+    freelancer: Ident
+    contract: Ident
+    decision: Literal["upheld", "rejected"]
+    note: Annotated[Note, Field(min_length=1, description="the reason, recorded")]
+
+
+class ActionResult(_Out):
+    id: str
+    inserted: bool = Field(description="false when the same action was already recorded")
+
+
+# --- keys and snapshots ----------------------------------------------------------------------
+
+
+class KeyRequest(_In):
+    role: Role
+    freelancer: Ident | None = None
+    label: Note | None = None
+
+
+class KeyView(_Out):
+    prefix: str
+    role: Role
+    freelancer: str | None
+    label: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class NewKey(KeyView):
+    key: str = Field(description="shown once; only its hash is stored")
+
+
+class Computation(_Out):
+    computed_on: dt.date
+    policy: str
+    status: str
+    freelancers: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None

@@ -1,0 +1,389 @@
+"""The ledger's records: what a sender may append, validated, and how each becomes a log row.
+
+The history format (`jobsuccess.model`) describes state: a contract with its end, its
+payments, its feedback. The ledger stores the events that build that state, each with an id:
+
+=================== ==========================================================================
+kind                fields
+=================== ==========================================================================
+``contract``        freelancer, contract, client, type, start (and optionally end, ended_by,
+                    end_reason when the contract is reported already ended)
+``contract_update`` freelancer, contract and any of end, ended_by, end_reason: a later fact
+                    about a contract; folding keeps, field by field, the last value given
+``payment``         freelancer, contract, date, amount (refunds are negative)
+``feedback``        freelancer, contract, date, stars (1-5), recommend (0-10, private)
+``dispute``         freelancer, contract, opened, outcome (null while pending)
+``action``          type, date, and freelancer / contract / client / note as the type needs;
+                    ``appeal_rejected`` is kept for the record (an appeal a human decided
+                    against, with the reason) but is not an engine input
+=================== ==========================================================================
+
+Ids: a sender chooses each record's id (1-200 printable characters, unique across the log);
+sending the same record again is a no-op, sending different content under a known id is a
+conflict. Content is compared by `digest`, a SHA-256 of the canonical content (kind plus every
+content column, dates in ISO form, numbers as floats or ints by column), so ``5`` and ``5.0``
+stars are the same record. `derived_id` makes the deterministic ids the importer and the
+operator-action endpoints use when no id is given.
+
+Every string is printable text without control characters, every number finite and bounded,
+every date between 1970 and 2199: the limits that keep a record storable on both backends
+(PostgreSQL refuses NUL characters) and computable by the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from jobsuccess.model import ACTION_TYPES
+
+#: A printable identifier (freelancer, contract, client, record id).
+Ident = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+#: Free text (an operator's note): printable, newlines and tabs allowed.
+Note = Annotated[
+    str, StringConstraints(max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+]
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates come as ``YYYY-MM-DD`` (or as dates from Python): no timestamps, no other forms."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+#: A calendar day between 1970 and 2199, written ``YYYY-MM-DD``.
+Day = Annotated[
+    dt.date, BeforeValidator(_iso_date), Field(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))
+]
+
+ContractType = Literal["fixed", "hourly"]
+EndedBy = Literal["client", "freelancer", "platform"]
+EndReason = Literal["completed", "not_completed", "no_longer_needed", "other"]
+DisputeOutcome = Literal["client", "freelancer", "split"]
+StoredActionType = Literal["feedback_removed", "client_flagged", "appeal_upheld", "appeal_rejected"]
+Kind = Literal["contract", "contract_update", "payment", "feedback", "dispute", "action"]
+
+KINDS: Final[tuple[Kind, ...]] = (
+    "contract",
+    "contract_update",
+    "payment",
+    "feedback",
+    "dispute",
+    "action",
+)
+#: Action types that reach the engine (the rest are kept for the record only).
+ENGINE_ACTIONS: Final = frozenset(ACTION_TYPES)
+
+#: The log columns that make a record's content, in digest order.
+CONTENT_COLUMNS: Final = (
+    "kind",
+    "freelancer",
+    "contract",
+    "client",
+    "contract_type",
+    "start",
+    "end",
+    "ended_by",
+    "end_reason",
+    "date",
+    "amount",
+    "stars",
+    "recommend",
+    "outcome",
+    "action_type",
+    "note",
+)
+_FLOATS: Final = frozenset({"amount", "stars"})
+_INTS: Final = frozenset({"recommend"})
+_DATES: Final = frozenset({"start", "end", "date"})
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Ident = Field(description="unique across the ledger; resending the same record is a no-op")
+
+
+class ContractRecord(_Record):
+    """A contract came into being (optionally reported already ended)."""
+
+    kind: Literal["contract"]
+    freelancer: Ident
+    contract: Ident
+    client: Ident
+    type: ContractType
+    start: Day
+    end: Day | None = None
+    ended_by: EndedBy | None = None
+    end_reason: EndReason | None = Field(
+        default=None, description="private: never shown to freelancers or clients"
+    )
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> ContractRecord:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class ContractUpdateRecord(_Record):
+    """A later fact about a contract: it ended, who ended it, why. Null fields change nothing."""
+
+    kind: Literal["contract_update"]
+    freelancer: Ident
+    contract: Ident
+    end: Day | None = None
+    ended_by: EndedBy | None = None
+    end_reason: EndReason | None = Field(
+        default=None, description="private: never shown to freelancers or clients"
+    )
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ContractUpdateRecord:
+        if self.end is None and self.ended_by is None and self.end_reason is None:
+            raise ValueError("a contract update needs at least one of end, ended_by, end_reason")
+        return self
+
+
+class PaymentRecord(_Record):
+    kind: Literal["payment"]
+    freelancer: Ident
+    contract: Ident
+    date: Day
+    amount: float = Field(
+        ge=-1e9, le=1e9, allow_inf_nan=False, strict=True, description="refunds are negative"
+    )
+
+
+class FeedbackRecord(_Record):
+    """End-of-contract feedback: public stars and the private 0-10 answer."""
+
+    kind: Literal["feedback"]
+    freelancer: Ident
+    contract: Ident
+    date: Day
+    stars: float | None = Field(default=None, ge=1, le=5, allow_inf_nan=False, strict=True)
+    recommend: int | None = Field(
+        default=None,
+        ge=0,
+        le=10,
+        strict=True,
+        description="private: never shown to freelancers or clients",
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> FeedbackRecord:
+        if self.stars is None and self.recommend is None:
+            raise ValueError("feedback needs stars, recommend or both")
+        return self
+
+
+class DisputeRecord(_Record):
+    kind: Literal["dispute"]
+    freelancer: Ident
+    contract: Ident
+    opened: Day
+    outcome: DisputeOutcome | None = Field(default=None, description="null while pending")
+
+
+class ActionRecord(_Record):
+    """An operator's action. What each type needs:
+
+    client_flagged: client (freelancer empty = marketplace-wide); feedback_removed,
+    appeal_upheld, appeal_rejected: freelancer and contract.
+    """
+
+    kind: Literal["action"]
+    type: StoredActionType
+    date: Day
+    freelancer: Ident | None = None
+    contract: Ident | None = None
+    client: Ident | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _targets(self) -> ActionRecord:
+        if self.type == "client_flagged":
+            if self.client is None:
+                raise ValueError("client_flagged needs a client")
+        elif self.freelancer is None or self.contract is None:
+            raise ValueError(f"{self.type} needs a freelancer and a contract")
+        if self.contract is not None and self.freelancer is None:
+            raise ValueError("an action on a contract needs its freelancer")
+        return self
+
+
+Record = Annotated[
+    ContractRecord
+    | ContractUpdateRecord
+    | PaymentRecord
+    | FeedbackRecord
+    | DisputeRecord
+    | ActionRecord,
+    Field(discriminator="kind"),
+]
+
+#: Record field -> log column, where they differ.
+_COLUMN_OF: Final = {"type": "contract_type", "opened": "date"}
+_ACTION_COLUMN_OF: Final = {"type": "action_type"}
+
+
+def to_row(record: BaseModel) -> dict[str, Any]:
+    """The log row of a validated record (id, content columns, digest)."""
+    data = record.model_dump()
+    rename = _ACTION_COLUMN_OF if data["kind"] == "action" else _COLUMN_OF
+    row: dict[str, Any] = dict.fromkeys(CONTENT_COLUMNS)
+    for key, value in data.items():
+        if key != "id":
+            row[rename.get(key, key)] = value
+    row["id"] = data["id"]
+    row["digest"] = digest(row)
+    return row
+
+
+# --- canonical content ----------------------------------------------------------------------
+# One value -> one unambiguous text: strings length-prefixed (no separator can collide), floats
+# by repr (shortest round-trip form), integers in decimal, dates ISO, null as "~". A record's
+# canonical text joins its CONTENT_COLUMNS with "|"; the same formatters serve one record (the
+# API) and a million (the importer, column by column).
+
+NULL: Final = "~"
+
+
+def _text(value: str) -> str:
+    return f"{len(value)}:{value}"
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def _integer(value: int) -> str:
+    return str(int(value))
+
+
+def _day(value: dt.date) -> str:
+    return value.isoformat()
+
+
+#: The formatter of each content column.
+FORMAT: Final[dict[str, Callable[[Any], str]]] = {
+    c: _number if c in _FLOATS else _integer if c in _INTS else _day if c in _DATES else _text
+    for c in CONTENT_COLUMNS
+}
+
+
+def canonical_column(column: str, values: Iterable[Any]) -> list[str]:
+    """The canonical texts of one column's values."""
+    fmt = FORMAT[column]
+    return [NULL if v is None else fmt(v) for v in values]
+
+
+def canonical(row: Mapping[str, Any]) -> str:
+    """A row's canonical content: CONTENT_COLUMNS, formatted, joined by ``|``."""
+    return "|".join(NULL if (v := row.get(c)) is None else FORMAT[c](v) for c in CONTENT_COLUMNS)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def digest(row: Mapping[str, Any]) -> str:
+    """SHA-256 of a row's canonical content (the id is not content)."""
+    return sha256(canonical(row))
+
+
+def _part(value: Any) -> str:
+    if value is None:
+        return NULL
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, dt.date):
+        return _day(value)
+    if isinstance(value, float):
+        return _number(value)
+    return _integer(value)
+
+
+def derived_id(*parts: Any) -> str:
+    """A deterministic record id from content (and an occurrence number, for repeats).
+
+    ``derived_id(*content, n)`` of a row's content values equals
+    ``derived_id_of(canonical(row), n)``: the importer derives ids from canonical texts.
+    """
+    return "d-" + sha256("|".join(_part(p) for p in parts))[:32]
+
+
+def derived_id_of(canonical_text: str, n: int) -> str:
+    return "d-" + sha256(f"{canonical_text}|{n}")[:32]
+
+
+def _canonical(column: str, value: Any) -> Any:
+    """A stored value in its JSON form."""
+    if value is None:
+        return None
+    if column in _FLOATS:
+        return float(value)
+    if column in _INTS:
+        return int(value)
+    if column in _DATES:
+        return value.isoformat()
+    return value
+
+
+def from_row(row: Mapping[str, Any], *, private: bool = True) -> dict[str, Any]:
+    """A log row back in its record form (the JSON the API returns).
+
+    ``private=False`` drops the private fields (``recommend``, ``end_reason``) that never
+    reach a freelancer or a client.
+    """
+    kind = row["kind"]
+    out: dict[str, Any] = {"id": row["id"], "kind": kind}
+    fields = _FIELDS[kind]
+    rename = _ACTION_COLUMN_OF if kind == "action" else _COLUMN_OF
+    for field in fields:
+        if not private and field in PRIVATE_FIELDS:
+            continue
+        value = row[rename.get(field, field)]
+        out[field] = _canonical(rename.get(field, field), value) if value is not None else None
+    return out
+
+
+#: Fields of each kind in record order (without id and kind).
+_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "contract": (
+        "freelancer",
+        "contract",
+        "client",
+        "type",
+        "start",
+        "end",
+        "ended_by",
+        "end_reason",
+    ),
+    "contract_update": ("freelancer", "contract", "end", "ended_by", "end_reason"),
+    "payment": ("freelancer", "contract", "date", "amount"),
+    "feedback": ("freelancer", "contract", "date", "stars", "recommend"),
+    "dispute": ("freelancer", "contract", "opened", "outcome"),
+    "action": ("type", "date", "freelancer", "contract", "client", "note"),
+}
+#: Private feedback (DOMAIN.md section 10): operators only.
+PRIVATE_FIELDS: Final = frozenset({"recommend", "end_reason"})

@@ -1,0 +1,175 @@
+"""The store's tables (SQLAlchemy Core), the single source the Alembic migrations follow.
+
+Three groups:
+
+``records``
+    The ledger: an append-only log of the history format's records, one wide row per record
+    (the columns a record kind does not use are null). ``seq`` orders the log; ``id`` is the
+    record id the sender chose (or the importer derived), unique across the whole log;
+    ``digest`` is the SHA-256 of the record's canonical content, so "the same record again"
+    and "a different record under an existing id" are told apart without comparing columns.
+    Rows are only ever inserted. A partial unique index keeps one ``contract`` record per
+    (freelancer, contract): later facts about a contract are ``contract_update`` records.
+
+``computations``, ``scores``, ``windows``
+    Snapshots: one ``computations`` row per computation date (its policy and progress), and
+    the engine's results for each freelancer on that date. The score history of a freelancer
+    is a range read of ``scores``.
+
+``api_keys``
+    Service keys: a public ``prefix`` to find the row and the SHA-256 of the whole key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.engine import Dialect
+
+#: Constraint names are explicit so migrations are reproducible on every backend.
+metadata: Final = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp with time zone that always reads back aware, in UTC.
+
+    SQLite has no time zones and hands timestamps back naive; they are written in UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is not None:
+            value = (
+                value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+            )
+        return value
+
+
+#: SQLite only auto-increments an ``INTEGER PRIMARY KEY``; elsewhere a 64-bit sequence.
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+records: Final = Table(
+    "records",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("id", Text, nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("freelancer", Text),
+    Column("contract", Text),
+    Column("client", Text),
+    Column("contract_type", String(16)),
+    Column("start", Date),
+    Column("end", Date),
+    Column("ended_by", String(16)),
+    Column("end_reason", String(32)),
+    Column("date", Date),
+    Column("amount", Float),
+    Column("stars", Float),
+    Column("recommend", SmallInteger),
+    Column("outcome", String(16)),
+    Column("action_type", String(32)),
+    Column("note", Text),
+    Column("digest", String(64), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Index("ix_records_freelancer_seq", "freelancer", "seq"),
+    Index(
+        "uq_records_contract",
+        "freelancer",
+        "contract",
+        unique=True,
+        sqlite_where=text("kind = 'contract'"),
+        postgresql_where=text("kind = 'contract'"),
+    ),
+)
+
+computations: Final = Table(
+    "computations",
+    metadata,
+    Column("computed_on", Date, primary_key=True),
+    Column("policy", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # running | done
+    Column("freelancers", Integer, nullable=False, default=0),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+)
+
+scores: Final = Table(
+    "scores",
+    metadata,
+    Column("freelancer", Text, primary_key=True),
+    Column("computed_on", Date, primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("score", SmallInteger),
+    Column("best", String(16)),
+    Column("best_score", Float),
+    Column("reason", Text),
+    Column("top_rated", Boolean, nullable=False),
+    Column("top_rated_plus", Boolean, nullable=False),
+    Column("rising_talent", Boolean, nullable=False),
+    Column("outcomes", Integer, nullable=False),
+    Column("clients", Integer, nullable=False),
+    Index("ix_scores_computed_on_score", "computed_on", "score"),
+)
+
+windows: Final = Table(
+    "windows",
+    metadata,
+    Column("freelancer", Text, primary_key=True),
+    Column("computed_on", Date, primary_key=True),
+    Column("window", String(16), primary_key=True),
+    Column("score", Float),
+    Column("eligible", Boolean, nullable=False),
+    Column("outcomes", Integer, nullable=False),
+    Column("clients", Integer, nullable=False),
+    Column("success", Float, nullable=False),
+    Column("neutral", Float, nullable=False),
+    Column("negative", Float, nullable=False),
+    Column("total", Float, nullable=False),
+)
+
+api_keys: Final = Table(
+    "api_keys",
+    metadata,
+    Column("prefix", String(16), primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("freelancer", Text),
+    Column("label", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)

@@ -1,0 +1,247 @@
+"""Snapshots: the scheduled computation, stored, resumable, and read back as queries.
+
+`run_snapshot` is what cron runs. For a requested date it asks the policy book for the
+computation date and the policy in force (`PolicyBook.computation`), then scores every
+freelancer in the ledger *as of the computation date*, so every date of one cadence period
+yields the same snapshot and running it twice is a no-op.
+
+Progress is durable: a ``computations`` row says the date is ``running``; freelancers are
+folded from the ledger and scored in partitions (`jobsuccess.store.ledger.history` then
+`jobsuccess.engine.score`), and each partition's scores and window figures are committed in
+one transaction. After a crash a rerun scores only the freelancers without a stored score for
+that date, then marks the computation ``done``. Two runs at once are harmless (rows are
+inserted with ``ON CONFLICT DO NOTHING``). Writes are short transactions, so the API keeps
+serving (and ingesting) while a snapshot runs.
+
+Stored per freelancer and date: the displayed score, its best window, the reason when there
+is none, the three statuses and the evidence behind the score (outcomes and distinct clients
+of the policy's longest window, the same evidence the CLI shows); per window: its score,
+eligibility, outcomes, clients and the weighted success / neutral / negative / total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import polars as pl
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from jobsuccess.engine import Scores, score
+from jobsuccess.policy import PolicyBook
+from jobsuccess.store import ledger
+from jobsuccess.store.db import Database
+from jobsuccess.store.schema import computations, scores, windows
+
+DEFAULT_PARTITION: Final = 5000
+
+Status = Literal["computed", "resumed", "already done"]
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    computed_on: dt.date
+    policy: str
+    status: Status
+    freelancers: int  # freelancers with a stored score on that date
+    computed: int  # freelancers scored by this run
+
+
+def run_snapshot(
+    db: Database,
+    book: PolicyBook,
+    as_of: dt.date,
+    *,
+    partition_size: int = DEFAULT_PARTITION,
+    progress: Callable[[int, int], None] | None = None,
+) -> SnapshotResult:
+    """Compute and store the snapshot for the computation date of ``as_of`` (see module doc)."""
+    computed_on, policy = book.computation(as_of)
+    with db.write() as conn:
+        row = conn.execute(
+            select(computations).where(computations.c.computed_on == computed_on)
+        ).first()
+        if row is not None and row.status == "done":
+            return SnapshotResult(computed_on, row.policy, "already done", row.freelancers, 0)
+        if row is None:
+            conn.execute(
+                _insert(db, computations)
+                .values(
+                    computed_on=computed_on,
+                    policy=policy.name,
+                    status="running",
+                    freelancers=0,
+                    started_at=dt.datetime.now(dt.UTC),
+                )
+                .on_conflict_do_nothing()
+            )
+    everyone = ledger.freelancers(db)
+    with db.read() as conn:
+        stored = set(
+            conn.execute(
+                select(scores.c.freelancer).where(scores.c.computed_on == computed_on)
+            ).scalars()
+        )
+    todo = [f for f in everyone if f not in stored]
+    if progress:
+        progress(0, len(todo))
+    for lo in range(0, len(todo), partition_size):
+        part = todo[lo : lo + partition_size]
+        result = score(ledger.history(db, part), book, computed_on)
+        with db.write() as conn:
+            _store(db, conn, result, book)
+        if progress:
+            progress(min(lo + partition_size, len(todo)), len(todo))
+    with db.write() as conn:
+        total = conn.execute(
+            select(func.count()).select_from(scores).where(scores.c.computed_on == computed_on)
+        ).scalar_one()
+        conn.execute(
+            update(computations)
+            .where(computations.c.computed_on == computed_on)
+            .values(status="done", freelancers=total, finished_at=dt.datetime.now(dt.UTC))
+        )
+    return SnapshotResult(
+        computed_on, policy.name, "resumed" if stored else "computed", total, len(todo)
+    )
+
+
+def _insert(db: Database, table: Any) -> Any:
+    return (sqlite.insert if db.dialect == "sqlite" else postgresql.insert)(table)
+
+
+def score_rows(
+    result: Scores, book: PolicyBook
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The engine's frames as rows of the ``scores`` and ``windows`` tables."""
+    longest = {p.name: p.windows.longest for p in book}
+    win = result.windows.with_columns(pl.col("window").cast(pl.String))
+    evidence = win.filter(
+        pl.col("window") == pl.col("policy").replace_strict(longest, return_dtype=pl.String)
+    ).select("freelancer", "computed_on", "outcomes", "clients")
+    head = (
+        result.scores.join(evidence, on=["freelancer", "computed_on"], how="left")
+        .with_columns(pl.col("outcomes", "clients").fill_null(0))
+        .select(*(c.name for c in scores.columns))
+    )
+    return head.to_dicts(), win.select(*(c.name for c in windows.columns)).to_dicts()
+
+
+def _store(db: Database, conn: Connection, result: Scores, book: PolicyBook) -> None:
+    head, figures = score_rows(result, book)
+    if head:
+        conn.execute(_insert(db, scores).on_conflict_do_nothing(), head)
+    if figures:
+        conn.execute(_insert(db, windows).on_conflict_do_nothing(), figures)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def computation_list(db: Database) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        query = select(computations).order_by(computations.c.computed_on.desc())
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def latest_done(conn: Connection, as_of: dt.date | None = None) -> dt.date | None:
+    """The newest finished computation date (on or before ``as_of``)."""
+    query = select(func.max(computations.c.computed_on)).where(computations.c.status == "done")
+    if as_of is not None:
+        query = query.where(computations.c.computed_on <= as_of)
+    day: dt.date | None = conn.execute(query).scalar_one()
+    return day
+
+
+_SCORE_COLUMNS: Final = tuple(c.name for c in scores.columns)
+_SCORE_SQL: Final = (
+    f"SELECT {', '.join(_SCORE_COLUMNS)} FROM scores WHERE freelancer = ? "
+    "AND computed_on <= ? ORDER BY computed_on DESC LIMIT 1"
+)
+
+
+def _typed(row: Sequence[Any]) -> dict[str, Any]:
+    """A ``scores`` row from the driver with SQLite's text dates and 0/1 booleans typed."""
+    out = dict(zip(_SCORE_COLUMNS, row, strict=True))
+    for column in ("computed_on", "as_of"):
+        if isinstance(out[column], str):
+            out[column] = dt.date.fromisoformat(out[column])
+    for column in ("top_rated", "top_rated_plus", "rising_talent"):
+        out[column] = bool(out[column])
+    return out
+
+
+def latest_score(
+    db: Database, freelancer: str, as_of: dt.date | None = None, *, with_windows: bool = False
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A freelancer's newest stored score (on or before ``as_of``) and, optionally, its windows.
+
+    The score row is the API's hottest read: one indexed statement through the driver.
+    """
+    day = (as_of or dt.date.max).isoformat()
+    rows = db.fetch(_SCORE_SQL, (freelancer, day))
+    if not rows:
+        return None
+    row = _typed(rows[0])
+    figures: list[dict[str, Any]] = []
+    if with_windows:
+        query = (
+            select(windows)
+            .where(windows.c.freelancer == freelancer, windows.c.computed_on == row["computed_on"])
+            .order_by(windows.c.window)
+        )
+        with db.read() as conn:
+            figures = [dict(w) for w in conn.execute(query).mappings()]
+    return row, figures
+
+
+def score_history(
+    db: Database,
+    freelancer: str,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """A freelancer's stored scores, oldest first: a range read, never a recomputation."""
+    query = select(scores).where(scores.c.freelancer == freelancer)
+    if since is not None:
+        query = query.where(scores.c.computed_on >= since)
+    if until is not None:
+        query = query.where(scores.c.computed_on <= until)
+    query = query.order_by(scores.c.computed_on).limit(limit)
+    with db.read() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def search(
+    db: Database,
+    min_score: int,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    computed_on: dt.date | None = None,
+) -> tuple[dt.date | None, list[dict[str, Any]]]:
+    """Freelancers scoring at least ``min_score`` in the newest finished computation.
+
+    Best first (score, then evidence: outcomes, clients), with the evidence on every row.
+    """
+    with db.read() as conn:
+        day = computed_on or latest_done(conn)
+        if day is None:
+            return None, []
+        query = (
+            select(scores)
+            .where(scores.c.computed_on == day, scores.c.score >= min_score)
+            .order_by(
+                scores.c.score.desc(),
+                scores.c.outcomes.desc(),
+                scores.c.clients.desc(),
+                scores.c.freelancer,
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+        return day, [dict(r) for r in conn.execute(query).mappings()]

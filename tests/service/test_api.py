@@ -1,0 +1,153 @@
+"""The API end to end: ingest, ledger paging, operator actions, keys, snapshots, search."""
+
+from __future__ import annotations
+
+from jobsuccess.policy import PolicyBook
+from jobsuccess.store import ledger
+from jobsuccess.store.snapshots import run_snapshot
+from service.fixtures import Service
+from store.records import TODAY, rec
+
+
+def _payment(id: str, amount: float = 5.0, contract: str = "f1-c0") -> dict[str, object]:
+    return rec("payment", id, freelancer="f1", contract=contract, date="2026-06-01", amount=amount)
+
+
+def test_ingest_is_idempotent_and_all_or_nothing(service: Service) -> None:
+    before = ledger.count(service.db)
+    first = service.post("/v1/records", "operator", {"records": [_payment("a"), _payment("b")]})
+    assert first.json() == {"received": 2, "inserted": 2, "duplicates": 0}
+    again = service.post("/v1/records", "operator", {"records": [_payment("a"), _payment("b")]})
+    assert again.json() == {"received": 2, "inserted": 0, "duplicates": 2}
+    conflict = service.post(
+        "/v1/records", "operator", {"records": [_payment("c"), _payment("a", amount=6.0)]}
+    )
+    assert conflict.status_code == 409
+    detail = conflict.json()["detail"]
+    assert [c["id"] for c in detail["conflicts"]] == ["a"] and "amount" in detail["message"]
+    unknown = service.post(
+        "/v1/records", "operator", {"records": [_payment("d"), _payment("e", contract="nope")]}
+    )
+    assert unknown.status_code == 422 and "record e" in unknown.json()["detail"]
+    assert ledger.count(service.db) == before + 2
+
+
+def test_invalid_records_are_422_naming_the_field(service: Service) -> None:
+    bad = [
+        rec("feedback", "x", freelancer="f1", contract="f1-c0", date="2026-06-01", stars=7),
+        rec("payment", "y", freelancer="f1", contract="f1-c0", date="2026-13-01", amount=1),
+        rec("payment", "z\u0000", freelancer="f1", contract="f1-c0", date="2026-06-01", amount=1),
+        rec("contract_update", "u", freelancer="f1", contract="f1-c0"),
+        rec("action", "a", type="feedback_removed", date="2026-06-01"),
+        {"kind": "payment", "id": "w", "freelancer": "f1"},
+        {"kind": "bogus", "id": "v"},
+    ]
+    for record in bad:
+        answer = service.post("/v1/records", "operator", {"records": [record]})
+        assert answer.status_code == 422, (record, answer.text)
+        assert all({"loc", "msg", "type"} == set(e) for e in answer.json()["detail"])
+
+
+def test_the_ledger_pages_in_log_order(service: Service) -> None:
+    first = service.get("/v1/freelancers/f1/ledger", "operator", limit=5).json()
+    assert len(first["entries"]) == 5 and first["next_after"] == first["entries"][-1]["seq"]
+    rest = service.get("/v1/freelancers/f1/ledger", "operator", after=first["next_after"]).json()
+    seqs = [e["seq"] for e in first["entries"] + rest["entries"]]
+    assert seqs == sorted(seqs) and len(seqs) == 12 and rest["next_after"] is None
+
+
+def test_operator_actions_are_recorded_once_and_change_the_next_snapshot(
+    service: Service,
+) -> None:
+    body = {
+        "freelancer": "f1",
+        "contract": "f1-c2",
+        "decision": "upheld",
+        "note": "the client stalled the work herself",
+        "date": "2026-10-01",
+    }
+    first = service.post("/v1/actions/appeal-decisions", "operator", body)
+    assert first.status_code == 200 and first.json()["inserted"] is True
+    again = service.post("/v1/actions/appeal-decisions", "operator", body)
+    assert again.json() == {"id": first.json()["id"], "inserted": False}
+    rejected = service.post(
+        "/v1/actions/appeal-decisions",
+        "operator",
+        {**body, "decision": "rejected", "contract": "f1-c1"},
+    )
+    assert rejected.status_code == 200
+    flag = service.post(
+        "/v1/actions/client-flags",
+        "operator",
+        {"client": "client-0", "note": "rates everyone 1 star"},
+    )
+    assert flag.status_code == 200
+    removal = service.post(
+        "/v1/actions/feedback-removals",
+        "operator",
+        {"freelancer": "f2", "contract": "f2-c2", "date": "2026-10-01"},
+    )
+    assert removal.status_code == 200
+    missing = service.post(
+        "/v1/actions/feedback-removals", "operator", {"freelancer": "f2", "contract": "nope"}
+    )
+    assert missing.status_code == 422
+    records = [
+        e["record"] for e in service.get("/v1/freelancers/f1/ledger", "operator").json()["entries"]
+    ]
+    appeals = [r for r in records if r["kind"] == "action"]
+    assert {a["type"] for a in appeals} == {"appeal_upheld", "appeal_rejected"}
+    assert all(a["note"] for a in appeals)
+    history = ledger.history(service.db, ["f1"])
+    assert sorted(history.actions.get_column("type").to_list()) == [
+        "appeal_upheld",
+        "client_flagged",
+    ]
+
+
+def test_keys_over_the_api(service: Service) -> None:
+    made = service.post("/v1/keys", "operator", {"role": "freelancer", "freelancer": "f2"})
+    assert made.status_code == 201
+    key, prefix = made.json()["key"], made.json()["prefix"]
+    headers = {"Authorization": f"Bearer {key}"}
+    assert service.client.get("/v1/freelancers/f2/score", headers=headers).status_code == 200
+    listed = service.get("/v1/keys", "operator").json()
+    assert prefix in [k["prefix"] for k in listed] and key not in str(listed)
+    assert (
+        service.client.delete(f"/v1/keys/{prefix}", headers=service.headers("operator")).status_code
+        == 200
+    )
+    assert service.client.get("/v1/freelancers/f2/score", headers=headers).status_code == 401
+    assert (
+        service.client.delete(
+            "/v1/keys/ffffffffffff", headers=service.headers("operator")
+        ).status_code
+        == 404
+    )
+    bad = service.post("/v1/keys", "operator", {"role": "freelancer"})
+    assert bad.status_code == 422
+
+
+def test_scores_history_search_and_snapshots(service: Service) -> None:
+    book = PolicyBook.shipped()
+    run_snapshot(service.db, book, TODAY.replace(day=2))
+    snapshots = service.get("/v1/snapshots", "operator").json()
+    assert [s["status"] for s in snapshots] == ["done", "done"]
+    history = service.get("/v1/freelancers/f1/history", "operator").json()["scores"]
+    assert len(history) == 2 and history[0]["computed_on"] < history[1]["computed_on"]
+    score = service.get("/v1/freelancers/f1/score", "operator").json()
+    assert score["computed_on"] == history[-1]["computed_on"]
+    earlier = service.get("/v1/freelancers/f1/score", "operator", as_of=str(TODAY)).json()
+    assert earlier["computed_on"] == history[0]["computed_on"]
+    found = service.get("/v1/freelancers", "client", min_score=0, limit=1).json()
+    assert found["computed_on"] == history[-1]["computed_on"] and len(found["results"]) == 1
+    top = found["results"][0]
+    assert top["outcomes"] >= 1 and top["clients"] >= 1
+    none = service.get("/v1/freelancers", "client", min_score=100, offset=10).json()
+    assert none["results"] == []
+
+
+def test_health_and_docs_need_no_key(service: Service) -> None:
+    assert service.client.get("/health").json() == {"status": "ok"}
+    assert service.client.get("/docs").status_code == 200
+    assert "/v1/records" in service.client.get("/openapi.json").json()["paths"]

@@ -1,0 +1,3 @@
+from store.backends import db, db_url, pg_schema_url
+
+__all__ = ["db", "db_url", "pg_schema_url"]

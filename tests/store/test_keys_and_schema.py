@@ -1,0 +1,126 @@
+"""API keys (hashed, revocable) and the shipped migrations, on both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select
+from typer.testing import CliRunner
+
+from jobsuccess.errors import InputError
+from jobsuccess.service.cli import app
+from jobsuccess.store import Database, open_database
+from jobsuccess.store.db import SCHEMA_REVISION, current_revision, downgrade, head_revision, upgrade
+from jobsuccess.store.keys import create_key, list_keys, revoke_key, verify_key
+from jobsuccess.store.schema import api_keys, metadata
+from store.backends import pg_schema
+
+
+def test_keys_are_stored_hashed_and_verified(db: Database) -> None:
+    key, row = create_key(db, "freelancer", "f1", label="alice's laptop")
+    with db.read() as conn:
+        stored = conn.execute(select(api_keys)).mappings().one()
+    assert key not in stored.values() and key.split("_")[2] not in str(dict(stored))
+    assert stored["prefix"] == row.prefix and len(stored["hash"]) == 64
+    found = verify_key(db, key)
+    assert found is not None and (found.role, found.freelancer) == ("freelancer", "f1")
+    assert verify_key(db, key[:-1] + ("A" if key[-1] != "A" else "B")) is None
+    assert verify_key(db, "jss_000000000000_" + "x" * 43) is None
+    assert verify_key(db, "not a key") is None
+
+
+def test_revoked_keys_open_nothing(db: Database) -> None:
+    key, row = create_key(db, "operator")
+    revoked = revoke_key(db, row.prefix)
+    assert not revoked.active and verify_key(db, key) is None
+    assert revoke_key(db, key).revoked_at == revoked.revoked_at  # again: first date kept
+    with pytest.raises(InputError, match="no key"):
+        revoke_key(db, "ffffffffffff")
+
+
+@pytest.mark.parametrize(
+    "role, freelancer, message",
+    [
+        ("admin", None, "unknown role"),
+        ("freelancer", None, "needs --freelancer"),
+        ("client", "f1", "not bound to a freelancer"),
+    ],
+)
+def test_key_roles_are_checked(
+    db: Database, role: str, freelancer: str | None, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        create_key(db, role, freelancer)
+
+
+def test_keys_cli(db_url: str) -> None:
+    runner = CliRunner()
+    made = runner.invoke(app, ["keys", "create", "--role", "client", "--db", db_url])
+    assert made.exit_code == 0, made.output
+    key = made.stdout.strip().splitlines()[-1]
+    assert key.startswith("jss_")
+    db = open_database(db_url)
+    assert verify_key(db, key) is not None
+    listed = runner.invoke(app, ["keys", "list", "--db", db_url])
+    assert key.split("_")[1] in listed.output and key not in listed.output
+    assert runner.invoke(app, ["keys", "revoke", key.split("_")[1], "--db", db_url]).exit_code == 0
+    assert verify_key(db, key) is None
+    bad = runner.invoke(app, ["keys", "create", "--role", "freelancer", "--db", db_url])
+    assert bad.exit_code == 2 and "needs --freelancer" in bad.output
+    assert [k.role for k in list_keys(db)] == ["client"]
+    db.dispose()
+
+
+def test_the_schema_revision_constant_is_the_migrations_head() -> None:
+    assert head_revision() == SCHEMA_REVISION
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without any table (a fresh file, or a fresh PostgreSQL schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/blank.db"
+    else:
+        with pg_schema(migrate=False) as url:
+            yield url
+
+
+def test_migrations_create_the_model_and_go_down_and_up(blank_url: str) -> None:
+    db = open_database(blank_url, migrate=False)
+    assert current_revision(db) is None
+    upgrade(db)
+    upgrade(db)  # at head: nothing to do
+    assert current_revision(db) == SCHEMA_REVISION
+    with db.read() as conn:
+        tables = set(inspect(conn).get_table_names())
+    assert {t.name for t in metadata.sorted_tables} <= tables
+    downgrade(db, "base")
+    with db.read() as conn:
+        assert not {t.name for t in metadata.sorted_tables} & set(inspect(conn).get_table_names())
+    upgrade(db)
+    assert current_revision(db) == SCHEMA_REVISION
+    db.dispose()
+
+
+def test_bad_urls_are_input_errors() -> None:
+    with pytest.raises(InputError, match="unsupported database"):
+        open_database("mysql://localhost/x")
+
+
+def test_the_commands_mount_on_another_cli(tmp_path: Path) -> None:
+    import typer
+
+    from jobsuccess.service.cli import register
+
+    main = typer.Typer()
+    register(main)
+    url = f"sqlite:///{tmp_path / 'mounted.db'}"
+    runner = CliRunner()
+    made = runner.invoke(main, ["keys", "create", "--role", "operator", "--db", url])
+    assert made.exit_code == 0, made.output
+    snapshot = runner.invoke(main, ["snapshot", "--db", url, "--as-of", "2026-11-01", "--quiet"])
+    assert snapshot.exit_code == 0 and "0 freelancers scored now" in snapshot.output
+    help_text = runner.invoke(main, ["--help"]).output
+    assert all(name in help_text for name in ("import", "snapshot", "serve", "keys"))
