@@ -23,7 +23,7 @@ from jobsuccess.engine import Scores, score, score_batch
 from jobsuccess.errors import InputError
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook, load_policy, read_policy
-from jobsuccess.report import all_json, score_json
+from jobsuccess.report import WINDOW_FIELDS, all_json, score_json
 
 app = typer.Typer(
     name="jobsuccess",
@@ -131,19 +131,7 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
         f"(computed {result['computed_on']}, policy {result['policy']}): {headline}"
         + (f"  [magenta]{', '.join(badges)}[/]" if badges else "")
     )
-    windows = Table(
-        "window",
-        "score",
-        "eligible",
-        "outcomes",
-        "clients",
-        "success",
-        "neutral",
-        "negative",
-        "total",
-        title="Windows",
-        title_justify="left",
-    )
+    windows = Table("window", *WINDOW_FIELDS, title="Windows", title_justify="left")
     for name, w in result["windows"].items():
         windows.add_row(
             name,

@@ -31,6 +31,14 @@ def _num(value: float | None) -> float | None:
     return None if value is None else round(float(value), DIGITS)
 
 
+def _window_value(field: str, value: Any) -> Any:
+    if field == "eligible":
+        return bool(value)
+    if field in ("outcomes", "clients"):
+        return int(value)
+    return _num(value)
+
+
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
@@ -76,16 +84,7 @@ def score_json(scores: Scores, book: PolicyBook, freelancer: str, as_of: dt.date
         raise KeyError(f"no score for freelancer {freelancer!r} as of {as_of}")
     head = one.scores.row(0, named=True)
     windows = {
-        str(w["window"]): {
-            "score": _num(w["score"]),
-            "eligible": bool(w["eligible"]),
-            "outcomes": int(w["outcomes"]),
-            "clients": int(w["clients"]),
-            "success": _num(w["success"]),
-            "neutral": _num(w["neutral"]),
-            "negative": _num(w["negative"]),
-            "total": _num(w["total"]),
-        }
+        str(w["window"]): {field: _window_value(field, w[field]) for field in WINDOW_FIELDS}
         for w in one.windows.iter_rows(named=True)
     }
     return {
