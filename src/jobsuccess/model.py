@@ -157,14 +157,6 @@ class History:
             frames["actions"] = pl.concat([frames["actions"], everywhere])
             yield History(**frames)
 
-    def concat(self, other: History) -> History:
-        return History(
-            *(
-                pl.concat([a, b], how="vertical")
-                for (_, a), (_, b) in zip(self.frames(), other.frames(), strict=True)
-            )
-        )
-
     def localized(self) -> History:
         """The same history with each marketplace-wide action copied to every freelancer it
         concerns (those with a contract with its client), as the JSON format needs."""

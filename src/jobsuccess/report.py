@@ -12,18 +12,10 @@ from typing import Any
 import polars as pl
 
 from jobsuccess.engine import BY_NAME, Scores
+from jobsuccess.engine.windows import FIGURES
 from jobsuccess.policy import PolicyBook
 
-WINDOW_FIELDS = (
-    "score",
-    "eligible",
-    "outcomes",
-    "clients",
-    "success",
-    "neutral",
-    "negative",
-    "total",
-)
+WINDOW_FIELDS = FIGURES
 DIGITS = 4
 
 
