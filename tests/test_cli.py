@@ -239,3 +239,24 @@ def test_policies_show_bad_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('extends = "2024-09"\n[idle]\ndays = -1\n', encoding="utf-8")
     _fails(_invoke("policies", "show", str(path)), str(path), "field idle.days")
+
+
+def test_score_for_the_freelancer_audience_hides_private_answers() -> None:
+    """The harsh client answered 2/10 privately: the operator's ledger says so, the
+    freelancer's shows only pooled shares."""
+    path = Path(__file__).parents[1] / "examples" / "harsh-client.json"
+    args = ["score", str(path), "--as-of", "2022-06-12", "--json"]
+    operator = json.loads(runner.invoke(app, args).stdout)
+    mine = runner.invoke(app, [*args, "--audience", "freelancer"])
+    assert mine.exit_code == 0, mine.output
+    freelancer = json.loads(mine.stdout)
+    assert freelancer["score"] == operator["score"]
+    assert any("/10" in c["reason"] for c in operator["contracts"])
+    assert not any("/10" in c["reason"] for c in freelancer["contracts"])
+    outcomes = {c["outcome"] for c in freelancer["contracts"]}
+    assert "pooled" in outcomes
+    pooled = [c for c in freelancer["contracts"] if c["outcome"] == "pooled"]
+    by_batch: dict[int, set[str]] = {}
+    for c in pooled:
+        by_batch.setdefault(c["batch"], set()).add(json.dumps(c["shares"], sort_keys=True))
+    assert all(len(shares) == 1 for shares in by_batch.values()), "one share per batch"

@@ -92,13 +92,29 @@ def score_command(
     as_of: AsOf = None,
     policy: PolicyOpt = "auto",
     as_json: JsonOpt = False,
+    audience: Annotated[
+        str,
+        typer.Option(
+            "--audience",
+            help="operator: everything; freelancer: pooled contracts, no private answer.",
+        ),
+    ] = "operator",
 ) -> None:
     """Score one freelancer (or each in a JSON array), with the per-contract ledger."""
     history = _load(file)
     book = load_policy(policy)
     day = parse_date(as_of)
-    scores = score(history, book, day)
-    results = all_json(scores, book)
+    if audience == "operator":
+        results = all_json(score(history, book, day), book)
+    else:
+        from jobsuccess.explain import score_for
+        from jobsuccess.explain.audience import check_audience
+
+        who = check_audience(audience)
+        results = [
+            score_for(history, book, as_of=day, audience=who, freelancer=f)
+            for f in history.freelancers
+        ]
     if as_json:
         single = file.suffix == ".json" and not _is_array(file)
         _print_json(results[0] if single and len(results) == 1 else results)
@@ -115,7 +131,13 @@ def _is_array(file: Path) -> bool:
     return False
 
 
-OUTCOME_STYLE = {"success": "green", "neutral": "yellow", "negative": "red", "excluded": "dim"}
+OUTCOME_STYLE = {
+    "success": "green",
+    "neutral": "yellow",
+    "negative": "red",
+    "excluded": "dim",
+    "pooled": "magenta",
+}
 
 
 def render_score(result: dict[str, Any], console: Console = out) -> None:
