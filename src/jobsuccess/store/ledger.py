@@ -287,24 +287,12 @@ def _typed(staged: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- reading ---------------------------------------------------------------------------------
 
+#: What a snapshot reads back: the batch's fields in log order, less the id and digest, with
+#: recommend as the engine's Int8.
 _LOG_SCHEMA: Final[dict[str, pl.DataType]] = {
     "seq": pl.Int64(),
-    "kind": pl.String(),
-    "freelancer": pl.String(),
-    "contract": pl.String(),
-    "client": pl.String(),
-    "contract_type": pl.String(),
-    "start": pl.Date(),
-    "end": pl.Date(),
-    "ended_by": pl.String(),
-    "end_reason": pl.String(),
-    "date": pl.Date(),
-    "amount": pl.Float64(),
-    "stars": pl.Float64(),
+    **{c: t for c, t in BATCH_SCHEMA.items() if c not in ("id", "digest")},
     "recommend": pl.Int8(),
-    "outcome": pl.String(),
-    "action_type": pl.String(),
-    "note": pl.String(),
 }
 
 
