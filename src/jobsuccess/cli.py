@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal
 
 import polars as pl
 import typer
@@ -19,11 +17,24 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from jobsuccess.cli_common import (
+    AsOf,
+    JsonOpt,
+    PolicyOpt,
+    err,
+    out,
+    parse_date,
+    user_errors,
+)
+from jobsuccess.cli_common import load_history as _load
+from jobsuccess.cli_common import print_json as _print_json
 from jobsuccess.engine import Scores, score, score_batch
 from jobsuccess.errors import InputError
+from jobsuccess.explain_cli import register as register_explain
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook, load_policy, read_policy
 from jobsuccess.report import WINDOW_FIELDS, all_json, score_json
+from jobsuccess.service.cli import register as register_service
 
 app = typer.Typer(
     name="jobsuccess",
@@ -36,53 +47,6 @@ policies_app = typer.Typer(
     help="The policy timeline: list policies or show one's parameters.", invoke_without_command=True
 )
 app.add_typer(policies_app, name="policies")
-
-out = Console()
-err = Console(stderr=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn bad input into one clear line and exit code 2, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except InputError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
-
-
-def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
-
-
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default today.")]
-PolicyOpt = Annotated[
-    str,
-    typer.Option("--policy", help="'auto' (in force on the date), a policy name, or a TOML file."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-def _load(path: Path) -> History:
-    from jobsuccess.io import load
-
-    return load(path)
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 @app.command("score")
@@ -400,16 +364,9 @@ def _examples_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "examples"
 
 
-def _register_adapters() -> None:
-    """Commands that live beside the core CLI (they import this module's helpers)."""
-    from jobsuccess.explain_cli import register as register_explain
-    from jobsuccess.service.cli import register as register_service
-
-    register_explain(app)
-    register_service(app)
-
-
-_register_adapters()
+# Commands that live beside the core ones, in the adapters' own modules.
+register_explain(app)
+register_service(app)
 
 
 def main() -> None:

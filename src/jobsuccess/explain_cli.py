@@ -16,7 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jobsuccess.cli import AsOf, JsonOpt, PolicyOpt, _load, _print_json, parse_date, user_errors
+from jobsuccess.cli_common import AsOf, JsonOpt, PolicyOpt, parse_date, user_errors
+from jobsuccess.cli_common import load_history as _load
+from jobsuccess.cli_common import print_json as _print_json
 from jobsuccess.errors import InputError
 from jobsuccess.explain.audience import check_audience
 

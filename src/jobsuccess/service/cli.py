@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobsuccess.cli import AsOf, PolicyOpt, _load, parse_date, user_errors
+from jobsuccess.cli_common import AsOf, PolicyOpt, parse_date, user_errors
+from jobsuccess.cli_common import load_history as _load
 from jobsuccess.store import keys as store_keys
 from jobsuccess.store import open_database, resolve_url
 from jobsuccess.store.importer import DEFAULT_CHUNK, import_history
