@@ -241,20 +241,42 @@ def test_policies_show_bad_file_exits_2(tmp_path: Path) -> None:
     _fails(_invoke("policies", "show", str(path)), str(path), "field idle.days")
 
 
-def test_score_for_the_freelancer_audience_hides_private_answers() -> None:
-    """The harsh client answered 2/10 privately: the operator's ledger says so, the
-    freelancer's shows only pooled shares."""
+def _harsh_client_views(*extra: str) -> tuple[dict[str, Any], dict[str, Any]]:
     path = Path(__file__).parents[1] / "examples" / "harsh-client.json"
-    args = ["score", str(path), "--as-of", "2022-06-12", "--json"]
-    operator = json.loads(runner.invoke(app, args).stdout)
+    args = ["score", str(path), "--as-of", "2022-06-12", "--json", *extra]
+    operator = runner.invoke(app, [*args, "--audience", "operator"])
     mine = runner.invoke(app, [*args, "--audience", "freelancer"])
-    assert mine.exit_code == 0, mine.output
-    freelancer = json.loads(mine.stdout)
+    assert operator.exit_code == 0 and mine.exit_code == 0, mine.output
+    return json.loads(operator.stdout), json.loads(mine.stdout)
+
+
+def test_score_for_the_freelancer_audience_hides_private_answers() -> None:
+    """The faithful replay (no pooling): the harsh client answered 2/10 privately; the
+    operator's ledger says so, the freelancer's shows neither the answer nor an outcome or
+    shares derived from it, and says what remains inferable."""
+    operator, freelancer = _harsh_client_views()
     assert freelancer["score"] == operator["score"]
     assert any("/10" in c["reason"] for c in operator["contracts"])
     assert not any("/10" in c["reason"] for c in freelancer["contracts"])
+    private = [c for c in freelancer["contracts"] if c["outcome"] == "private"]
+    assert private and all(c["shares"] is None for c in private)
+    assert all("can still reveal it" in c["reason"] for c in private)
+    assert {c["outcome"] for c in freelancer["contracts"]} <= {
+        "success",
+        "neutral",
+        "negative",
+        "excluded",
+        "private",
+    }
+
+
+def test_score_with_pooling_shows_batches_only() -> None:
+    """With ``--privacy-k 3`` the freelancer's view shows pooled shares, one per batch."""
+    operator, freelancer = _harsh_client_views("--privacy-k", "3")
+    assert freelancer["score"] == operator["score"]
+    assert not any("/10" in c["reason"] for c in freelancer["contracts"])
     outcomes = {c["outcome"] for c in freelancer["contracts"]}
-    assert "pooled" in outcomes
+    assert "pooled" in outcomes and "private" not in outcomes
     pooled = [c for c in freelancer["contracts"] if c["outcome"] == "pooled"]
     by_batch: dict[int, set[str]] = {}
     for c in pooled:

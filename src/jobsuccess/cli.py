@@ -21,6 +21,7 @@ from jobsuccess.cli_common import (
     AsOf,
     JsonOpt,
     PolicyOpt,
+    PrivacyKOpt,
     err,
     out,
     parse_date,
@@ -55,6 +56,7 @@ def score_command(
     file: Annotated[Path, typer.Argument(help="A JSON history (one freelancer or an array).")],
     as_of: AsOf = None,
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     as_json: JsonOpt = False,
     audience: Annotated[
         str,
@@ -66,7 +68,7 @@ def score_command(
 ) -> None:
     """Score one freelancer (or each in a JSON array), with the per-contract ledger."""
     history = _load(file)
-    book = load_policy(policy)
+    book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
     if audience == "operator":
         results = all_json(score(history, book, day), book)
@@ -237,11 +239,12 @@ def batch_command(
     out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
     as_of: AsOf = None,
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     partition_size: Annotated[int, typer.Option(help="Freelancers per partition.")] = 50_000,
 ) -> None:
     """Score a whole marketplace into one Parquet file."""
     history = _load(folder)
-    book = load_policy(policy)
+    book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
     frame = batch_frames(history, book, day, partition_size)
     with atomic_path(out_file) as tmp:

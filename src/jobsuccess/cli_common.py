@@ -55,6 +55,17 @@ PolicyOpt = Annotated[
     str,
     typer.Option("--policy", help="'auto' (in force on the date), a policy name, or a TOML file."),
 ]
+PRIVACY_K_ENV = "JOBSUCCESS_PRIVACY_K"
+PrivacyKOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--privacy-k",
+        envvar=PRIVACY_K_ENV,
+        min=1,
+        help="Pool private feedback in batches of K clients over the policy in force "
+        "(a deployment choice; default: the policy's own privacy.k, 1 in the shipped timeline).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 

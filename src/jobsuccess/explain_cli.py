@@ -16,7 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jobsuccess.cli_common import AsOf, JsonOpt, PolicyOpt, parse_date, user_errors
+from jobsuccess.cli_common import (
+    AsOf,
+    JsonOpt,
+    PolicyOpt,
+    PrivacyKOpt,
+    parse_date,
+    user_errors,
+)
 from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
 from jobsuccess.errors import InputError
@@ -60,6 +67,7 @@ def explain_command(
     end: Annotated[str, typer.Option("--to", help="The later date (YYYY-MM-DD).")],
     audience: AudienceOpt = "freelancer",
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     freelancer: FreelancerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -71,7 +79,7 @@ def explain_command(
     history = _load(file)
     result = explain(
         history,
-        load_policy(policy),
+        load_policy(policy, privacy_k=privacy_k),
         start=parse_date(start, "--from"),
         end=parse_date(end, "--to"),
         audience=who,
@@ -96,6 +104,7 @@ def forecast_command(
     months: MonthsOpt = 6,
     audience: AudienceOpt = "freelancer",
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     freelancer: FreelancerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -106,7 +115,7 @@ def forecast_command(
     who = check_audience(audience)
     result = forecast(
         _load(file),
-        load_policy(policy),
+        load_policy(policy, privacy_k=privacy_k),
         as_of=parse_date(as_of),
         months=months,
         audience=who,
@@ -139,6 +148,7 @@ def whatif_command(
     as_of: AsOf = None,
     audience: AudienceOpt = "freelancer",
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     freelancer: FreelancerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -150,7 +160,7 @@ def whatif_command(
     events = load_scenario(scenario)
     result = whatif(
         _load(file),
-        load_policy(policy),
+        load_policy(policy, privacy_k=privacy_k),
         as_of=parse_date(as_of),
         scenario=events,
         audience=who,
@@ -177,6 +187,7 @@ def advise_command(
     months: MonthsOpt = 6,
     audience: AudienceOpt = "freelancer",
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     freelancer: FreelancerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -187,7 +198,7 @@ def advise_command(
     who = check_audience(audience)
     result = advise(
         _load(file),
-        load_policy(policy),
+        load_policy(policy, privacy_k=privacy_k),
         as_of=parse_date(as_of),
         months=months,
         audience=who,
@@ -215,6 +226,7 @@ def report_command(
     as_of: AsOf = None,
     audience: AudienceOpt = "freelancer",
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     freelancer: FreelancerOpt = None,
 ) -> None:
     """One self-contained HTML page: score, history chart, ledger, last change, forecast."""
@@ -226,7 +238,7 @@ def report_command(
         raise InputError("expected an .html file", field="--out")
     page = report(
         _load(file),
-        load_policy(policy),
+        load_policy(policy, privacy_k=privacy_k),
         as_of=parse_date(as_of),
         audience=who,
         freelancer=freelancer,

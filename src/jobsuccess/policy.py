@@ -213,6 +213,12 @@ class Policy(_Section):
     feedback_removal: FeedbackRemoval
     privacy: Privacy
 
+    def with_privacy(self, k: int) -> Policy:
+        """This policy with private feedback pooled in batches of ``k`` clients."""
+        if k < 1:
+            raise InputError(f"privacy k must be at least 1, got {k}")
+        return self.model_copy(update={"privacy": Privacy(k=k)})
+
     def parameters(self) -> Iterator[tuple[str, Any]]:
         """Every parameter as (dotted name, value), in file order."""
         yield from _flatten(self.model_dump(mode="json"))
@@ -290,6 +296,17 @@ class PolicyBook:
     def __iter__(self) -> Iterator[Policy]:
         return iter(self.policies)
 
+    def with_privacy(self, k: int | None) -> PolicyBook:
+        """The same book with private feedback pooled in batches of ``k`` clients on every
+        date (``None``: each policy keeps its own ``privacy.k``).
+
+        Pooling is a deployment choice applied over whatever rules are in force, not a rule
+        of the replayed timeline, whose shipped policies all have ``k = 1``.
+        """
+        if k is None:
+            return self
+        return PolicyBook(tuple(p.with_privacy(k) for p in self.policies))
+
     def get(self, name: str) -> Policy:
         for policy in self.policies:
             if policy.name == name:
@@ -327,13 +344,15 @@ def read_policy(spec: str, book: PolicyBook | None = None) -> Policy:
     return _validate(data, str(path))
 
 
-def load_policy(spec: str, book: PolicyBook | None = None) -> PolicyBook:
+def load_policy(
+    spec: str, book: PolicyBook | None = None, *, privacy_k: int | None = None
+) -> PolicyBook:
     """Resolve a ``--policy`` argument: ``auto`` (the timeline), a shipped name, or a file.
 
     A named or file policy applies on every date: that is how a rule change is replayed over
-    any history.
+    any history. ``privacy_k`` (``--privacy-k``) pools private feedback over whatever policy
+    is in force; without it each policy's own ``privacy.k`` applies (1 in the shipped ones).
     """
     book = book or PolicyBook.shipped()
-    if spec == "auto":
-        return book
-    return PolicyBook.single(read_policy(spec, book))
+    chosen = book if spec == "auto" else PolicyBook.single(read_policy(spec, book))
+    return chosen.with_privacy(privacy_k)

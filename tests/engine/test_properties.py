@@ -253,7 +253,7 @@ def _pooled_case() -> tuple[Case, Policy]:
         )
         for i, client in enumerate(("k0", "k1"))
     )  # fmt: skip
-    return Case(on, Market((Freelancer("f0", contracts),))), named("2024-09")
+    return Case(on, Market((Freelancer("f0", contracts),))), named("2024-09").with_privacy(3)
 
 
 @pytest.mark.xfail(

@@ -33,7 +33,10 @@ from jobsuccess.explain.ledger import snapshots
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
 
-BOOK = PolicyBook.shipped()  # 2025: the 2024-09 policy, daily, k = 3
+#: Pooling on: the shipped timeline (2025: the 2024-09 policy, daily) with ``--privacy-k 3``.
+BOOK = PolicyBook.shipped().with_privacy(3)
+#: The faithful replay: the shipped timeline as it is, pooling off (k = 1).
+FAITHFUL = PolicyBook.shipped()
 
 
 def d(value: str) -> dt.date:
@@ -137,21 +140,23 @@ PROBES = [
 ]
 
 
-def freelancer_view(h: History, dates: list[dt.date], deep: list[dt.date]) -> str:
+def freelancer_view(
+    h: History, dates: list[dt.date], deep: list[dt.date], book: PolicyBook = BOOK
+) -> str:
     """Everything the freelancer audience can get, as one canonical string."""
     out: list[Any] = []
-    snaps = snapshots(h, BOOK, "f1", dates)
+    snaps = snapshots(h, book, "f1", dates)
     for snap in snaps:
-        out.append(score_view(snap, BOOK, "freelancer"))
+        out.append(score_view(snap, book, "freelancer"))
     for first, second in itertools.pairwise(snaps):
         result = between(h, first, second, "freelancer")
         out.append([result.delta, [c.to_json() for c in result.changes]])
     for i, day in enumerate(deep):
-        out.append(forecast(h, BOOK, as_of=day, months=2, audience="freelancer"))
-        out.append(advise(h, BOOK, as_of=day, months=2, audience="freelancer"))
+        out.append(forecast(h, book, as_of=day, months=2, audience="freelancer"))
+        out.append(advise(h, book, as_of=day, months=2, audience="freelancer"))
         for probe in PROBES[i % 2 :: 2]:
             out.append(
-                whatif(h, BOOK, as_of=day, scenario=parse_scenario(probe), audience="freelancer")
+                whatif(h, book, as_of=day, scenario=parse_scenario(probe), audience="freelancer")
             )
     return json.dumps(out, sort_keys=True, default=str)
 
@@ -169,6 +174,17 @@ def test_a_held_answer_changes_nothing_until_its_batch_closes():
     kind, harsh = market(9, 10, 9), market(9, 2, 9)
     assert freelancer_view(kind, dates, deep) == freelancer_view(harsh, dates, deep)
     assert operator_view(kind, dates) != operator_view(harsh, dates)  # the test has teeth
+
+
+def test_without_pooling_the_same_check_finds_the_answer():
+    """The faithful replay (k = 1) keeps Upwork's weakness: the very check that passes with
+    pooling tells the two answers apart from the freelancer's own view."""
+    dates = span("2025-03-09", "2025-04-01")
+    deep = [d("2025-03-12")]
+    kind, harsh = market(9, 10, 9), market(9, 2, 9)
+    assert freelancer_view(kind, dates, deep, FAITHFUL) != freelancer_view(
+        harsh, dates, deep, FAITHFUL
+    )
 
 
 def test_swapping_two_answers_in_a_closed_batch_changes_nothing():

@@ -24,7 +24,15 @@ import polars as pl
 
 from jobsuccess.explain import kinds
 from jobsuccess.explain.audience import Audience
-from jobsuccess.explain.ledger import Row, pooled, rows_by_id, shares_of, weight_of, windows_of
+from jobsuccess.explain.ledger import (
+    Row,
+    pooled,
+    rows_by_id,
+    shares_of,
+    unpooled,
+    weight_of,
+    windows_of,
+)
 from jobsuccess.explain.shapley import BUDGET, EXACT_UP_TO, Plan, plan
 from jobsuccess.explain.valuation import (
     GROUP,
@@ -181,6 +189,7 @@ def _prepare(problem: Problem) -> tuple[list[_Player], Plan, pl.DataFrame, pl.Da
     after = rows_by_id(problem.after.filter(pl.col("id").is_in(ids)))
     players: list[_Player] = []
     groups: dict[int, list[str]] = {}
+    unpooled_ids: list[str] = []
     for cid in ids:
         b, a = before.get(cid), after.get(cid)
         moved = _value_key(b, columns) != _value_key(a, columns)
@@ -195,6 +204,12 @@ def _prepare(problem: Problem) -> tuple[list[_Player], Plan, pl.DataFrame, pl.Da
             batch = a if pooled(a) else b
             groups.setdefault(int(batch["batch"]) if batch is not None else 0, []).append(cid)
             continue
+        if audience == "freelancer" and (unpooled(b) or unpooled(a)):
+            # Without pooling, every change on contracts decided by private feedback is one
+            # player: the freelancer learns their joint effect, which the score's own move
+            # shows anyway, never one answer beside the others.
+            unpooled_ids.append(cid)
+            continue
         kind = kinds.kind_of(b, a, policy)
         text = kinds.sentence(kind, cid, b, a, policy, audience)
         players.append(_Player((cid,), kind, text, cid, moved))
@@ -204,6 +219,16 @@ def _prepare(problem: Problem) -> tuple[list[_Player], Plan, pl.DataFrame, pl.Da
         )
         text = _batch_text(batch_no, members, before, after, policy)
         players.append(_Player(tuple(members), kinds.PRIVATE_POOLED, text, None, moved))
+    if unpooled_ids:
+        moved = any(
+            _value_key(before.get(c), columns) != _value_key(after.get(c), columns)
+            for c in unpooled_ids
+        )
+        text = (
+            f"{contracts_phrase(unpooled_ids)}: decided by private feedback (not shown); "
+            "their changes count together"
+        )
+        players.append(_Player(tuple(unpooled_ids), kinds.PRIVATE_UNPOOLED, text, None, moved))
     movers = _movers(players)
     owner = pl.DataFrame(
         [(c, j) for j, p in enumerate(movers) for c in p.contracts],

@@ -13,8 +13,16 @@ from typing import Any, Literal
 
 from jobsuccess.engine import Scores
 from jobsuccess.errors import InputError
-from jobsuccess.explain.ledger import Row, Snapshot, held, pooled, shares_of, windows_of
-from jobsuccess.explain.words import held_reason, pooled_reason, rule_reason
+from jobsuccess.explain.ledger import (
+    Row,
+    Snapshot,
+    held,
+    pooled,
+    shares_of,
+    unpooled,
+    windows_of,
+)
+from jobsuccess.explain.words import UNPOOLED_REASON, held_reason, pooled_reason, rule_reason
 from jobsuccess.policy import Policy, PolicyBook
 from jobsuccess.report import score_json
 
@@ -37,13 +45,19 @@ def reason(row: Row, policy: Policy, audience: Audience) -> str:
     if pooled(row):
         shared = pooled_reason(row, policy.privacy.k)
         return f"{rule_reason(row, policy)}; {shared}" if audience == "operator" else shared
+    if unpooled(row) and audience == "freelancer":
+        return UNPOOLED_REASON
     return rule_reason(row, policy)
 
 
 def outcome(row: Row, audience: Audience) -> str:
-    """The outcome this audience may see: ``pooled`` hides a pooled contract's own one."""
-    if pooled(row) and audience == "freelancer":
-        return "pooled"
+    """The outcome this audience may see: ``pooled`` hides a pooled contract's own one,
+    ``private`` an unpooled one's."""
+    if audience == "freelancer":
+        if pooled(row):
+            return "pooled"
+        if unpooled(row):
+            return "private"
     return str(row["outcome"])
 
 
@@ -52,6 +66,7 @@ def contract_entry(row: Row, policy: Policy, audience: Audience) -> dict[str, An
     names = list(policy.windows.months)
     success, neutral, negative = shares_of(row)
     dated = row.get("dated")
+    hidden = audience == "freelancer" and unpooled(row)  # one-hot shares would tell the outcome
     return {
         "id": row["id"],
         "client": row["client"],
@@ -62,7 +77,9 @@ def contract_entry(row: Row, policy: Policy, audience: Audience) -> dict[str, An
         "windows": list(windows_of(row, names)),
         "batch": row["batch"],
         "held": bool(row["private"]) and bool(row["held"]),
-        "shares": {
+        "shares": None
+        if hidden
+        else {
             "success": round(success, DIGITS),
             "neutral": round(neutral, DIGITS),
             "negative": round(negative, DIGITS),

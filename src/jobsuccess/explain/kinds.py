@@ -11,13 +11,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jobsuccess.explain.audience import Audience, reason
-from jobsuccess.explain.ledger import Row, pooled, rule_of, shares_of, weight_of, windows_of
+from jobsuccess.explain.ledger import (
+    Row,
+    pooled,
+    rule_of,
+    shares_of,
+    unpooled,
+    weight_of,
+    windows_of,
+)
 from jobsuccess.explain.words import money, windows_phrase
 from jobsuccess.policy import Policy
 
 FEEDBACK_ARRIVED = "feedback arrived"
 PRIVATE_POOLED = "private feedback pooled"
 PRIVATE_HELD = "private feedback held"
+PRIVATE_UNPOOLED = "private feedback"
 CONTRACT_ENDED = "contract ended"
 FEEDBACK_TIME_RAN_OUT = "feedback time ran out"
 BECAME_IDLE = "became idle"
@@ -45,14 +54,16 @@ def visible(row: Row | None, policy: Policy, audience: Audience) -> tuple[object
     if row is None:
         return ()
     names = list(policy.windows.months)
-    shown: tuple[object, ...] = (
+    public: tuple[object, ...] = (
         round(weight_of(row), 9),
-        tuple(round(s, 9) for s in shares_of(row)),
         windows_of(row, names),
         round(float(row["earnings"]), 6),
         row["batch"],
         bool(row["held"]),
     )
+    if unpooled(row) and audience == "freelancer":
+        return public
+    shown = (*public, tuple(round(s, 9) for s in shares_of(row)))
     if pooled(row) and audience == "freelancer":
         return shown
     return (*shown, rule_of(row), str(row["outcome"]))

@@ -137,7 +137,19 @@ def rule_of(row: Row | None) -> str | None:
 
 def pooled(row: Row | None) -> bool:
     """Counted through a closed batch: its own private outcome is never shown to freelancers."""
-    return row is not None and bool(row["private"]) and not bool(row["held"])
+    return (
+        row is not None
+        and bool(row["private"])
+        and not bool(row["held"])
+        and row["batch"] is not None
+    )
+
+
+def unpooled(row: Row | None) -> bool:
+    """Decided by a private answer and counted on its own (pooling off, ``privacy.k = 1``, the
+    faithful replay): its outcome is never shown to freelancers, though a score change that
+    only this contract caused still reveals it, as on the marketplace replayed."""
+    return row is not None and bool(row["private"]) and row["batch"] is None
 
 
 def held(row: Row | None) -> bool:

@@ -90,6 +90,13 @@ def held_reason(row: Row, policy: Policy) -> str:
     return f"{wait}; counts meanwhile as {row['outcome']} on its public feedback ({public})"
 
 
+#: What a freelancer reads of a contract decided by private feedback when pooling is off.
+UNPOOLED_REASON = (
+    "decided by the client's private feedback, which is not shown; without pooling, a score "
+    "change caused by this contract alone can still reveal it"
+)
+
+
 def pooled_reason(row: Row, k: int) -> str:
     """A pooled contract, in words a freelancer may read: the batch, never the client's answer."""
     return (

@@ -18,7 +18,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobsuccess.cli_common import AsOf, PolicyOpt, parse_date, user_errors
+from jobsuccess.cli_common import (
+    PRIVACY_K_ENV,
+    AsOf,
+    PolicyOpt,
+    PrivacyKOpt,
+    parse_date,
+    user_errors,
+)
 from jobsuccess.cli_common import load_history as _load
 from jobsuccess.store import keys as store_keys
 from jobsuccess.store import open_database, resolve_url
@@ -96,6 +103,7 @@ def snapshot(
     db: DbOpt = None,
     as_of: AsOf = None,
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     partition: Annotated[
         int, typer.Option("--partition", min=1, help="Freelancers per partition.")
     ] = DEFAULT_PARTITION,
@@ -106,7 +114,7 @@ def snapshot(
     from jobsuccess.policy import load_policy
 
     day = parse_date(as_of)
-    book = load_policy(policy)
+    book = load_policy(policy, privacy_k=privacy_k)
     database = open_database(db)
     with _progress("scoring", "freelancers", quiet) as bar:
         task = bar.add_task("snapshot", total=None)
@@ -127,11 +135,12 @@ _ENV_POLICY = "JOBSUCCESS_POLICY"
 
 def app_from_env() -> FastAPI:
     """The app for uvicorn's worker processes (``--workers``): settings from the environment."""
+    from jobsuccess.policy import load_policy
     from jobsuccess.service import create_app
 
-    return create_app(
-        os.environ.get("JOBSUCCESS_DB"), policy=os.environ.get(_ENV_POLICY, "auto"), migrate=False
-    )
+    k = os.environ.get(PRIVACY_K_ENV)
+    book = load_policy(os.environ.get(_ENV_POLICY, "auto"), privacy_k=int(k) if k else None)
+    return create_app(os.environ.get("JOBSUCCESS_DB"), policy=book, migrate=False)
 
 
 @app.command("serve")
@@ -141,16 +150,22 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     policy: PolicyOpt = "auto",
+    privacy_k: PrivacyKOpt = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the REST API (docs at http://HOST:PORT/docs)."""
     import uvicorn
 
+    from jobsuccess.policy import load_policy
+
     url = resolve_url(db)
     open_database(url).dispose()  # create / migrate once, before any worker starts
     os.environ["JOBSUCCESS_DB"] = url
     os.environ[_ENV_POLICY] = policy
+    if privacy_k is not None:
+        os.environ[PRIVACY_K_ENV] = str(privacy_k)
+    load_policy(policy, privacy_k=privacy_k)  # a bad policy fails here, not in a worker
     err.print(
         f"jobsuccess: serving {_safe(url)} at http://{host}:{port} (docs: /docs)", soft_wrap=True
     )
