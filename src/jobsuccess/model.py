@@ -19,14 +19,33 @@ ContractType = Literal["fixed", "hourly"]
 EndedBy = Literal["client", "freelancer", "platform"]
 EndReason = Literal["completed", "not_completed", "no_longer_needed", "other"]
 DisputeOutcome = Literal["client", "freelancer", "split"]
-ActionType = Literal["feedback_removed", "client_flagged", "appeal_upheld"]
+ActionType = Literal[
+    "feedback_removed",
+    "client_flagged",
+    "appeal_upheld",
+    "report_upheld",
+    "account_hold",
+    "contract_paused",
+]
+PauseCause = Literal["client", "inactivity"]
 Outcome = Literal["success", "neutral", "negative", "excluded"]
 
 CONTRACT_TYPES: Final = ("fixed", "hourly")
 ENDED_BY: Final = ("client", "freelancer", "platform")
 END_REASONS: Final = ("completed", "not_completed", "no_longer_needed", "other")
 DISPUTE_OUTCOMES: Final = ("client", "freelancer", "split")
-ACTION_TYPES: Final = ("feedback_removed", "client_flagged", "appeal_upheld")
+ACTION_TYPES: Final = (
+    "feedback_removed",
+    "client_flagged",
+    "appeal_upheld",
+    "report_upheld",
+    "account_hold",
+    "contract_paused",
+)
+PAUSE_CAUSES: Final = ("client", "inactivity")
+#: Not an input: the engine's record of a ``feedback_removed`` the perk did not allow
+#: (`jobsuccess.engine.perk`), its note saying why.
+REFUSED_REMOVAL: Final = "feedback_removal_refused"
 OUTCOMES: Final = ("success", "neutral", "negative", "excluded")
 
 #: Column names and dtypes of each frame, in order. Public contract of the table format
@@ -41,6 +60,7 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
         "end": pl.Date(),
         "ended_by": pl.String(),
         "end_reason": pl.String(),
+        "category": pl.String(),
     },
     "payments": {
         "freelancer": pl.String(),
@@ -68,6 +88,8 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
         "contract": pl.String(),
         "client": pl.String(),
         "note": pl.String(),
+        "until": pl.Date(),
+        "cause": pl.String(),
     },
 }
 

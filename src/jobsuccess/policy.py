@@ -150,19 +150,27 @@ class Cadence(_Section):
 
 
 class TopRated(_Section):
-    """DOMAIN.md section 6."""
+    """docs/domain.md section 6."""
 
     min_score: int = Field(ge=0, le=100)
-    weeks_required: int = Field(ge=0)
+    weeks_required: int = Field(
+        ge=0, description="eligible weeks needed: Rising Talent or a score >= min_score"
+    )
     weeks_of: int = Field(ge=1)
     min_earnings_12m: float = Field(ge=0)
     min_account_age_days: int = Field(ge=0)
     activity_days: int = Field(ge=1)
+    hold_free_days: int = Field(ge=0, description="no account hold in this many days")
 
 
 class TopRatedPlus(_Section):
     min_earnings_12m: float = Field(ge=0)
-    large_contract_min: float = Field(ge=0)
+    large_contract_min: float = Field(
+        ge=0, description="earnings of a large contract, for categories not in the table"
+    )
+    large_contract_min_by_category: dict[str, float] = Field(
+        default_factory=dict, description="earnings of a large contract per contract category"
+    )
 
 
 class RisingTalent(_Section):
@@ -171,20 +179,22 @@ class RisingTalent(_Section):
         ge=0, description="successful contracts (24 months) without a score yet"
     )
     max_negative: int = Field(ge=0)
+    min_stars: float = Field(
+        ge=0, le=5, description="average public stars (24 months), when there are any"
+    )
+    min_earnings_12m: float = Field(ge=0)
 
 
 class FeedbackRemoval(_Section):
-    """DOMAIN.md section 6: how a freelancer may get feedback removed (an operator's workflow).
+    """docs/domain.md section 6: the Top Rated feedback-removal perk (`engine.perk`).
 
-    The engine applies removals recorded as ``feedback_removed`` actions; these parameters
-    describe the rules the operator enforces before recording one.
+    A ``feedback_removed`` action is the freelancer's request; the engine applies it only when
+    these rules allow it. Removals after a report (``report_upheld``) apply in every era.
     """
 
     perk: bool
     perk_jobs_per_removal: int = Field(ge=1)
     perk_min_interval_days: int = Field(ge=0)
-    reports: bool
-    report_review_business_days: int = Field(ge=0)
 
 
 class Privacy(_Section):
@@ -224,9 +234,13 @@ class Policy(_Section):
         yield from _flatten(self.model_dump(mode="json"))
 
 
+#: Parameters whose value is a table: one parameter each, replaced whole by ``extends``.
+_TABLES = ("months", "large_contract_min_by_category")
+
+
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in data.items():
-        if isinstance(value, Mapping) and key != "months":
+        if isinstance(value, Mapping) and key not in _TABLES:
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
@@ -235,7 +249,7 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping) and key != "months":
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping) and key not in _TABLES:
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value

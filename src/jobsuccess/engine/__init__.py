@@ -1,6 +1,16 @@
 """The scoring engine: pure functions from history frames and a policy to score frames."""
 
-from jobsuccess.engine.core import PIPELINE, Scores, evaluate, score, score_batch
+from jobsuccess.engine.core import PIPELINE, Scores, evaluate, score, score_batch, screen
 from jobsuccess.engine.rules import BY_NAME, RULES, Rule
 
-__all__ = ["BY_NAME", "PIPELINE", "RULES", "Rule", "Scores", "evaluate", "score", "score_batch"]
+__all__ = [
+    "BY_NAME",
+    "PIPELINE",
+    "RULES",
+    "Rule",
+    "Scores",
+    "evaluate",
+    "score",
+    "score_batch",
+    "screen",
+]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from jobsuccess.engine import status
+from jobsuccess.engine import perk, status
 from jobsuccess.engine.facts import computation_dates, contract_facts, keyed
 from jobsuccess.engine.privacy import pool
 from jobsuccess.engine.rules import classify
@@ -81,6 +81,29 @@ def score(
     keys (deterministic too, and much cheaper for a marketplace).
     """
     book = book if isinstance(book, PolicyBook) else PolicyBook.single(book)
+    return _score(screen(history, book), book, as_of, statuses, readable_order)
+
+
+def screen(history: History, book: PolicyBook | Policy) -> History:
+    """The history with the feedback removals the perk did not allow marked as refused
+    (`jobsuccess.engine.perk`); every entry point runs it once, before the pipeline."""
+    book = book if isinstance(book, PolicyBook) else PolicyBook.single(book)
+
+    def standing(h: History, dates: list[dt.date]) -> pl.DataFrame:
+        return _score(h, book, dates, True, True).scores.select(
+            "freelancer", "as_of", "score", "top_rated"
+        )
+
+    return perk.screen(history, book, standing)
+
+
+def _score(
+    history: History,
+    book: PolicyBook,
+    as_of: dt.date | Sequence[dt.date],
+    statuses: bool,
+    readable_order: bool,
+) -> Scores:
     days = sorted({as_of} if isinstance(as_of, dt.date) else set(as_of))
     plan = pl.DataFrame(
         [(d, *_computation(book, d)) for d in days],
@@ -164,7 +187,10 @@ def _run_all(history: History, runs: dict[dt.date, Policy]) -> _Run:
 
 
 def evaluate(history: History, policy: Policy, dates: Iterable[dt.date]) -> _Run:
-    """Run the pipeline under one policy on given computation dates (no cadence applied)."""
+    """Run the pipeline under one policy on given computation dates (no cadence applied).
+
+    ``history`` has been through `screen` (a raw ``feedback_removed`` counts as allowed).
+    """
     days = sorted(set(dates))
     history = keyed(history)
     facts = contract_facts(history, policy, days)
@@ -213,6 +239,8 @@ def _summary(
     counts = ledger.group_by("fkey", "on").agg(
         successes=(pl.col("success_share") * inside).sum(),
         negatives=(pl.col("negative_share") * inside).sum(),
+        stars_mean=pl.col("stars").filter(pl.col("fb_date").is_not_null() & inside).mean(),
+        earnings_12m=pl.col("earnings_12m").sum(),
     )
     e = p.eligibility
     need = f"a score needs {e.min_outcomes} outcomes from {e.min_clients} different clients"
@@ -221,7 +249,7 @@ def _summary(
         .join(best_of(windows, p), on=["fkey", "on"], how="left")
         .join(evidence, on=["fkey", "on"], how="left")
         .join(counts, on=["fkey", "on"], how="left")
-        .with_columns(pl.col("successes", "negatives").fill_null(0.0))
+        .with_columns(pl.col("successes", "negatives", "earnings_12m").fill_null(0.0))
         .with_columns(
             reason=pl.when(pl.col("score").is_not_null())
             .then(pl.lit(None, dtype=pl.String))
@@ -250,13 +278,16 @@ def _with_statuses(
 ) -> pl.DataFrame:
     """Add Top Rated, Top Rated Plus and Rising Talent to each (freelancer, on).
 
-    Everything but the weekly score history is checked first, so past dates are scored only
-    for freelancers who could still be Top Rated.
+    Everything but the weekly history of eligible weeks is checked first, so past dates are
+    scored only for freelancers who could still be Top Rated.
     """
+    ledger = _per_policy(book, main.ledger, lambda p: {"_large": status.large_contract(p)})
+    out = main.summary.join(status.activity(ledger), on=["freelancer", "on"], how="left")
+    out = out.join(_holds(book, history, out), on=["freelancer", "on"], how="left")
     out = _per_policy(
         book,
-        main.summary.join(status.activity(main.ledger), on=["freelancer", "on"], how="left"),
-        lambda p: {"_now": status.top_rated_now(p)},
+        out.with_columns(pl.col("on_hold").fill_null(False)),
+        lambda p: {"_now": status.top_rated_now(p), "rising_talent": status.rising_talent(p)},
     )
     samples = [
         (on, sample_on, sample_policy)
@@ -266,33 +297,46 @@ def _with_statuses(
     ]
     extra = {s_on: s_pol for _, s_on, s_pol in samples if s_on not in runs}
     could = out.filter("_now").get_column("freelancer").unique()
-    past = main.summary.select("freelancer", "on", "score")
+    past = main.summary
     if extra and len(could):
         more = _run_all(history.only(could.to_list()), extra).summary
-        past = pl.concat([past, more.select("freelancer", "on", "score")])
+        past = pl.concat([past, more.select(past.columns)])
+    past = _per_policy(book, past, lambda p: {"_rising": status.rising_talent(p)})
     pairs = pl.DataFrame(
         [(on, s_on, runs[on].top_rated.min_score) for on, s_on, _ in samples],
         schema={"on": pl.Date(), "sample_on": pl.Date(), "bar": pl.Int64()},
         orient="row",
     )
     weeks = (
-        pairs.join(past.rename({"on": "sample_on"}), on="sample_on")
+        pairs.join(
+            past.select("freelancer", pl.col("on").alias("sample_on"), "score", "_rising"),
+            on="sample_on",
+        )
         .group_by("freelancer", "on")
-        .agg(weeks_at_bar=(pl.col("score") >= pl.col("bar")).sum())
+        # My Stats: a Top Rated eligible week has Rising Talent or a score at the bar.
+        .agg(weeks_at_bar=((pl.col("score") >= pl.col("bar")) | pl.col("_rising")).sum())
     )
     out = out.join(weeks, on=["freelancer", "on"], how="left").with_columns(
         pl.col("weeks_at_bar").fill_null(0)
     )
     out = _per_policy(book, out, lambda p: {"top_rated": status.top_rated(p)})
-    out = _per_policy(
-        book,
-        out,
-        lambda p: {
-            "top_rated_plus": status.top_rated_plus(p),
-            "rising_talent": status.rising_talent(p),
-        },
-    )
+    out = _per_policy(book, out, lambda p: {"top_rated_plus": status.top_rated_plus(p)})
     return out.select(*main.summary.columns, "top_rated", "top_rated_plus", "rising_talent")
+
+
+def _holds(book: PolicyBook, history: History, frame: pl.DataFrame) -> pl.DataFrame:
+    """Per (freelancer, on): whether an account hold was in force in the policy's
+    ``top_rated.hold_free_days`` before ``on``."""
+    holds = history.actions.filter(pl.col("type") == "account_hold").select(
+        "freelancer", pl.col("date").alias("held_from"), pl.col("until").alias("held_until")
+    )
+    pairs = frame.select("freelancer", "on", "policy").join(holds, on="freelancer")
+    flagged = _per_policy(book, pairs, lambda p: {"_held": status.held(p)})
+    return (
+        flagged.group_by("freelancer", "on")
+        .agg(on_hold=pl.col("_held").any())
+        .with_columns(pl.col("on_hold").cast(pl.Boolean))
+    )
 
 
 def _per_policy(

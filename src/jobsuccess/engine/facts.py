@@ -11,7 +11,7 @@ import datetime as dt
 
 import polars as pl
 
-from jobsuccess.model import History
+from jobsuccess.model import REFUSED_REMOVAL, History
 from jobsuccess.policy import Policy
 
 KEY = "key"
@@ -102,7 +102,7 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
     base = history.contracts.join(on, how="cross").filter(pl.col("start") <= pl.col("on"))
     # Joins gather every column they carry, so they run on the columns rules read; the
     # descriptive ones (ids, names) are put back beside them at the end, row for row.
-    descriptive = base.select("freelancer", "id", "client", "type", "ended_by")
+    descriptive = base.select("freelancer", "id", "client", "type", "ended_by", "category")
     contracts = (
         base.lazy()
         .select(KEY, "fkey", "ckey", "on", "start", "end", "end_reason")
@@ -137,6 +137,9 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
             & (pl.col("dispute_opened") <= pl.col("on")),
             appeal_upheld_on=_known(pl.col("appeal_upheld_on")),
             feedback_removed_on=_known(pl.col("feedback_removed_on")),
+            report_upheld_on=_known(pl.col("report_upheld_on")),
+            paused_by_client_on=_known(pl.col("paused_by_client_on")),
+            removal_refused_on=_known(pl.col("removal_refused_on")),
             client_flagged_on=_known(
                 pl.min_horizontal("client_flagged_fkey_ckey_on", "client_flagged_ckey_on")
             ),
@@ -148,6 +151,12 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
             stars=pl.when("has_feedback").then("stars"),
             recommend=pl.when("has_feedback").then("recommend"),
             idle_days=(pl.col("on") - pl.col("last_activity")).dt.total_days(),
+            # An idle contract's outcome is dated the day it became idle, so it leaves the
+            # windows like any other outcome (a dormant freelancer does not decay to 0%).
+            idle_since=pl.col("last_activity") + pl.duration(days=policy.idle.days),
+            removal_refused=pl.when(pl.col("removal_refused_on").is_not_null()).then(
+                pl.col("removal_refused")
+            ),
         )
     )
     facts = _with_no_feedback_share(frame, policy, on.height).collect()
@@ -244,9 +253,17 @@ def _disputes(history: History) -> pl.LazyFrame:
 
 def _contract_actions(history: History) -> pl.LazyFrame:
     actions = history.actions.lazy().filter(pl.col("contract").is_not_null())
+    kind = pl.col("type")
+    refused = kind == REFUSED_REMOVAL
     return actions.group_by(KEY).agg(
-        appeal_upheld_on=pl.col("date").filter(pl.col("type") == "appeal_upheld").min(),
-        feedback_removed_on=pl.col("date").filter(pl.col("type") == "feedback_removed").min(),
+        appeal_upheld_on=pl.col("date").filter(kind == "appeal_upheld").min(),
+        feedback_removed_on=pl.col("date").filter(kind == "feedback_removed").min(),
+        report_upheld_on=pl.col("date").filter(kind == "report_upheld").min(),
+        paused_by_client_on=pl.col("date")
+        .filter((kind == "contract_paused") & (pl.col("cause") == "client"))
+        .min(),
+        removal_refused_on=pl.col("date").filter(refused).min(),
+        removal_refused=pl.col("note").sort_by("date").filter(refused.sort_by("date")).first(),
     )
 
 

@@ -42,13 +42,21 @@ DECIDED_IN_PUBLIC = (
     "appeal_upheld",
     "client_flagged",
     "feedback_removed",
+    "report_upheld",
+    "paused_by_client",
     "dispute",
-    "zero_earnings_negative_private",
+    "zero_earnings_negative",
     "zero_earnings",
 )
 #: Operator decisions that take a member's answer out of its batch's proportions: the
 #: human who upheld an appeal, removed feedback or flagged a client ruled the answer out.
-OVERRULED = ("appeal_upheld", "client_flagged", "feedback_removed")
+OVERRULED = (
+    "appeal_upheld",
+    "client_flagged",
+    "feedback_removed",
+    "report_upheld",
+    "paused_by_client",
+)
 SHARES = ("success_share", "neutral_share", "negative_share")
 OUTCOMES3 = ("success", "neutral", "negative")
 

@@ -39,7 +39,9 @@ class Rule:
 
     def describe(self, row: Mapping[str, Any], policy: Policy) -> str:
         values = {**_policy_values(policy), **{k: _fmt(v) for k, v in row.items()}}
-        return self.text.format_map(values)
+        text = self.text.format_map(values)
+        refused = row.get("removal_refused")
+        return f"{text}; {refused} (on {row['removal_refused_on']})" if refused else text
 
 
 def _fmt(value: Any) -> Any:
@@ -94,9 +96,34 @@ def client_flagged(p: Policy) -> pl.Expr:
     return pl.col("client_flagged_on").is_not_null()
 
 
-@rule("excluded", "3 Excluded: feedback removed", "feedback removed on {feedback_removed_on}")
+@rule(
+    "excluded",
+    "6 Feedback-removal perk (Top Rated, 2016 to 2024-09-03)",
+    "feedback removed on {feedback_removed_on} (removal perk)",
+)
 def feedback_removed(p: Policy) -> pl.Expr:
+    # Only removals the perk allowed reach here (`jobsuccess.engine.perk`).
     return pl.col("feedback_removed_on").is_not_null()
+
+
+@rule(
+    "excluded",
+    "6 Feedback removed after a report for a terms violation",
+    "feedback removed on {report_upheld_on} after a report for a terms violation",
+)
+def report_upheld(p: Policy) -> pl.Expr:
+    return pl.col("report_upheld_on").is_not_null()
+
+
+@rule(
+    "excluded",
+    "3 Excluded: paused because of the client",
+    "paused on {paused_by_client_on} because of the client: not counted",
+)
+def paused_by_client(p: Policy) -> pl.Expr:
+    # Announcement 87248: "contracts paused due to poor client behavior are not considered";
+    # a pause for inactivity changes nothing by itself.
+    return pl.col("paused_by_client_on").is_not_null()
 
 
 # --- Disputes (section 3, Negative). ---
@@ -121,21 +148,25 @@ def dispute(p: Policy) -> pl.Expr:
 
 @rule(
     "negative",
-    "3 Negative: a $0 contract with negative private feedback",
-    "$0 earned and negative private feedback",
+    "3 Negative: a $0 contract with negative feedback",
+    "$0 earned and negative feedback",
     dated=FEEDBACK_DATE,
     private=True,
 )
-def zero_earnings_negative_private(p: Policy) -> pl.Expr | None:
-    # Whether a $0 contract counts would reveal its private answer, so with pooling
-    # (privacy.k > 1) every ended $0 contract is excluded (rule `zero_earnings`).
-    if p.privacy.k > 1:
+def zero_earnings_negative(p: Policy) -> pl.Expr | None:
+    # Help centre 38439816969875: "no payment and negative feedback" can lower the score,
+    # public or private. Whether a $0 contract counts would reveal a private answer, so with
+    # pooling (privacy.k > 1) only negative public feedback makes it count.
+    if p.outcomes.zero_earnings != "exclude_unless_negative":
         return None
-    return (
-        pl.col("has_feedback")
-        & (pl.col("earnings") <= 0)
-        & (_negative_end_reason(p) | (pl.col("recommend") < p.outcomes.neutral_recommend_min))
-    )
+    negative = _public_counts(p) & (pl.col("stars") < p.outcomes.neutral_stars_min)
+    if p.privacy.k == 1:
+        negative = (
+            negative
+            | _negative_end_reason(p)
+            | (pl.col("recommend") < p.outcomes.neutral_recommend_min)
+        )
+    return pl.col("has_feedback") & (pl.col("earnings") <= 0) & negative
 
 
 @rule(
@@ -294,8 +325,8 @@ def long_term(p: Policy) -> pl.Expr | None:
 @rule(
     "neutral",
     "3 Neutral: an idle open contract with earnings",
-    "open and idle: no payment for {idle_days} days ({idle_days_min}+)",
-    dated=ON,
+    "open and idle since {idle_since}: no payment for {idle_days} days ({idle_days_min}+)",
+    dated=pl.col("idle_since"),
 )
 def idle_with_earnings(p: Policy) -> pl.Expr | None:
     if not p.idle.enabled:
@@ -306,8 +337,8 @@ def idle_with_earnings(p: Policy) -> pl.Expr | None:
 @rule(
     "negative",
     "3 Negative: an idle open contract with no earnings",
-    "open and idle for {idle_days} days ({idle_days_min}+) with nothing earned",
-    dated=ON,
+    "open and idle since {idle_since} ({idle_days} days, {idle_days_min}+) with nothing earned",
+    dated=pl.col("idle_since"),
 )
 def idle_without_earnings(p: Policy) -> pl.Expr | None:
     if not p.idle.enabled:
@@ -324,8 +355,10 @@ RULES: tuple[Rule, ...] = (
     appeal_upheld,
     client_flagged,
     feedback_removed,
+    report_upheld,
+    paused_by_client,
     dispute,
-    zero_earnings_negative_private,
+    zero_earnings_negative,
     zero_earnings,
     negative_end_reason,
     private_negative,

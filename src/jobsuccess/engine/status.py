@@ -18,31 +18,56 @@ def sample_dates(on: dt.date, p: Policy) -> list[dt.date]:
     return [on - dt.timedelta(weeks=w) for w in range(p.top_rated.weeks_of)]
 
 
+def large_contract(p: Policy) -> pl.Expr:
+    """A contract large for its category (the policy's table, else its default) that had
+    earnings in the last 12 months: Top Rated Plus needs one."""
+    t = p.top_rated_plus
+    bar: pl.Expr = pl.lit(t.large_contract_min)
+    if t.large_contract_min_by_category:
+        bar = pl.col("category").replace_strict(
+            list(t.large_contract_min_by_category),
+            list(t.large_contract_min_by_category.values()),
+            default=t.large_contract_min,
+            return_dtype=pl.Float64,
+        )
+    return ((pl.col("earnings") >= bar) & (pl.col("earnings_12m") > 0)).fill_null(False)
+
+
 def activity(ledger: pl.DataFrame) -> pl.DataFrame:
-    """Per (freelancer, on): 12-month earnings, largest contract, first start, last activity."""
+    """Per (freelancer, on): a large contract, first start, last activity (the ledger carries
+    ``_large``, from `large_contract` under each row's policy)."""
     keys, carry = by_freelancer(ledger)
     return ledger.group_by(keys).agg(
         *carry,
-        earnings_12m=pl.col("earnings_12m").sum(),
-        largest_contract=pl.col("earnings").max(),
+        has_large_contract=pl.col("_large").any(),
         first_start=pl.col("start").min(),
         last_active=pl.max_horizontal(pl.col("last_paid").max(), pl.col("start").max()),
-    )
+    ).drop([k for k in keys if k not in ("freelancer", "on")])
+
+
+def held(p: Policy) -> pl.Expr:
+    """An account hold in force at some time in the ``hold_free_days`` before ``on``."""
+    since = pl.col("on") - pl.duration(days=p.top_rated.hold_free_days)
+    return (
+        (pl.col("held_from") <= pl.col("on"))
+        & (pl.col("held_until").is_null() | (pl.col("held_until") > since))
+    ).fill_null(False)
 
 
 def top_rated_now(p: Policy) -> pl.Expr:
-    """Every Top Rated criterion but the weekly score history."""
+    """Every Top Rated criterion but the weekly history of eligible weeks."""
     t = p.top_rated
     return (
         pl.col("score").fill_null(-1).ge(t.min_score)
         & (pl.col("earnings_12m") >= t.min_earnings_12m)
         & ((pl.col("on") - pl.col("first_start")).dt.total_days() > t.min_account_age_days)
         & ((pl.col("on") - pl.col("last_active")).dt.total_days() < t.activity_days)
+        & ~pl.col("on_hold")
     ).fill_null(False)
 
 
 def top_rated(p: Policy) -> pl.Expr:
-    """JSS at or above the bar now and in enough of the last weeks, with earnings and activity."""
+    """JSS at or above the bar now, enough eligible weeks, earnings, activity, no hold."""
     return pl.col("_now") & (pl.col("weeks_at_bar") >= p.top_rated.weeks_required)
 
 
@@ -51,7 +76,7 @@ def top_rated_plus(p: Policy) -> pl.Expr:
     return (
         pl.col("top_rated")
         & (pl.col("earnings_12m") >= t.min_earnings_12m)
-        & (pl.col("largest_contract") >= t.large_contract_min)
+        & pl.col("has_large_contract")
     ).fill_null(False)
 
 
@@ -64,4 +89,6 @@ def rising_talent(p: Policy) -> pl.Expr:
         pl.col("score").is_null()
         & (pl.col("successes") >= r.min_success)
         & (pl.col("negatives") <= r.max_negative)
+        & (pl.col("stars_mean").is_null() | (pl.col("stars_mean") >= r.min_stars))
+        & (pl.col("earnings_12m") >= r.min_earnings_12m)
     ).fill_null(False)

@@ -18,6 +18,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from jobsuccess.engine import screen
 from jobsuccess.explain import advise as _advise
 from jobsuccess.explain import change as _change
 from jobsuccess.explain import forecast as _forecast
@@ -56,6 +57,7 @@ def explain(
 ) -> dict[str, Any]:
     """``{"from", "to", "delta", "changes"}``: every change from ``start`` to ``end``."""
     who = pick_freelancer(history, freelancer)
+    history = screen(history.only([who]), book)
     return _change.explain(history, book, who, start, end, audience)
 
 
@@ -70,6 +72,7 @@ def forecast(
 ) -> dict[str, Any]:
     """Every later computation where the displayed score or a status changes, with causes."""
     who = pick_freelancer(history, freelancer)
+    history = screen(history.only([who]), book)
     return _forecast.forecast(history, book, who, as_of, months, audience)
 
 
@@ -84,6 +87,7 @@ def whatif(
 ) -> dict[str, Any]:
     """The score before and after the scenario's events, and the attribution of the change."""
     who = pick_freelancer(history, freelancer)
+    history = screen(history.only([who]), book)
     return _whatif.whatif(history, book, who, as_of, scenario, audience)
 
 
@@ -98,6 +102,7 @@ def advise(
 ) -> dict[str, Any]:
     """Actions in the freelancer's power, ranked by their effect on the displayed score."""
     who = pick_freelancer(history, freelancer)
+    history = screen(history.only([who]), book)
     return _advise.advise(history, book, who, as_of, audience, months)
 
 
@@ -111,6 +116,7 @@ def report(
 ) -> str:
     """The self-contained HTML report."""
     who = pick_freelancer(history, freelancer)
+    history = screen(history.only([who]), book)
     return _html.render(history, book, who, as_of, audience)
 
 
@@ -124,6 +130,7 @@ def score_for(
 ) -> dict[str, Any]:
     """The score JSON as this audience may see it (pooled contracts show their batch)."""
     who = pick_freelancer(history, freelancer)
+    history = screen(history.only([who]), book)
     (snap,) = snapshots(history, book, who, [as_of])
     return score_view(snap, book, audience)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from jobsuccess.engine.privacy import OVERRULED
 from jobsuccess.explain.audience import Audience, reason
 from jobsuccess.explain.ledger import (
     Row,
@@ -43,7 +44,7 @@ BEST_WINDOW = "best window switched"
 POLICY_CHANGED = "policy changed"
 HYPOTHETICAL = "hypothetical change"
 
-OPERATOR_RULES = ("appeal_upheld", "client_flagged", "feedback_removed")
+OPERATOR_RULES = OVERRULED
 IDLE_RULES = ("idle_with_earnings", "idle_without_earnings")
 NO_FEEDBACK_RULES = ("no_feedback", "no_feedback_excessive")
 OPEN_RULES = ("in_progress", "long_term", *IDLE_RULES)

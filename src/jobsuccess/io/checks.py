@@ -16,6 +16,7 @@ import polars as pl
 
 from jobsuccess.errors import InputError
 from jobsuccess.io.fields import (
+    ACCOUNT_ACTIONS,
     CLIENT_ACTIONS,
     CONTRACT_ACTIONS,
     FIELDS,
@@ -292,13 +293,47 @@ def _table_rules(table: str, ids_per_freelancer: bool, frame: pl.DataFrame) -> l
         ]
     if table == "actions":
         kind, contract, client = _t("type"), _t("contract"), _t("client")
+        account = kind.is_in(list(ACCOUNT_ACTIONS))
         return [
             _Rule(
                 "contract",
-                kind.is_not_null() & contract.is_null() & client.is_null(),
+                kind.is_not_null() & ~account & contract.is_null() & client.is_null(),
                 lambda row: (
                     f"a {row[_typed('type')]} action names a contract or a client: neither given"
                 ),
+            ),
+            _Rule(
+                "contract",
+                account & (contract.is_not_null() | client.is_not_null()),
+                lambda row: (
+                    f"a {row[_typed('type')]} action is about the freelancer's account: "
+                    "it names no contract and no client"
+                ),
+            ),
+            _Rule(
+                "freelancer",
+                account & _t("freelancer").is_null(),
+                lambda row: f"a {row[_typed('type')]} action names its freelancer",
+            ),
+            _Rule(
+                "cause",
+                (kind == "contract_paused") & _t("cause").is_null(),
+                lambda row: "a contract_paused action needs a cause (client or inactivity)",
+            ),
+            _Rule(
+                "cause",
+                (kind != "contract_paused") & _t("cause").is_not_null(),
+                lambda row: f"only a contract_paused action has a cause, not {row[_typed('type')]}",
+            ),
+            _Rule(
+                "until",
+                ~account & _t("until").is_not_null(),
+                lambda row: f"only an account_hold action has an until date, not {row[_typed('type')]}",
+            ),
+            _Rule(
+                "until",
+                _t("until") < _t("date"),
+                lambda row: f"until {row[_typed('until')]} is before the action's date {row[_typed('date')]}",
             ),
             _Rule(
                 "client",

@@ -15,6 +15,7 @@ from jobsuccess.model import (
     DISPUTE_OUTCOMES,
     END_REASONS,
     ENDED_BY,
+    PAUSE_CAUSES,
 )
 
 Kind = Literal["text", "date", "number", "integer"]
@@ -54,6 +55,7 @@ FIELDS: Final[dict[str, tuple[Field, ...]]] = {
         Field("end", "date"),
         Field("ended_by", values=ENDED_BY),
         Field("end_reason", values=END_REASONS),
+        Field("category"),
     ),
     "payments": (
         _FREELANCER,
@@ -81,9 +83,13 @@ FIELDS: Final[dict[str, tuple[Field, ...]]] = {
         Field("contract"),
         Field("client"),
         Field("note"),
+        Field("until", "date"),
+        Field("cause", values=PAUSE_CAUSES),
     ),
 }
 
 #: Action types that name a contract; the others name a client.
-CONTRACT_ACTIONS: Final = ("feedback_removed", "appeal_upheld")
+CONTRACT_ACTIONS: Final = ("feedback_removed", "appeal_upheld", "report_upheld", "contract_paused")
 CLIENT_ACTIONS: Final = ("client_flagged",)
+#: Action types about the freelancer's account: they name neither a contract nor a client.
+ACCOUNT_ACTIONS: Final = ("account_hold",)
