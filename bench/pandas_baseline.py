@@ -29,7 +29,7 @@ WINDOWS = ("3m", "6m", "12m", "24m", "trending")
 
 SUCCESS, NEUTRAL, NEGATIVE, EXCLUDED = "success", "neutral", "negative", "excluded"
 #: Rules 1-4 are decided before feedback is read: their contracts are never private.
-_BEFORE_FEEDBACK = 6  # rules 1-6 decide in public (operators, disputes, $0)
+_BEFORE_FEEDBACK = 8  # rules 1-8 decide in public (operators, pauses, disputes, $0)
 #: Earnings are compared (<= 0, tier bounds) after rounding the float sum to this many decimals.
 _EARNINGS_DECIMALS = 2  # money is summed to the cent, as in docs/rules.md
 
@@ -143,7 +143,7 @@ def _facts(tables: dict[str, pd.DataFrame], now: pd.Timestamp, p: Policy) -> pd.
     # Operator actions dated <= on.
     act = tables["actions"]
     act = act.loc[act["date"] <= now]
-    for kind in ("appeal_upheld", "feedback_removed"):
+    for kind in ("appeal_upheld", "feedback_removed", "report_upheld"):
         on_contract = (
             act.loc[act["type"] == kind, ["freelancer", "contract"]]
             .drop_duplicates()
@@ -205,6 +205,7 @@ def _rules(
     stars = c["stars"]
     public = pd.Series(o.public_feedback == "both", index=c.index) | recommend.isna()
     idle = c["idle_days"] >= p.idle.days
+    idle_since = c["last_activity"] + pd.Timedelta(days=p.idle.days)
     fb, end, opened = c["feedback_date"], c["end"], c["opened"]
     on = pd.Series(now, index=c.index, dtype="datetime64[ns]")
     nat = pd.Series(pd.NaT, index=c.index, dtype="datetime64[ns]")
@@ -213,14 +214,22 @@ def _rules(
         (c["appeal_upheld"], EXCLUDED, nat),
         (c["client_flagged"], EXCLUDED, nat),
         (c["feedback_removed"], EXCLUDED, nat),
+        (c["report_upheld"], EXCLUDED, nat),
+        (nat.notna(), EXCLUDED, nat),  # paused because of the client: synth has no pauses
         (c["dispute_negative"], NEGATIVE, opened),
         (
-            (p.privacy.k == 1)
+            (o.zero_earnings == "exclude_unless_negative")
             & hf
             & (c["earnings"] <= 0)
             & (
-                (recommend < o.neutral_recommend_min)
-                | (end_reason.notna() & ~end_reason.isin(list(o.positive_end_reasons)))
+                ((stars < o.neutral_stars_min) & public)
+                | (
+                    (p.privacy.k == 1)
+                    & (
+                        (recommend < o.neutral_recommend_min)
+                        | (end_reason.notna() & ~end_reason.isin(list(o.positive_end_reasons)))
+                    )
+                )
             ),
             NEGATIVE,
             fb,
@@ -254,8 +263,8 @@ def _rules(
             SUCCESS,
             on,
         ),
-        (p.idle.enabled & is_open & idle & (c["earnings"] > 0), NEUTRAL, on),
-        (p.idle.enabled & is_open & idle, NEGATIVE, on),
+        (p.idle.enabled & is_open & idle & (c["earnings"] > 0), NEUTRAL, idle_since),
+        (p.idle.enabled & is_open & idle, NEGATIVE, idle_since),
     ]
     conditions = [np.asarray(cond, dtype=bool) for cond, _, _ in rules]
     if skip_public:

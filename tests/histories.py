@@ -29,7 +29,7 @@ import polars as pl
 
 from jobsuccess.engine import Scores, score
 from jobsuccess.model import SCHEMAS, History
-from jobsuccess.policy import Policy, PolicyBook, Privacy, load_policy
+from jobsuccess.policy import Policy, PolicyBook, load_policy
 
 Day = str | dt.date
 _UNSET: Any = object()
@@ -96,6 +96,8 @@ def action(
     client: str | None = None,
     note: str | None = None,
     freelancer: str | None = "f1",
+    until: Day | None = None,
+    cause: str | None = None,
 ) -> dict[str, Any]:
     """An operator action; ``freelancer=None`` makes a client flag marketplace-wide."""
     return {
@@ -105,6 +107,8 @@ def action(
         "contract": contract,
         "client": client,
         "note": note,
+        "until": None if until is None else d(until).isoformat(),
+        "cause": cause,
     }
 
 
@@ -122,6 +126,7 @@ def history(*contracts: dict[str, Any], actions: Sequence[dict[str, Any]] = ()) 
         rows["contracts"].append(
             {k: c[k] for k in ("id", "client", "type", "end_reason", "ended_by")}
             | {"freelancer": f, "start": d(c["start"]), "end": c["end"] and d(c["end"])}
+            | {"category": c.get("category")}
         )
         for p in c["payments"]:
             rows["payments"].append(
@@ -149,7 +154,8 @@ def history(*contracts: dict[str, Any], actions: Sequence[dict[str, Any]] = ()) 
                 }
             )
     for a in actions:
-        rows["actions"].append(a | {"date": d(a["date"])})
+        until = a.get("until")
+        rows["actions"].append(a | {"date": d(a["date"]), "until": until and d(until)})
     return History.from_frames(
         **{table: _frame(table, records) for table, records in rows.items() if records}
     )
@@ -208,11 +214,11 @@ def job(
 
 # --- Running the engine in tests. ---
 
-#: The shipped policy timeline, as ``--policy auto`` uses it.
-BOOK = PolicyBook.shipped()
-#: The same timeline with privacy pooling off (``privacy.k = 1``): each contract counts with
-#: its own outcome at once, the raw rules of DOMAIN.md sections 3-5 that docs/rules.md lists.
-RAW = PolicyBook(tuple(p.model_copy(update={"privacy": Privacy(k=1)}) for p in BOOK))
+#: The shipped policy timeline, as ``--policy auto`` uses it: the faithful replay, pooling off
+#: (``privacy.k = 1``): each contract counts with its own outcome at once.
+RAW = PolicyBook.shipped()
+#: The same timeline with private feedback pooled in batches of 3 (``--privacy-k 3``).
+BOOK = RAW.with_privacy(3)
 
 
 def run(
@@ -226,7 +232,7 @@ def run(
     """Score ``h`` as of one date under ``policy``: ``auto`` (the timeline), a shipped name, or
     a `Policy` (used on every date).
 
-    By default the raw rules (no privacy pooling); ``pooled=True``: the shipped policies.
+    By default the faithful rules (no privacy pooling); ``pooled=True``: pooled in threes.
     """
     if isinstance(policy, Policy):
         return score(h, PolicyBook.single(policy), d(as_of), statuses=statuses)

@@ -67,6 +67,7 @@ class Action:
     client: str | None = None
     everywhere: bool = False
     note: str | None = None
+    cause: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class Facts:
     appeal_upheld: bool
     client_flagged: bool
     feedback_removed: bool
+    report_upheld: bool
+    paused_by_client: bool
     no_feedback_share: float | None
 
 
@@ -215,6 +218,13 @@ def facts_of(
         feedback_removed=any(
             _action_applies(a, "feedback_removed", on) and a.contract == c.id for a in fr.actions
         ),
+        report_upheld=any(
+            _action_applies(a, "report_upheld", on) and a.contract == c.id for a in fr.actions
+        ),
+        paused_by_client=any(
+            _action_applies(a, "contract_paused", on) and a.contract == c.id and a.cause == "client"
+            for a in fr.actions
+        ),
         no_feedback_share=no_feedback_share,
     )
 
@@ -280,20 +290,24 @@ def classify(c: Contract, f: Facts, policy: Policy, on: dt.date) -> tuple[str, s
         return "client_flagged", "excluded", None
     if f.feedback_removed:
         return "feedback_removed", "excluded", None
+    if f.report_upheld:
+        return "report_upheld", "excluded", None
+    if f.paused_by_client:
+        return "paused_by_client", "excluded", None
     if c.dispute is not None and c.dispute.opened <= on:
         result = "pending" if c.dispute.outcome is None else c.dispute.outcome
         if result in o.negative_dispute_outcomes:
             return "dispute", "negative", c.dispute.opened
-    if (
-        policy.privacy.k == 1
-        and fb is not None
-        and f.earnings <= 0
-        and (
-            _lt(fb.recommend, o.neutral_recommend_min)
-            or (c.end_reason is not None and c.end_reason not in o.positive_end_reasons)
-        )
-    ):
-        return "zero_earnings_negative_private", "negative", fb.date
+    if o.zero_earnings == "exclude_unless_negative" and fb is not None and f.earnings <= 0:
+        public_counts = o.public_feedback == "both" or fb.recommend is None
+        negative = public_counts and _lt(fb.stars, o.neutral_stars_min)
+        if policy.privacy.k == 1:
+            negative = negative or (
+                _lt(fb.recommend, o.neutral_recommend_min)
+                or (c.end_reason is not None and c.end_reason not in o.positive_end_reasons)
+            )
+        if negative:
+            return "zero_earnings_negative", "negative", fb.date
     if o.zero_earnings == "exclude_unless_negative" and f.ended and f.earnings <= 0:
         return "zero_earnings", "excluded", None
     if fb is not None:
@@ -320,9 +334,11 @@ def classify(c: Contract, f: Facts, policy: Policy, on: dt.date) -> tuple[str, s
     ):
         return "long_term", "success", on
     if policy.idle.enabled and f.idle_days >= policy.idle.days:
+        # Dated the day it became idle (docs/domain.md: it leaves the windows like any outcome).
+        since = f.last_activity + dt.timedelta(days=policy.idle.days)
         if f.earnings > 0:
-            return "idle_with_earnings", "neutral", on
-        return "idle_without_earnings", "negative", on
+            return "idle_with_earnings", "neutral", since
+        return "idle_without_earnings", "negative", since
     return "in_progress", "excluded", None
 
 
@@ -402,12 +418,20 @@ DECIDED_IN_PUBLIC = (
     "appeal_upheld",
     "client_flagged",
     "feedback_removed",
+    "report_upheld",
+    "paused_by_client",
     "dispute",
-    "zero_earnings_negative_private",
+    "zero_earnings_negative",
     "zero_earnings",
 )
-#: Rules 1-3: an operator ruled the member's answer out of its batch's proportions.
-OVERRULED = ("appeal_upheld", "client_flagged", "feedback_removed")
+#: Rules 1-5: an operator ruled the member's answer out of its batch's proportions.
+OVERRULED = (
+    "appeal_upheld",
+    "client_flagged",
+    "feedback_removed",
+    "report_upheld",
+    "paused_by_client",
+)
 
 
 def _one_hot(outcome: str) -> tuple[float, float, float]:

@@ -183,6 +183,7 @@ def _action_row(freelancer: str | None, a: Action) -> dict[str, Any]:
         "contract": a.contract,
         "client": a.client,
         "note": a.note,
+        "cause": a.cause,
     }
 
 
@@ -474,7 +475,11 @@ def freelancers(draw: st.DrawFn, on: dt.date, fid: str, *, max_contracts: int = 
     )  # fmt: skip
     actions = []
     for _ in range(draw(st.sampled_from((0, 0, 0, 1, 1, 2, 3)))):
-        kind = draw(st.sampled_from(("feedback_removed", "appeal_upheld", "client_flagged")))
+        # Removals by the perk depend on the score itself (engine.perk, tested by name);
+        # reports upheld, pauses and appeals apply in every era, as does a client flag.
+        kind = draw(
+            st.sampled_from(("report_upheld", "appeal_upheld", "client_flagged", "contract_paused"))
+        )
         target = draw(st.sampled_from(cs))
         if draw(st.booleans()) and target.feedback is not None:
             date = target.feedback.date + days(draw(st.integers(0, 20)))
@@ -483,6 +488,9 @@ def freelancers(draw: st.DrawFn, on: dt.date, fid: str, *, max_contracts: int = 
         if kind == "client_flagged":
             client = draw(st.one_of(st.just(target.client), st.sampled_from(CLIENTS)))
             actions.append(Action(kind, date, client=client, note="harsh"))
+        elif kind == "contract_paused":
+            cause = draw(st.sampled_from(("client", "inactivity")))
+            actions.append(Action(kind, date, contract=target.id, note="paused", cause=cause))
         else:
             actions.append(Action(kind, date, contract=target.id, note="decided"))
     return Freelancer(fid, cs, tuple(actions))

@@ -22,7 +22,7 @@ TIMELINE = {
     "2020-03": dt.date(2020, 3, 1),
     "2020-11": dt.date(2020, 11, 8),
     "2021": dt.date(2021, 1, 1),
-    "2023-12": dt.date(2023, 12, 1),
+    "2023-12": dt.date(2023, 12, 10),
     "2024-09": dt.date(2024, 9, 3),
 }
 META = ("name", "effective", "title", "basis")
@@ -31,7 +31,7 @@ META = ("name", "effective", "title", "basis")
 def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if isinstance(value, dict) and key != "months":
+        if isinstance(value, dict) and key not in ("months", "large_contract_min_by_category"):
             out |= _flat(value, f"{prefix}{key}.")
         else:
             out[f"{prefix}{key}"] = value
@@ -74,12 +74,11 @@ def test_every_shipped_policy_loads_and_lists_every_parameter(name: str) -> None
             {"outcomes.no_feedback", "eligibility.min_clients", "eligibility.min_outcomes"},
         ),
         ("2020-11", "2021", {"windows.months", "windows.trending", "windows.candidates"}),
-        ("2021", "2023-12", {"outcomes.public_feedback", "eligibility.min_outcomes"}),
         (
-            "2023-12", "2024-09",
-            {"feedback_removal.perk", "feedback_removal.reports", "cadence.every_days",
-             "cadence.anchor"},
+            "2021", "2023-12",
+            {"outcomes.public_feedback", "eligibility.min_outcomes", "cadence.anchor"},
         ),
+        ("2023-12", "2024-09", {"feedback_removal.perk", "cadence.every_days", "cadence.anchor"}),
     ],
 )  # fmt: skip
 def test_rule_7_each_policy_changes_only_its_row_of_the_timeline(
@@ -97,7 +96,6 @@ def test_rule_7_parameters_of_each_era() -> None:
     assert [n for n in TIMELINE if p[n].feedback_removal.perk] == [
         "2016", "2020-03", "2020-11", "2021", "2023-12",
     ]  # fmt: skip
-    assert [n for n in TIMELINE if p[n].feedback_removal.reports] == ["2024-09"]
     assert [(t.up_to, t.weight) for t in p["2020-03"].weights.tiers] == [
         (250.0, 1.0), (1000.0, 1.25), (None, 1.5),
     ]  # fmt: skip
@@ -109,6 +107,8 @@ def test_rule_7_parameters_of_each_era() -> None:
     assert (p["2023-12"].eligibility.min_clients, p["2023-12"].eligibility.min_outcomes) == (2, 2)
     assert [n for n in TIMELINE if p[n].cadence.every_days == 1] == ["2024-09"]
     assert all(p[n].cadence.every_days == 14 for n in list(TIMELINE)[:-1])
+    assert {p[n].cadence.anchor for n in list(TIMELINE)[:-2]} == {dt.date(2015, 3, 8)}
+    assert p["2023-12"].cadence.anchor == dt.date(2023, 12, 10)
 
 
 # --- auto picks the policy in force; a name replays one policy over any history. ---
@@ -117,15 +117,19 @@ def test_rule_7_parameters_of_each_era() -> None:
 @pytest.mark.parametrize(
     ("as_of", "computed_on", "policy"),
     [
-        ("2015-06-10", "2015-06-07", "2015-03"),
-        ("2016-01-01", "2015-12-20", "2015-03"),
-        ("2016-06-10", "2016-06-05", "2016"),
-        ("2020-03-01", "2020-02-23", "2016"),  # 2020-03-01 is not a computation date
-        ("2020-03-08", "2020-03-08", "2020-03"),
-        ("2020-11-08", "2020-11-01", "2020-03"),
-        ("2020-11-15", "2020-11-15", "2020-11"),
-        ("2021-01-10", "2021-01-10", "2021"),
-        ("2023-12-10", "2023-12-10", "2023-12"),
+        ("2015-06-10", "2015-05-31", "2015-03"),
+        ("2015-06-28", "2015-06-28", "2015-03"),  # an update users reported
+        ("2015-07-12", "2015-07-12", "2015-03"),  # another one
+        ("2016-01-01", "2015-12-27", "2015-03"),  # 2016-01-01 is not a computation date
+        ("2016-06-10", "2016-05-29", "2016"),
+        ("2020-02-29", "2020-02-16", "2016"),
+        ("2020-03-01", "2020-03-01", "2020-03"),  # on the cadence: its first computation
+        ("2020-11-07", "2020-10-25", "2020-03"),
+        ("2020-11-08", "2020-11-08", "2020-11"),  # the release note's date
+        ("2020-11-15", "2020-11-08", "2020-11"),
+        ("2021-01-10", "2021-01-03", "2021"),
+        ("2023-12-09", "2023-12-03", "2021"),
+        ("2023-12-10", "2023-12-10", "2023-12"),  # the day the 2023-12 change showed
         ("2024-09-02", "2024-09-01", "2023-12"),
         ("2024-09-03", "2024-09-03", "2024-09"),
         ("2026-02-17", "2026-02-17", "2024-09"),
@@ -160,7 +164,7 @@ def test_rule_7_policy_name_replays_one_policy_over_any_history() -> None:
     )
     assert displayed(new, "2025-04-02") == 100  # no-feedback contracts excluded
     replay = head(run(new, "2025-04-02", policy="2015-03", statuses=False))
-    assert (replay["policy"], replay["computed_on"]) == ("2015-03", d("2025-03-30"))
+    assert (replay["policy"], replay["computed_on"]) == ("2015-03", d("2025-03-23"))
     assert replay["score"] == 0  # (2 - 3) / 5: 3 of 5 without feedback is excessive
 
 

@@ -709,11 +709,13 @@ def _action_frame(ids: _Ids, c: _Contracts, fb: _Feedback, act: _Actions) -> pl.
             }
         )
 
+    # Feedback removed after an upheld report (valid in every era). Perk requests
+    # (`feedback_removed`) depend on the score itself and are left to named tests.
     removed = per_contract(
-        "feedback_removed",
+        "report_upheld",
         act.removed,
         act.removed_date,
-        pl.Series(["feedback removed: Top Rated perk", "feedback removed: report upheld"]).gather(
+        pl.Series(["report upheld: terms violation", "report upheld: abusive feedback"]).gather(
             (act.removed_date >= _REPORTS_FROM).astype(np.int64)
         ),
     )

@@ -14,6 +14,7 @@ import pytest
 
 from histories import action, contract, d, days, displayed, history, job, outcome, rows, run
 from jobsuccess.engine import RULES
+from jobsuccess.policy import read_policy
 
 AS_OF = "2025-04-01"
 
@@ -31,7 +32,7 @@ def test_rules_run_in_the_documented_order() -> None:
     text = (Path(__file__).parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
     documented = re.findall(r"^\| \d+ \| `(\w+)` \|", text, flags=re.MULTILINE)
     assert documented == [r.name for r in RULES]
-    assert len(RULES) == 20
+    assert len(RULES) == 22
 
 
 # --- Section 2: inputs. ---
@@ -276,7 +277,17 @@ def test_rule_3_dispute_counts_from_the_day_it_is_opened() -> None:
 def test_rule_3_negative_zero_earnings_with_negative_private_feedback() -> None:
     h = history(job("c1", "k1", end="2025-03-03", amount=0, stars=5.0, recommend=2))
     assert outcome(h, AS_OF) == (
-        "zero_earnings_negative_private", "negative", 1.0, d("2025-03-04"),
+        "zero_earnings_negative", "negative", 1.0, d("2025-03-04"),
+    )  # fmt: skip
+
+
+def test_rule_3_negative_zero_earnings_with_negative_public_feedback() -> None:
+    """Help centre 38439816969875: no payment and negative feedback, public or private."""
+    h = history(job("c1", "k1", end="2025-03-03", amount=0, stars=1.0, recommend=None))
+    assert outcome(h, AS_OF) == ("zero_earnings_negative", "negative", 1.0, d("2025-03-04"))
+    pooled = history(job("c1", "k1", end="2025-03-03", amount=0, stars=1.0, recommend=9))
+    assert outcome(pooled, AS_OF, policy=read_policy("2024-09").with_privacy(3))[:2] == (
+        "zero_earnings_negative", "negative",
     )  # fmt: skip
 
 
@@ -368,10 +379,21 @@ def test_rule_3_excluded_zero_earnings_with_positive_private_since_2020_03() -> 
     assert outcome(h, AS_OF) == ("zero_earnings", "excluded", 0.0, None)
 
 
-@pytest.mark.parametrize("feedback", [True, False])
-def test_rule_3_excluded_zero_earnings_without_private_answer_since_2020_03(feedback: bool) -> None:
+@pytest.mark.parametrize("stars", [5.0, None])
+def test_rule_3_excluded_zero_earnings_without_negative_feedback_since_2020_03(
+    stars: float | None,
+) -> None:
+    """$0 with positive or no feedback has no impact (help centre 38439816969875)."""
     h = history(
-        job("c1", "k1", end="2025-03-03", amount=0, stars=1.0, recommend=None, feedback=feedback)
+        job(
+            "c1",
+            "k1",
+            end="2025-03-03",
+            amount=0,
+            stars=stars,
+            recommend=None,
+            feedback=bool(stars),
+        )
     )
     assert outcome(h, AS_OF)[:2] == ("zero_earnings", "excluded")
 
@@ -440,12 +462,26 @@ def test_rule_3_client_flagged_for_one_freelancer_only() -> None:
     ]
 
 
-def test_rule_3_excluded_removed_feedback() -> None:
+def test_rule_3_excluded_feedback_removed_after_an_upheld_report() -> None:
     h = history(
         job("c1", "k1", end="2025-03-03", recommend=1),
-        actions=[action("feedback_removed", "2025-03-20", contract="c1", note="terms violation")],
+        actions=[action("report_upheld", "2025-03-20", contract="c1", note="terms violation")],
     )
-    assert outcome(h, AS_OF) == ("feedback_removed", "excluded", 0.0, None)
+    assert outcome(h, AS_OF) == ("report_upheld", "excluded", 0.0, None)
+
+
+@pytest.mark.parametrize(
+    ("cause", "rule"), [("client", "paused_by_client"), ("inactivity", "private_negative")]
+)
+def test_rule_3_paused_because_of_the_client_does_not_count(cause: str, rule: str) -> None:
+    """Announcement 87248: contracts paused due to poor client behaviour are not considered;
+    a pause for inactivity changes nothing by itself."""
+    h = history(
+        job("c1", "k1", end="2025-03-03", recommend=1),
+        actions=[action("contract_paused", "2025-03-20", contract="c1", cause=cause)],
+    )
+    assert outcome(h, "2025-03-19")[0] == "private_negative"
+    assert outcome(h, AS_OF)[0] == rule
 
 
 def test_rule_3_excluded_upheld_appeal_even_for_a_dispute() -> None:
@@ -465,7 +501,7 @@ def test_rule_3_excluded_upheld_appeal_even_for_a_dispute() -> None:
     [
         ("appeal_upheld", {"contract": "c1"}),
         ("client_flagged", {"client": "k1"}),
-        ("feedback_removed", {"contract": "c1"}),
+        ("report_upheld", {"contract": "c1"}),
     ],
 )
 def test_rule_3_operator_actions_apply_only_from_their_date(

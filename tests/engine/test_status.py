@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from histories import action, contract, days, head, history, job, run
+from histories import action, contract, d, days, head, history, job, run
+from jobsuccess.engine import score
 from jobsuccess.model import History
+from jobsuccess.policy import PolicyBook
 
 ON = "2025-06-01"
 
@@ -23,13 +25,14 @@ def _scored_from(
     amount: float = 600,
     second_amount: float | None = None,
     active: bool = True,
+    first_stars: float = 5.0,
 ) -> list[dict[str, Any]]:
     """One success in October 2024 (no score yet), a second one that makes the score 100 from
     ``second_feedback`` on; paid ``amount`` each (the second paid the day before). ``active``:
     a contract started on 2025-05-01 (nothing paid yet) keeps the account active in June."""
     first = contract(
         "c1", client="k1", start=first_start, end="2024-10-01",
-        paid=[("2024-10-01", amount)], feedback=("2024-10-02", 5.0, 10),
+        paid=[("2024-10-01", amount)], feedback=("2024-10-02", first_stars, 10),
     )  # fmt: skip
     second = contract(
         "c2", client="k2", start=days(second_feedback, -20), end=days(second_feedback, -1),
@@ -55,8 +58,62 @@ def test_rule_6_top_rated_13_of_16_weeks() -> None:
 
 
 def test_rule_6_top_rated_not_with_12_of_16_weeks() -> None:
-    top = _status(_scored_from("2025-03-10"))
+    """4.5 stars on the first job: a success, but no Rising Talent (4.8 stars) before the
+    score, so only the 12 weeks with a score are eligible."""
+    top = _status(_scored_from("2025-03-10", first_stars=4.5))
     assert (top["score"], top["top_rated"]) == (100, False)
+
+
+def test_rule_6_top_rated_eligible_weeks_include_rising_talent() -> None:
+    """My Stats: a Top Rated eligible week has Rising Talent status or a JSS >= 90%. With 5
+    stars on the first job the weeks before the score are Rising Talent weeks."""
+    top = _status(_scored_from("2025-03-10"))
+    assert (top["score"], top["top_rated"]) == (100, True)
+
+
+def test_rule_6_top_rated_needs_no_account_hold_in_90_days() -> None:
+    held = [action("account_hold", "2025-02-01", until="2025-03-15", note="ToS notice")]
+    recent = history(*_scored_from("2025-01-05"), actions=held)
+    assert _status(recent, "2025-06-01")["top_rated"] is False  # lifted 2025-03-15: 78 days
+    assert _status(recent, "2025-06-14")["top_rated"] is True  # 91 days after
+    open_ended = history(
+        *_scored_from("2025-01-05"), actions=[action("account_hold", "2024-01-01")]
+    )
+    assert _status(open_ended)["top_rated"] is False
+
+
+def test_rule_6_top_rated_plus_large_contract_by_category() -> None:
+    """The policy's table sets a category's large-contract bar; others use the default."""
+    jobs = _scored_from("2025-01-05", amount=6_000)
+    for c in jobs:
+        c["category"] = "writing"
+    book = PolicyBook.shipped()
+    table = {"writing": 5_000.0}
+    changed = PolicyBook(
+        tuple(
+            p.model_copy(
+                update={
+                    "top_rated_plus": p.top_rated_plus.model_copy(
+                        update={"large_contract_min_by_category": table}
+                    )
+                }
+            )
+            for p in book
+        )
+    )
+    assert _status(jobs)["top_rated_plus"] is False  # $6,000 < the default $10,000
+    assert head(score(history(*jobs), changed, d(ON)))["top_rated_plus"] is True
+
+
+def test_rule_6_top_rated_plus_large_contract_needs_recent_earnings() -> None:
+    """A large contract counts only with earnings in the last 12 months."""
+    old_large = contract(
+        "c0", client="k0", start="2024-01-01", end="2024-05-20",
+        paid=[("2024-05-20", 10_000)], feedback=("2024-05-21", 5.0, 10),
+    )  # fmt: skip
+    h = [old_large, *_scored_from("2025-01-05", amount=6_000)]
+    top = _status(h)
+    assert (top["top_rated"], top["top_rated_plus"]) == (True, False)
 
 
 def test_rule_6_top_rated_needs_a_score_of_90_now() -> None:
@@ -143,8 +200,15 @@ def test_rule_6_top_rated_plus_needs_10000_in_12_months() -> None:
 
 
 def test_rule_6_rising_talent_without_a_score_yet() -> None:
-    top = _status(history(job("c1", "k1", end="2025-05-01")))
+    top = _status(history(job("c1", "k1", end="2025-05-01", amount=300)))
     assert (top["score"], top["rising_talent"], top["top_rated"]) == (None, True, False)
+
+
+@pytest.mark.parametrize(("amount", "stars"), [(200, 5.0), (300, 4.6)])
+def test_rule_6_rising_talent_needs_250_earned_and_4_8_stars(amount: float, stars: float) -> None:
+    """Reconstruction (third-party summaries): about $250 in 12 months and 4.8 stars."""
+    top = _status(history(job("c1", "k1", end="2025-05-01", amount=amount, stars=stars)))
+    assert (top["score"], top["rising_talent"]) == (None, False)
 
 
 def test_rule_6_rising_talent_not_with_a_negative() -> None:
@@ -165,12 +229,12 @@ def test_rule_6_rising_talent_ends_with_the_first_score() -> None:
 
 
 def test_rule_6_removed_feedback_no_longer_counts() -> None:
-    """What the perk (2016 to 2024-09-03) or an upheld report records: a removal."""
+    """A report for a terms violation upheld: the feedback is removed, in any era."""
     h = history(
         job("c1", "k1", end="2025-03-01"),
         job("c2", "k2", end="2025-03-01"),
         job("c3", "k3", end="2025-03-01", recommend=2),
-        actions=[action("feedback_removed", "2025-04-15", contract="c3", note="report upheld")],
+        actions=[action("report_upheld", "2025-04-15", contract="c3", note="terms violation")],
     )
     assert [_status(h, day, statuses=False)["score"] for day in ("2025-04-14", "2025-04-15")] == [
         33,

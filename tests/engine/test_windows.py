@@ -124,20 +124,46 @@ def test_rule_5_outcome_dated_by_its_feedback_not_its_end() -> None:
     assert ledger["c1"]["in_6m"]
 
 
-def test_rule_5_idle_and_long_term_contracts_are_dated_today() -> None:
-    """Ongoing outcomes are fixed on the computation date: they sit in every window."""
+def test_rule_5_long_term_contracts_are_dated_today() -> None:
+    """A long-term contract is an ongoing success: fixed on the computation date."""
     h = history(
-        contract("c1", client="k1", start="2024-01-01", paid=[("2024-01-10", 300)]),
         contract(
             "c2", client="k2", start="2024-06-01", type="hourly",
             paid=[(days("2024-06-01", 30 * m), 400) for m in range(12)],
         ),
     )  # fmt: skip
     ledger = rows(run(h, "2025-05-01", statuses=False))
-    for cid, rule in (("c1", "idle_with_earnings"), ("c2", "long_term")):
-        assert ledger[cid]["rule"] == rule
-        assert ledger[cid]["dated"] == d("2025-05-01")
-        assert all(ledger[cid][f"in_{w}"] for w in ("3m", "6m", "12m", "24m"))
+    assert ledger["c2"]["rule"] == "long_term"
+    assert ledger["c2"]["dated"] == d("2025-05-01")
+    assert all(ledger["c2"][f"in_{w}"] for w in ("3m", "6m", "12m", "24m"))
+
+
+def test_rule_5_idle_contracts_are_dated_the_day_they_became_idle() -> None:
+    """Reconstruction (docs/domain.md): an idle outcome is dated last activity + idle.days and
+    leaves the windows like any other outcome."""
+    h = history(contract("c1", client="k1", start="2024-01-01", paid=[("2024-01-10", 300)]))
+    ledger = rows(run(h, "2025-05-01", statuses=False))
+    assert ledger["c1"]["rule"] == "idle_with_earnings"
+    assert ledger["c1"]["dated"] == d("2024-04-09")  # 2024-01-10 + 90 days
+    assert [w for w in ("3m", "6m", "12m", "24m") if ledger["c1"][f"in_{w}"]] == ["24m"]
+    later = rows(run(h, "2026-04-10", statuses=False))
+    assert not any(later["c1"][f"in_{w}"] for w in ("3m", "6m", "12m", "24m"))
+
+
+def test_rule_5_a_dormant_freelancer_does_not_decay_to_zero() -> None:
+    """Three good jobs and two contracts left open without payment: two years later the idle
+    contracts have left every window with the jobs; the score is gone, not 0%."""
+    h = history(
+        job("c1", "k1", end="2023-01-10"),
+        job("c2", "k2", end="2023-01-20"),
+        job("c3", "k3", end="2023-02-01"),
+        contract("o1", client="k4", start="2023-01-01"),
+        contract("o2", client="k5", start="2023-01-05"),
+    )
+    assert run(h, "2023-06-01", statuses=False).scores["score"][0] == 20  # (3 - 2) / 5
+    late = run(h, "2025-06-01", statuses=False).scores
+    assert late["score"][0] is None
+    assert "no counted outcomes" in late["reason"][0]
 
 
 def test_rule_5_dispute_dated_when_opened() -> None:
@@ -319,8 +345,15 @@ def test_rule_5_eligibility_is_per_window() -> None:
 
 def test_rule_5_cadence_biweekly_sundays_until_2024_09() -> None:
     h = history(job("c1", "k1", end="2023-01-01"))
-    anchor = d("2015-03-01")
-    for n in range(0, 575, 13):  # 2023-02-01 .. 2024-08-27
+    anchor = d("2015-03-08")  # 2023-12 moves it to 2023-12-10, a week later
+    for n in range(0, 312, 13):  # 2023-02-01 .. 2023-11-27
+        as_of = days("2023-02-01", n)
+        computed = run(h, as_of, statuses=False).scores["computed_on"][0]
+        assert computed.weekday() == 6  # Sunday
+        assert (computed - anchor).days % 14 == 0
+        assert 0 <= (as_of - computed).days < 14
+    anchor = d("2023-12-10")
+    for n in range(312, 575, 13):  # 2023-12-10 .. 2024-08-27
         as_of = days("2023-02-01", n)
         computed = run(h, as_of, statuses=False).scores["computed_on"][0]
         assert computed.weekday() == 6  # Sunday

@@ -37,12 +37,16 @@ def activity(ledger: pl.DataFrame) -> pl.DataFrame:
     """Per (freelancer, on): a large contract, first start, last activity (the ledger carries
     ``_large``, from `large_contract` under each row's policy)."""
     keys, carry = by_freelancer(ledger)
-    return ledger.group_by(keys).agg(
-        *carry,
-        has_large_contract=pl.col("_large").any(),
-        first_start=pl.col("start").min(),
-        last_active=pl.max_horizontal(pl.col("last_paid").max(), pl.col("start").max()),
-    ).drop([k for k in keys if k not in ("freelancer", "on")])
+    return (
+        ledger.group_by(keys)
+        .agg(
+            *carry,
+            has_large_contract=pl.col("_large").any(),
+            first_start=pl.col("start").min(),
+            last_active=pl.max_horizontal(pl.col("last_paid").max(), pl.col("start").max()),
+        )
+        .drop([k for k in keys if k not in ("freelancer", "on")])
+    )
 
 
 def held(p: Policy) -> pl.Expr:

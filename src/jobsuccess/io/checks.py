@@ -328,12 +328,16 @@ def _table_rules(table: str, ids_per_freelancer: bool, frame: pl.DataFrame) -> l
             _Rule(
                 "until",
                 ~account & _t("until").is_not_null(),
-                lambda row: f"only an account_hold action has an until date, not {row[_typed('type')]}",
+                lambda row: (
+                    f"only an account_hold action has an until date, not {row[_typed('type')]}"
+                ),
             ),
             _Rule(
                 "until",
                 _t("until") < _t("date"),
-                lambda row: f"until {row[_typed('until')]} is before the action's date {row[_typed('date')]}",
+                lambda row: (
+                    f"until {row[_typed('until')]} is before the action's date {row[_typed('date')]}"
+                ),
             ),
             _Rule(
                 "client",
