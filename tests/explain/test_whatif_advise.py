@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,15 @@ def test_no_advice_when_nothing_is_at_risk():
     h = idle_drop()
     result = advise(h, BOOK, as_of=dt.date(2024, 8, 30), months=1, audience="freelancer")
     assert result["advice"] == [] and result["together"] is None
+
+
+def test_grouped_advice_gives_each_contract_its_own_days_without_payment():
+    """Issue 10 item 2: c08 went 92 days without a payment, c16 107; not 92 for both."""
+    from jobsuccess.io import load
+
+    h = load(Path(__file__).resolve().parents[2] / "examples" / "idle-drop.json")
+    day = dt.date(2024, 11, 20)
+    result = advise(h, BOOK, as_of=day, audience="freelancer")
+    (item,) = [a for a in result["advice"] if len(a["contracts"]) == 2]
+    assert "c08-site-maintenance for 92 days" in item["text"]
+    assert "c16-blog-articles for 107 days" in item["text"]
