@@ -9,12 +9,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import polars as pl
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from jobsuccess.cli_common import (
@@ -28,13 +26,16 @@ from jobsuccess.cli_common import (
 )
 from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
-from jobsuccess.engine import Scores, score, score_batch
 from jobsuccess.errors import InputError
 from jobsuccess.explain_cli import register as register_explain
-from jobsuccess.model import History
-from jobsuccess.policy import PolicyBook, load_policy, read_policy
-from jobsuccess.report import WINDOW_FIELDS, all_json, score_json
 from jobsuccess.service.cli import register as register_service
+
+if TYPE_CHECKING:  # the heavy packages load in the commands that use them (a quick --help)
+    import polars as pl
+
+    from jobsuccess.engine import Scores
+    from jobsuccess.model import History
+    from jobsuccess.policy import PolicyBook
 
 app = typer.Typer(
     name="jobsuccess",
@@ -47,6 +48,30 @@ policies_app = typer.Typer(
     help="The policy timeline: list policies or show one's parameters.", invoke_without_command=True
 )
 app.add_typer(policies_app, name="policies")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"jobsuccess {version('jobsuccess')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            metavar="",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Exact, explainable job success scores for freelance marketplaces."""
 
 
 @app.command("score")
@@ -65,6 +90,10 @@ def score_command(
     ] = "operator",
 ) -> None:
     """Score one freelancer (or each in a JSON array), with the per-contract ledger."""
+    from jobsuccess.engine import score
+    from jobsuccess.policy import load_policy
+    from jobsuccess.report import all_json
+
     history = _load(file)
     book = load_policy(policy)
     day = parse_date(as_of)
@@ -106,6 +135,8 @@ OUTCOME_STYLE = {
 
 def render_score(result: dict[str, Any], console: Console = out) -> None:
     """A readable view of one score JSON: headline, windows, ledger, status."""
+    from jobsuccess.report import WINDOW_FIELDS
+
     headline = (
         f"[bold]{result['score']}%[/] (best: {result['best']})"
         if result["score"] is not None
@@ -158,6 +189,8 @@ def policies_list(ctx: typer.Context) -> None:
     """List the shipped policies, oldest first."""
     if ctx.invoked_subcommand is not None:
         return
+    from jobsuccess.policy import PolicyBook
+
     table = Table("name", "effective", "cadence", "change")
     for p in PolicyBook.shipped():
         cadence = "daily" if p.cadence.every_days == 1 else f"every {p.cadence.every_days} days"
@@ -172,6 +205,8 @@ def policies_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Print every parameter of one policy."""
+    from jobsuccess.policy import read_policy
+
     policy = read_policy(name)
     if as_json:
         _print_json(policy.model_dump(mode="json"))
@@ -200,6 +235,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 def flat_scores(scores: Scores) -> pl.DataFrame:
     """One row per (freelancer, as_of): the score, statuses and each window's figures."""
+    import polars as pl
+
     wide = scores.windows.with_columns(pl.col("window").cast(pl.String)).pivot(
         on="window", index=["freelancer", "as_of"], values=["score", "outcomes", "clients"]
     )
@@ -211,6 +248,17 @@ def flat_scores(scores: Scores) -> pl.DataFrame:
 def batch_frames(
     history: History, book: PolicyBook, day: dt.date, partition_size: int, progress: bool = True
 ) -> pl.DataFrame:
+    import polars as pl
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from jobsuccess.engine import score_batch
+
     parts: list[pl.DataFrame] = []
     total = len(history.freelancers)
     columns = [
@@ -240,6 +288,8 @@ def batch_command(
     partition_size: Annotated[int, typer.Option(help="Freelancers per partition.")] = 50_000,
 ) -> None:
     """Score a whole marketplace into one Parquet file."""
+    from jobsuccess.policy import load_policy
+
     history = _load(folder)
     book = load_policy(policy)
     day = parse_date(as_of)
@@ -250,6 +300,8 @@ def batch_command(
 
 
 def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console = out) -> None:
+    import polars as pl
+
     scored = frame.filter(pl.col("score").is_not_null())
     table = Table(
         "freelancers",
@@ -310,7 +362,12 @@ def demo_command(
     freelancers: Annotated[int, typer.Option(help="Size of the demo marketplace.")] = 2000,
 ) -> None:
     """Everything end to end: synthesize a marketplace, score it, explain one story."""
+    import polars as pl
+
+    from jobsuccess.engine import score
     from jobsuccess.io import write_tables
+    from jobsuccess.policy import PolicyBook
+    from jobsuccess.report import score_json
     from jobsuccess.synth import marketplace
 
     day = dt.date(2026, 11, 1)

@@ -12,13 +12,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from jobsuccess.errors import InputError
-from jobsuccess.model import History
+
+if TYPE_CHECKING:
+    from jobsuccess.model import History
 
 out = Console()
 err = Console(stderr=True)
@@ -35,27 +37,53 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except InputError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            _fail(str(exc))
+        except OSError as exc:  # a folder where a file goes, a file in the way, no permission
+            _fail(str(exc) if exc.strerror is None else f"{exc.filename}: {exc.strerror}")
+        except Exception as exc:
+            if not _unreachable_database(exc):
+                raise
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            _fail(f"the database is unreachable or busy: {reason}")
 
     return wrapper
 
 
+def _fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
+
+
+def _unreachable_database(exc: Exception) -> bool:
+    """A SQLAlchemy OperationalError (a server gone away mid-command), checked without
+    importing SQLAlchemy into commands that never loaded it."""
+    sa = sys.modules.get("sqlalchemy.exc")
+    return sa is not None and isinstance(exc, sa.OperationalError)
+
+
 def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
+    """An option's date: ``YYYY-MM-DD``, a day that exists, within `jobsuccess.limits.DAYS`."""
+    from jobsuccess.limits import parse_day
+
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+        return parse_day(value)
+    except ValueError as exc:
+        raise InputError(str(exc), field=option) from None
 
 
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default today.")]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date (YYYY-MM-DD, 1970-01-01..2199-12-31); default today."),
+]
 PolicyOpt = Annotated[
     str,
     typer.Option("--policy", help="'auto' (in force on the date), a policy name, or a TOML file."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+#: A flag (``metavar=""``: typer's help would otherwise show ``--json <bool>``, as if it took a
+#: value).
+JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of tables.")]
 
 
 def load_history(path: Path) -> History:

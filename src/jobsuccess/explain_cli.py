@@ -20,9 +20,17 @@ from jobsuccess.cli_common import AsOf, JsonOpt, PolicyOpt, parse_date, user_err
 from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
 from jobsuccess.errors import InputError
-from jobsuccess.explain.audience import check_audience
 
 out = Console()
+
+
+def check_audience(value: str) -> Any:
+    """`jobsuccess.explain.audience.check_audience`, imported when a command runs: the explain
+    package (polars, the engine) stays out of ``jobsuccess --help``."""
+    from jobsuccess.explain.audience import check_audience as check
+
+    return check(value)
+
 
 File = Annotated[Path, typer.Argument(help="A JSON history (or a table folder).")]
 AudienceOpt = Annotated[
