@@ -2,8 +2,8 @@
 
 Each story's narrative is a sequence of scores on given dates under ``--policy auto`` (the
 shipped timeline, privacy pooling included), checked here with the real engine; and the exact
-``jobsuccess score examples/<story>.json --as-of D --json`` output on the story's key date is
-compared byte for byte with ``tests/golden/<story>.json``.
+``jobsuccess score examples/<story>.json --as-of D --json --audience operator`` output on the
+story's key date is compared byte for byte with ``tests/golden/<story>.json``.
 
 To regenerate the golden files after an intended change, run
 ``UPDATE_GOLDEN=1 pytest tests/test_examples.py`` and review the diff by eye before committing.
@@ -81,7 +81,15 @@ def _windows(story: str, day: str) -> dict[str, float | None]:
 def _cli_json(story: str, as_of: str) -> str:
     result = CliRunner().invoke(
         app,
-        ["score", str(EXAMPLES / f"{story}.json"), "--as-of", as_of, "--json"],
+        [
+            "score",
+            str(EXAMPLES / f"{story}.json"),
+            "--as-of",
+            as_of,
+            "--json",
+            "--audience",
+            "operator",
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

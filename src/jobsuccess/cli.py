@@ -22,6 +22,8 @@ from jobsuccess.cli_common import (
     err,
     out,
     parse_date,
+    plural,
+    table,
     user_errors,
 )
 from jobsuccess.cli_common import load_history as _load
@@ -77,7 +79,12 @@ def _main(
 @app.command("score")
 @user_errors
 def score_command(
-    file: Annotated[Path, typer.Argument(help="A JSON history (one freelancer or an array).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A JSON history (one freelancer or an array) or a table folder.",
+        ),
+    ],
     as_of: AsOf = None,
     policy: PolicyOpt = "auto",
     as_json: JsonOpt = False,
@@ -85,16 +92,25 @@ def score_command(
         str,
         typer.Option(
             "--audience",
-            help="operator: everything; freelancer: pooled contracts, no private answer.",
+            help="freelancer (the default): pooled contracts, no private answer; "
+            "operator: everything.",
         ),
-    ] = "operator",
+    ] = "freelancer",
+    freelancer: Annotated[
+        str | None, typer.Option("--freelancer", help="Only this freelancer (default: every one).")
+    ] = None,
 ) -> None:
-    """Score one freelancer (or each in a JSON array), with the per-contract ledger."""
+    """Score one freelancer (or each in a JSON array or table folder), with the per-contract
+    ledger."""
     from jobsuccess.engine import score
     from jobsuccess.policy import load_policy
     from jobsuccess.report import all_json
 
     history = _load(file)
+    if freelancer is not None:
+        from jobsuccess.explain.ledger import pick_freelancer
+
+        history = history.only([pick_freelancer(history, freelancer)])
     book = load_policy(policy)
     day = parse_date(as_of)
     if audience == "operator":
@@ -109,7 +125,7 @@ def score_command(
             for f in history.freelancers
         ]
     if as_json:
-        single = file.suffix == ".json" and not _is_array(file)
+        single = freelancer is not None or (file.suffix == ".json" and not _is_array(file))
         _print_json(results[0] if single and len(results) == 1 else results)
         return
     for result in results:
@@ -148,7 +164,9 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
         f"(computed {result['computed_on']}, policy {result['policy']}): {headline}"
         + (f"  [magenta]{', '.join(badges)}[/]" if badges else "")
     )
-    windows = Table("window", *WINDOW_FIELDS, title="Windows", title_justify="left")
+    windows = table(
+        "window", *WINDOW_FIELDS, title="Windows", title_justify="left", whole=("window", "score")
+    )
     for name, w in result["windows"].items():
         windows.add_row(
             name,
@@ -159,7 +177,7 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
             *(f"{w[k]:.2f}" for k in ("success", "neutral", "negative", "total")),
         )
     console.print(windows)
-    ledger = Table(
+    ledger = table(
         "contract",
         "client",
         "outcome",
@@ -169,6 +187,9 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
         "why",
         title="Contracts",
         title_justify="left",
+        whole=("outcome", "weight", "dated"),
+        ids=("contract",),
+        wide=("why",),
     )
     for c in result["contracts"]:
         style = OUTCOME_STYLE[c["outcome"]]
@@ -221,12 +242,17 @@ def policies_show(
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target`` that replaces it only if the block succeeds."""
+    """A temporary path beside ``target`` that replaces it only if the block succeeds (with
+    the mode the umask gives a new file: ``mkstemp`` makes it 0600)."""
+    from jobsuccess.io.atomic import refuse_folder, umask_mode
+
+    refuse_folder(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -288,8 +314,10 @@ def batch_command(
     partition_size: Annotated[int, typer.Option(help="Freelancers per partition.")] = 50_000,
 ) -> None:
     """Score a whole marketplace into one Parquet file."""
+    from jobsuccess.io.atomic import refuse_folder
     from jobsuccess.policy import load_policy
 
+    refuse_folder(out_file)  # before the scoring, not after it
     history = _load(folder)
     book = load_policy(policy)
     day = parse_date(as_of)
@@ -303,7 +331,7 @@ def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console =
     import polars as pl
 
     scored = frame.filter(pl.col("score").is_not_null())
-    table = Table(
+    table_ = table(
         "freelancers",
         "with a score",
         "median",
@@ -313,9 +341,10 @@ def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console =
         "Rising Talent",
         title="Marketplace",
         title_justify="left",
+        whole=("freelancers", "median", "90%+"),
     )
     median = scored.select(pl.col("score").median()).item() if scored.height else None
-    table.add_row(
+    table_.add_row(
         f"{frame.height:,}",
         f"{scored.height:,}",
         "-" if median is None else f"{float(median):.0f}%",
@@ -324,7 +353,7 @@ def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console =
         f"{frame.get_column('top_rated_plus').sum():,}",
         f"{frame.get_column('rising_talent').sum():,}",
     )
-    console.print(table)
+    console.print(table_)
     if where is not None:
         console.print(f"wrote {where}")
 
@@ -352,7 +381,8 @@ def synth_command(
     else:
         write_tables(history, out_dir, format=table_format)
     out.print(
-        f"wrote {history.contracts.height:,} contracts of {freelancers:,} freelancers to {out_dir}"
+        f"wrote {plural(history.contracts.height, 'contract')} of "
+        f"{plural(freelancers, 'freelancer')} to {out_dir}"
     )
 
 
@@ -378,7 +408,8 @@ def demo_command(
         write_tables(history, folder, format="parquet")
         out.print(
             f"{history.contracts.height:,} contracts, {history.payments.height:,} payments, "
-            f"{history.feedback.height:,} feedback of {freelancers:,} freelancers -> {folder}"
+            f"{history.feedback.height:,} feedback of {plural(freelancers, 'freelancer')} "
+            f"-> {folder}"
         )
         out.rule(f"[bold]2. Batch scoring as of {day} (policy auto)")
         book = PolicyBook.shipped()
@@ -389,7 +420,7 @@ def demo_command(
             .sort(["score", "outcomes_24m", "freelancer"], descending=[True, True, False])
             .head(5)
         )
-        table = Table(
+        best = table(
             "freelancer",
             "score",
             "best",
@@ -398,9 +429,10 @@ def demo_command(
             "Top Rated",
             title="Best scored, with the evidence behind them",
             title_justify="left",
+            ids=("freelancer",),
         )
         for row in top.iter_rows(named=True):
-            table.add_row(
+            best.add_row(
                 row["freelancer"],
                 f"{row['score']}%",
                 row["best"],
@@ -408,7 +440,7 @@ def demo_command(
                 str(row["clients_24m"]),
                 "yes" if row["top_rated"] else "no",
             )
-        out.print(table)
+        out.print(best)
     story = _examples_dir() / "idle-drop.json"
     if story.exists():
         out.rule("[bold]3. One freelancer, explained: examples/idle-drop.json")

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
 
 from jobsuccess.errors import InputError
 
@@ -84,6 +85,57 @@ PolicyOpt = Annotated[
 #: A flag (``metavar=""``: typer's help would otherwise show ``--json <bool>``, as if it took a
 #: value).
 JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of tables.")]
+
+
+class _FoldingTable(Table):
+    """A table that, when its content is wider than the console, shares the width out by the
+    columns' ratios (rich honours ratios only in an expanded table) instead of squeezing
+    every column alike."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self.expand and self.__rich_measure__(console, options).maximum > options.max_width:
+            self.expand = True
+            try:
+                yield from super().__rich_console__(console, options)
+            finally:
+                self.expand = False
+            return
+        yield from super().__rich_console__(console, options)
+
+
+def table(
+    *headers: str,
+    whole: tuple[str, ...] = (),
+    ids: tuple[str, ...] = (),
+    wide: tuple[str, ...] = (),
+    **options: Any,
+) -> Table:
+    """A rich table whose cells wrap, and fold long words, instead of cutting them: at 80
+    columns or in a pipe an id must still be read whole. The ``whole`` columns (dates,
+    numbers: short, and unreadable split) never wrap; the ``wide`` ones (sentences) get the
+    most of what is left, the ``ids`` more than the rest. Only a rule under the header and
+    one space between columns (rich's ``SIMPLE_HEAD``): borders would take a fifth of 80
+    columns."""
+    from rich import box
+
+    options.setdefault("box", box.SIMPLE_HEAD)
+    options.setdefault("show_edge", False)
+    options.setdefault("pad_edge", False)
+    options.setdefault("padding", (0, 1, 0, 0))
+    grid = _FoldingTable(**options)
+    for header in headers:
+        grid.add_column(
+            header,
+            overflow="fold",
+            no_wrap=header in whole,
+            ratio=None if header in whole else 5 if header in wide else 3 if header in ids else 2,
+        )
+    return grid
+
+
+def plural(n: int, word: str) -> str:
+    """``1 freelancer``, ``2,000 freelancers``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def load_history(path: Path) -> History:

@@ -227,11 +227,13 @@ def report_command(
 ) -> None:
     """One self-contained HTML page: score, history chart, ledger, last change, forecast."""
     from jobsuccess.explain import report
+    from jobsuccess.io.atomic import refuse_folder, write_file_atomically
     from jobsuccess.policy import load_policy
 
     who = check_audience(audience)
     if out_file.suffix.lower() not in (".html", ".htm"):
         raise InputError("expected an .html file", field="--out")
+    refuse_folder(out_file)
     page = report(
         _load(file),
         load_policy(policy),
@@ -239,10 +241,7 @@ def report_command(
         audience=who,
         freelancer=freelancer,
     )
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_file.with_name(f".{out_file.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out_file)
+    write_file_atomically(out_file, page.encode("utf-8"))
     out.print(f"wrote {out_file}")
 
 

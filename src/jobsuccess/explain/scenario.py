@@ -162,10 +162,17 @@ _TYPES = (
 
 def load(path: Path) -> Scenario:
     """Read and validate a scenario file."""
+    if path.is_dir():
+        raise InputError("is a folder, not a scenario file", file=str(path))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if not text.strip():
+            raise InputError("the file is empty (expected a JSON scenario)", file=str(path))
+        data = json.loads(text)
     except FileNotFoundError:
         raise InputError("no such file", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
     return parse(data, str(path))
