@@ -19,6 +19,7 @@ from rich.table import Table
 from jobsuccess.cli_common import AsOf, JsonOpt, PolicyOpt, parse_date, user_errors
 from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
+from jobsuccess.cli_common import table as fold_table
 from jobsuccess.errors import InputError
 
 out = Console()
@@ -32,7 +33,7 @@ def check_audience(value: str) -> Any:
     return check(value)
 
 
-File = Annotated[Path, typer.Argument(help="A JSON history (or a table folder).")]
+File = Annotated[Path, typer.Argument(help="A JSON history or a table folder.")]
 AudienceOpt = Annotated[
     str,
     typer.Option("--audience", help="freelancer (private feedback only pooled) or operator."),
@@ -55,7 +56,15 @@ def _effect(value: float) -> str:
 
 
 def _changes_table(changes: list[dict[str, Any]], title: str) -> Table:
-    table = Table("effect", "kind", "what happened", title=title, title_justify="left")
+    table = fold_table(
+        "effect",
+        "kind",
+        "what happened",
+        title=title,
+        title_justify="left",
+        whole=("effect",),
+        wide=("what happened",),
+    )
     for c in changes:
         table.add_row(_effect(c["effect"]), c["kind"], c["text"])
     return table
@@ -76,12 +85,15 @@ def explain_command(
     from jobsuccess.policy import load_policy
 
     who = check_audience(audience)
+    first_day, last_day = parse_date(start, "--from"), parse_date(end, "--to")
+    if first_day > last_day:
+        raise InputError(f"{first_day} is after --to {last_day}", field="--from")
     history = _load(file)
     result = explain(
         history,
         load_policy(policy),
-        start=parse_date(start, "--from"),
-        end=parse_date(end, "--to"),
+        start=first_day,
+        end=last_day,
         audience=who,
         freelancer=freelancer,
     )
@@ -129,7 +141,15 @@ def forecast_command(
     )
     if not result["changes"]:
         out.print(f"no change of the score or a status until {result['until']}.")
-    table = Table("date", "score", "why", title="Forecast", title_justify="left")
+    table = fold_table(
+        "date",
+        "score",
+        "why",
+        title="Forecast",
+        title_justify="left",
+        whole=("date", "score"),
+        wide=("why",),
+    )
     for p in result["changes"]:
         why = [f"[magenta]{s}[/]" for s in p["status_changes"]]
         why += [f"{c['text']} ({c['effect']:+.2f})" for c in p["causes"] if c["effect"]]
@@ -143,7 +163,12 @@ def forecast_command(
 @user_errors
 def whatif_command(
     file: File,
-    scenario: Annotated[Path, typer.Option("--scenario", help="A JSON scenario of events.")],
+    scenario: Annotated[
+        Path,
+        typer.Option(
+            "--scenario", help='A JSON scenario: {"events": [...]} or a plain list of events.'
+        ),
+    ],
     as_of: AsOf = None,
     audience: AudienceOpt = "freelancer",
     policy: PolicyOpt = "auto",
