@@ -181,7 +181,7 @@ def test_what_if_amounts_are_bounded_like_payment_records(amount, says):
     with pytest.raises(InputError, match=f"record event #1: field amount: .*{says}"):
         parse_scenario({"events": [event]})
     added = {"type": "add_contract", "id": "n1", "client": "z", "payments": [{"amount": amount}]}
-    with pytest.raises(InputError, match="field payments.0.amount"):
+    with pytest.raises(InputError, match=r"field payments\.0\.amount"):
         parse_scenario([added])
 
 
@@ -219,7 +219,7 @@ def test_an_event_after_the_as_of_date_is_refused_not_a_silent_zero():
     later = (AS_OF + dt.timedelta(days=1)).isoformat()
     with pytest.raises(InputError, match="after the as-of date"):
         _operator_whatif([{"type": "payment", "contract": "c7", "amount": 100, "date": later}])
-    with pytest.raises(InputError, match="field feedback.date: dated"):
+    with pytest.raises(InputError, match=r"field feedback\.date: dated"):
         _operator_whatif(
             [
                 {
