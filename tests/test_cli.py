@@ -389,3 +389,12 @@ def test_the_demo_reads_whole_at_80_columns() -> None:
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
     for date in ("2024-07-07", "2024-11-20"):
         assert date in result.stdout
+
+
+def test_synth_has_a_fixed_documented_default_date(tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["synth", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "default 2026-11-01" in shown
+    for name in ("a.json", "b.json"):
+        args = ["synth", "--freelancers", "3", "--seed", "4", "--format", "json"]
+        assert _invoke(*args, "--out", str(tmp_path / name)).exit_code == 0
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()

@@ -270,3 +270,18 @@ def test_each_story_ledger_has_one_row_per_contract() -> None:
         s = _scores(story, KEY_DATES[story])
         assert s.ledger.height == len(_data(story)["contracts"])
         assert s.ledger.select(pl.col("id").n_unique()).item() == s.ledger.height
+
+
+def test_the_readme_gives_the_examples_their_story_date() -> None:
+    """Issue 10 item 5: without a date an example is scored today, years after its story."""
+    import re
+
+    for doc in (ROOT / "README.md", EXAMPLES / "README.md"):
+        commands = re.findall(
+            r"jobsuccess (?:score|explain|forecast|advise|whatif|report) "
+            r"examples/[^\s`]+[^\n`]*",
+            doc.read_text(),
+        )
+        assert commands
+        for command in commands:
+            assert "--as-of" in command or "--from" in command, command

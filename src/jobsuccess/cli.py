@@ -364,7 +364,14 @@ def synth_command(
     freelancers: Annotated[int, typer.Option(help="How many freelancers.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same marketplace.")] = 0,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("market"),
-    as_of: AsOf = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The marketplace's last day (YYYY-MM-DD); default 2026-11-01, fixed so that "
+            "the same seed always writes the same marketplace.",
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
 ) -> None:
     """Write a realistic synthetic marketplace (a table folder, or one JSON file)."""

@@ -62,7 +62,7 @@ def _changes_table(changes: list[dict[str, Any]], title: str) -> Table:
         "what happened",
         title=title,
         title_justify="left",
-        whole=("effect",),
+        whole=("effect", "kind"),
         wide=("what happened",),
     )
     for c in changes:
