@@ -276,7 +276,7 @@ def test_the_readme_gives_the_examples_their_story_date() -> None:
     """Issue 10 item 5: without a date an example is scored today, years after its story."""
     import re
 
-    for doc in (ROOT / "README.md", EXAMPLES / "README.md"):
+    for doc in (ROOT / "README.md", EXAMPLES / "README.md", ROOT / "docs" / "explain.md"):
         commands = re.findall(
             r"jobsuccess (?:score|explain|forecast|advise|whatif|report) "
             r"examples/[^\s`]+[^\n`]*",
