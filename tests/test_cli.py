@@ -295,11 +295,18 @@ def test_dates_outside_the_supported_range_are_refused(tmp_path: Path, day: str)
 
 def test_a_day_that_does_not_exist_says_so(tmp_path: Path) -> None:
     history = str(EXAMPLES / "idle-drop.json")
-    _fails(_invoke("score", history, "--as-of", "2024-02-30"), "no such day")
+    _fails(
+        _invoke("score", history, "--as-of", "2024-02-30"),
+        "the day does not exist: February 2024 has 29 days",
+    )
     path = tmp_path / "h.json"
     text = json.dumps(as_json(contract("c1", client="k1", start="2024-02-03")))
     path.write_text(text.replace("2024-02-03", "2024-02-30"))
-    _fails(_invoke("score", str(path), "--as-of", "2024-04-01"), "field start", "no such day")
+    _fails(
+        _invoke("score", str(path), "--as-of", "2024-04-01"),
+        "field start",
+        "the day does not exist: February 2024 has 29 days",
+    )
 
 
 def test_a_history_from_year_one_is_refused_by_the_loader(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ Deliberately light (no pydantic, no polars): the command line imports it for eve
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Final
 
@@ -27,14 +28,26 @@ def out_of_range(day: dt.date) -> str | None:
     return f"{day.isoformat()} is outside the supported dates {DAYS}"
 
 
+def not_a_date(text: str) -> str:
+    """Why ``text`` is not a date: not ``YYYY-MM-DD``, or a day its month does not have."""
+    shaped = len(text) == 10 and text[4] == text[7] == "-" and text.replace("-", "").isdigit()
+    if shaped and 1 <= int(text[5:7]) <= 12 and int(text[:4]) >= 1:
+        year, month = int(text[:4]), int(text[5:7])
+        days = calendar.monthrange(year, month)[1]
+        name = dt.date(year, month, 1).strftime("%B %Y")
+        return f"not a date: {text!r} (the day does not exist: {name} has {days} days)"
+    return f"not a date: {text!r} (expected YYYY-MM-DD)"
+
+
 def parse_day(text: str) -> dt.date:
     """A ``YYYY-MM-DD`` day within the bounds; `ValueError` says what is wrong with it."""
-    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not text.replace("-", "").isdigit():
-        raise ValueError(f"not a date: {text!r} (expected YYYY-MM-DD)")
+    shaped = len(text) == 10 and text[4] == text[7] == "-" and text.replace("-", "").isdigit()
     try:
-        day = dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text) if shaped else None
     except ValueError:
-        raise ValueError(f"not a date: {text!r} (no such day in the calendar)") from None
+        day = None
+    if day is None:
+        raise ValueError(not_a_date(text))
     problem = out_of_range(day)
     if problem:
         raise ValueError(problem)

@@ -26,7 +26,7 @@ from jobsuccess.io.fields import (
     Field,
 )
 from jobsuccess.io.order import ORDER, in_order, ordered, sort
-from jobsuccess.limits import DAYS, FIRST_DAY, LAST_DAY
+from jobsuccess.limits import DAYS, FIRST_DAY, LAST_DAY, not_a_date
 from jobsuccess.model import SCHEMAS, History
 
 #: How many offending rows one error message lists.
@@ -196,7 +196,7 @@ def _unreadable(f: Field) -> Callable[[Mapping[str, Any]], str]:
             return f"expected {_EXPECTED[f.kind]}, got {_show(value)}"
         if f.kind == "date":
             if isinstance(value, str) and re.fullmatch(_DATE_TEXT, value):
-                return f"not a date: {_show(value)} (no such day in the calendar)"
+                return not_a_date(value)  # the shape is right: say which part is wrong
             return f"not a date: {_show(value)} (expected YYYY-MM-DD)"
         return f"not a number: {_show(value)}"
 
