@@ -291,6 +291,8 @@ def test_dates_outside_the_supported_range_are_refused(tmp_path: Path, day: str)
     history = str(EXAMPLES / "idle-drop.json")
     _fails(_invoke("score", history, "--as-of", day), "--as-of", day, "1970-01-01..2199-12-31")
     _fails(_invoke("synth", "--out", str(tmp_path / "m"), "--as-of", day), "outside")
+    # in range, but too early for the generator's years of history: one line too
+    _fails(_invoke("synth", "--out", str(tmp_path / "m"), "--as-of", "1971-01-01"), "1970-01-01")
 
 
 def test_a_day_that_does_not_exist_says_so(tmp_path: Path) -> None:

@@ -382,7 +382,10 @@ def synth_command(
         raise InputError(f"--format: expected parquet, csv or json, got {fmt!r}")
     table_format: Literal["parquet", "csv"] = "csv" if fmt == "csv" else "parquet"
     day = parse_date(as_of) if as_of else dt.date(2026, 11, 1)
-    history = marketplace(freelancers, seed=seed, as_of=day)
+    try:
+        history = marketplace(freelancers, seed=seed, as_of=day)
+    except ValueError as exc:  # a size or date the generator cannot honour
+        raise InputError(str(exc)) from None
     if fmt == "json":
         dump_json(history.localized(), out_dir)
     else:
