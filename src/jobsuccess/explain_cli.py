@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,10 +22,13 @@ from jobsuccess.cli_common import print_json as _print_json
 from jobsuccess.cli_common import table as fold_table
 from jobsuccess.errors import InputError
 
+if TYPE_CHECKING:
+    from jobsuccess.explain.audience import Audience
+
 out = Console()
 
 
-def check_audience(value: str) -> Any:
+def check_audience(value: str) -> Audience:
     """`jobsuccess.explain.audience.check_audience`, imported when a command runs: the explain
     package (polars, the engine) stays out of ``jobsuccess --help``."""
     from jobsuccess.explain.audience import check_audience as check

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jobsuccess.cli_common import AsOf, PolicyOpt, parse_date, user_errors
+from jobsuccess.cli_common import AsOf, PolicyOpt, parse_date, plural, user_errors
 from jobsuccess.cli_common import load_history as _load
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads in the commands: a quick ``jobsuccess --help``
@@ -98,7 +98,7 @@ def import_(
 
         result = import_history(database, history, freelancers_per_chunk=chunk, progress=advance)
     out.print(
-        f"{result.records:,} records: {result.inserted:,} new, "
+        f"{plural(result.records, 'record')}: {result.inserted:,} new, "
         f"{result.duplicates:,} already stored",
         soft_wrap=True,
     )
@@ -133,7 +133,7 @@ def snapshot(
         result = run_snapshot(database, book, day, partition_size=partition, progress=advance)
     out.print(
         f"snapshot {result.computed_on} (policy {result.policy}): {result.status}; "
-        f"{result.computed:,} freelancers scored now, {result.freelancers:,} stored",
+        f"{plural(result.computed, 'freelancer')} scored now, {result.freelancers:,} stored",
         soft_wrap=True,
     )
 
@@ -177,7 +177,7 @@ def serve(
     # Which store, and whether it holds anyone: a server started in the wrong folder would
     # otherwise serve an empty new file and answer every score with a 404.
     err.print(
-        f"jobsuccess: serving {_safe(url)} ({_freelancers(held)}) at http://{host}:{port} "
+        f"jobsuccess: serving {_safe(url)} ({plural(held, 'freelancer')}) at http://{host}:{port} "
         "(docs: /docs)",
         soft_wrap=True,
     )
@@ -194,10 +194,6 @@ def serve(
         workers=workers,
         log_level=log_level,
     )
-
-
-def _freelancers(n: int) -> str:
-    return f"{n:,} freelancer{'' if n == 1 else 's'}"
 
 
 def _safe(url: str) -> str:
