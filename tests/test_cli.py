@@ -66,9 +66,15 @@ def _invoke(*args: str) -> Result:
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
+def _operator(*args: str) -> Result:
+    """``score`` for the operator: the engine's whole ledger (the default is the freelancer's
+    view, without private answers)."""
+    return _invoke(*args, "--audience", "operator")
+
+
 def test_score_json_has_exactly_the_public_shape(tmp_path: Path) -> None:
     path = _write(tmp_path, _history())
-    result = _invoke("score", str(path), "--as-of", "2025-04-01", "--json")
+    result = _operator("score", str(path), "--as-of", "2025-04-01", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert list(data) == TOP_KEYS
@@ -106,7 +112,7 @@ def test_score_json_has_exactly_the_public_shape(tmp_path: Path) -> None:
 
 def test_score_json_of_an_array_is_an_array(tmp_path: Path) -> None:
     path = _write(tmp_path, [_history("f1"), _history("f2")])
-    result = _invoke("score", str(path), "--as-of", "2025-04-01", "--json")
+    result = _operator("score", str(path), "--as-of", "2025-04-01", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [d["freelancer"] for d in data] == ["f1", "f2"]
@@ -132,7 +138,7 @@ def test_score_policy_option_replays(tmp_path: Path) -> None:
 
 def test_score_table_mentions_the_score(tmp_path: Path) -> None:
     path = _write(tmp_path, _history())
-    result = _invoke("score", str(path), "--as-of", "2025-04-01")
+    result = _operator("score", str(path), "--as-of", "2025-04-01")
     assert result.exit_code == 0, result.output
     first = result.stdout.splitlines()[0]
     assert first.startswith("f1 as of 2025-04-01 (computed 2025-04-01, policy 2024-09): ")
@@ -282,3 +288,144 @@ def test_score_with_pooling_shows_batches_only() -> None:
     for c in pooled:
         by_batch.setdefault(c["batch"], set()).add(json.dumps(c["shares"], sort_keys=True))
     assert all(len(shares) == 1 for shares in by_batch.values()), "one share per batch"
+
+
+# --- issue 10: rough edges ----------------------------------------------------------------
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+def test_an_existing_folder_as_out_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    history = str(EXAMPLES / "idle-drop.json")
+    _fails(_invoke("batch", history, "--out", str(folder), "--as-of", "2024-11-20"), "is a folder")
+    (folder / "notes.txt").write_text("mine")
+    _fails(
+        _invoke("synth", "--freelancers", "2", "--out", str(folder)),
+        "holds other files (notes.txt)",
+    )
+    assert (folder / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "2200-01-01", "9999-12-31"])
+def test_dates_outside_the_supported_range_are_refused(tmp_path: Path, day: str) -> None:
+    history = str(EXAMPLES / "idle-drop.json")
+    _fails(_invoke("score", history, "--as-of", day), "--as-of", day, "1970-01-01..2199-12-31")
+    _fails(_invoke("synth", "--out", str(tmp_path / "m"), "--as-of", day), "outside")
+    # in range, but too early for the generator's years of history: one line too
+    _fails(_invoke("synth", "--out", str(tmp_path / "m"), "--as-of", "1971-01-01"), "1970-01-01")
+
+
+def test_a_day_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    history = str(EXAMPLES / "idle-drop.json")
+    _fails(
+        _invoke("score", history, "--as-of", "2024-02-30"),
+        "the day does not exist: February 2024 has 29 days",
+    )
+    path = tmp_path / "h.json"
+    text = json.dumps(as_json(contract("c1", client="k1", start="2024-02-03")))
+    path.write_text(text.replace("2024-02-03", "2024-02-30"))
+    _fails(
+        _invoke("score", str(path), "--as-of", "2024-04-01"),
+        "field start",
+        "the day does not exist: February 2024 has 29 days",
+    )
+
+
+def test_a_history_from_year_one_is_refused_by_the_loader(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    text = json.dumps(as_json(contract("c1", client="k1", start="2024-02-03")))
+    path.write_text(text.replace("2024-02-03", "0001-01-01"))
+    _fails(_invoke("score", str(path), "--as-of", "2024-04-01"), "field start", "outside")
+
+
+def test_an_empty_file_says_it_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    path.write_text("  \n")
+    _fails(_invoke("score", str(path)), str(path), "the file is empty")
+
+
+def test_json_is_a_plain_flag_and_there_is_a_version() -> None:
+    shown = runner.invoke(app, ["score", "--help"], env={"COLUMNS": "200"}).stdout
+    line = next(ln for ln in shown.splitlines() if "--json" in ln)
+    assert "<bool>" not in line
+    assert "table folder" in shown  # the argument takes JSON files and table folders
+    version = _invoke("--version")
+    assert version.exit_code == 0 and version.stdout.startswith("jobsuccess ")
+
+
+def test_score_takes_a_freelancer_and_defaults_to_the_freelancer_audience(tmp_path: Path) -> None:
+    path = _write(tmp_path, [_history("f1"), _history("f2")])
+    result = _invoke("score", str(path), "--as-of", "2025-04-01", "--json", "--freelancer", "f2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["freelancer"] == "f2" and data["audience"] == "freelancer"
+    assert all("private_answer" not in c for c in data["contracts"])
+    _fails(_invoke("score", str(path), "--freelancer", "f9"), "no freelancer 'f9'")
+
+
+def test_the_help_does_not_import_the_heavy_packages() -> None:
+    """``jobsuccess --help`` must answer at once: no polars, engine, SQLAlchemy or FastAPI."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, jobsuccess.cli; "
+        "print(sorted(m for m in ('polars', 'sqlalchemy', 'fastapi', 'pydantic', "
+        "'jobsuccess.engine', 'jobsuccess.explain') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_written_files_follow_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        history = str(EXAMPLES / "idle-drop.json")
+        out = tmp_path / "scores.parquet"
+        assert _invoke("batch", history, "--out", str(out), "--as-of", "2024-11-20").exit_code == 0
+        market = tmp_path / "market"
+        assert _invoke("synth", "--freelancers", "3", "--out", str(market)).exit_code == 0
+        one = tmp_path / "one.json"
+        args = ["synth", "--freelancers", "3", "--out", str(one), "--format", "json"]
+        assert _invoke(*args).exit_code == 0
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (out, one, *market.iterdir())}
+        assert set(modes.values()) == {0o644}, modes
+        assert stat.S_IMODE(market.stat().st_mode) == 0o755
+    finally:
+        os.umask(old)
+
+
+def test_counts_of_one_are_singular(tmp_path: Path) -> None:
+    result = _invoke("synth", "--freelancers", "1", "--out", str(tmp_path / "m"))
+    assert result.exit_code == 0 and "of 1 freelancer to" in result.stdout
+
+
+def test_the_demo_reads_whole_at_80_columns() -> None:
+    """Issue 10 item 5: in a pipe or at 80 columns no id, date or header is cut."""
+    saved = cli.out._width
+    cli.out.width = 80
+    try:
+        result = _invoke("demo", "--freelancers", "200")
+    finally:
+        cli.out._width = saved
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout and "..." not in result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    for date in ("2024-07-07", "2024-11-20"):
+        assert date in result.stdout
+
+
+def test_synth_has_a_fixed_documented_default_date(tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["synth", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "default 2026-11-01" in shown
+    for name in ("a.json", "b.json"):
+        args = ["synth", "--freelancers", "3", "--seed", "4", "--format", "json"]
+        assert _invoke(*args, "--out", str(tmp_path / name)).exit_code == 0
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()

@@ -2,8 +2,8 @@
 
 Each story's narrative is a sequence of scores on given dates under ``--policy auto`` (the
 shipped timeline, privacy pooling included), checked here with the real engine; and the exact
-``jobsuccess score examples/<story>.json --as-of D --json`` output on the story's key date is
-compared byte for byte with ``tests/golden/<story>.json``.
+``jobsuccess score examples/<story>.json --as-of D --json --audience operator`` output on the
+story's key date is compared byte for byte with ``tests/golden/<story>.json``.
 
 To regenerate the golden files after an intended change, run
 ``UPDATE_GOLDEN=1 pytest tests/test_examples.py`` and review the diff by eye before committing.
@@ -81,7 +81,15 @@ def _windows(story: str, day: str) -> dict[str, float | None]:
 def _cli_json(story: str, as_of: str) -> str:
     result = CliRunner().invoke(
         app,
-        ["score", str(EXAMPLES / f"{story}.json"), "--as-of", as_of, "--json"],
+        [
+            "score",
+            str(EXAMPLES / f"{story}.json"),
+            "--as-of",
+            as_of,
+            "--json",
+            "--audience",
+            "operator",
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -262,3 +270,18 @@ def test_each_story_ledger_has_one_row_per_contract() -> None:
         s = _scores(story, KEY_DATES[story])
         assert s.ledger.height == len(_data(story)["contracts"])
         assert s.ledger.select(pl.col("id").n_unique()).item() == s.ledger.height
+
+
+def test_the_readme_gives_the_examples_their_story_date() -> None:
+    """Issue 10 item 5: without a date an example is scored today, years after its story."""
+    import re
+
+    for doc in (ROOT / "README.md", EXAMPLES / "README.md", ROOT / "docs" / "explain.md"):
+        commands = re.findall(
+            r"jobsuccess (?:score|explain|forecast|advise|whatif|report) "
+            r"examples/[^\s`]+[^\n`]*",
+            doc.read_text(),
+        )
+        assert commands
+        for command in commands:
+            assert "--as-of" in command or "--from" in command, command

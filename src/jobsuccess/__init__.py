@@ -1,14 +1,38 @@
 """jobsuccess: exact, explainable job success scores for freelance marketplaces.
 
-The public API; everything else is private to its module.
+The public API; everything else is private to its module. Names load on first use (PEP 562),
+so that ``import jobsuccess.cli`` (every ``jobsuccess`` command, ``--help`` included) does not
+pay for polars and the engine before a command needs them.
 """
 
-from jobsuccess.engine import Scores, score, score_batch
-from jobsuccess.errors import InputError
-from jobsuccess.io import dump_json, load, write_tables
-from jobsuccess.model import History
-from jobsuccess.policy import Policy, PolicyBook, load_policy, read_policy
-from jobsuccess.report import score_json
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobsuccess.engine import Scores, score, score_batch
+    from jobsuccess.errors import InputError
+    from jobsuccess.io import dump_json, load, write_tables
+    from jobsuccess.model import History
+    from jobsuccess.policy import Policy, PolicyBook, load_policy, read_policy
+    from jobsuccess.report import score_json
+
+_HOME = {
+    "History": "jobsuccess.model",
+    "InputError": "jobsuccess.errors",
+    "Policy": "jobsuccess.policy",
+    "PolicyBook": "jobsuccess.policy",
+    "Scores": "jobsuccess.engine",
+    "dump_json": "jobsuccess.io",
+    "load": "jobsuccess.io",
+    "load_policy": "jobsuccess.policy",
+    "read_policy": "jobsuccess.policy",
+    "score": "jobsuccess.engine",
+    "score_batch": "jobsuccess.engine",
+    "score_json": "jobsuccess.report",
+    "write_tables": "jobsuccess.io",
+}
 
 __all__ = [
     "History",
@@ -25,3 +49,16 @@ __all__ = [
     "score_json",
     "write_tables",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'jobsuccess' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

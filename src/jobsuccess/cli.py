@@ -9,12 +9,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import polars as pl
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from jobsuccess.cli_common import (
@@ -25,17 +23,22 @@ from jobsuccess.cli_common import (
     err,
     out,
     parse_date,
+    plural,
+    table,
     user_errors,
 )
 from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
-from jobsuccess.engine import Scores, score, score_batch
 from jobsuccess.errors import InputError
 from jobsuccess.explain_cli import register as register_explain
-from jobsuccess.model import History
-from jobsuccess.policy import PolicyBook, load_policy, read_policy
-from jobsuccess.report import WINDOW_FIELDS, all_json, score_json
 from jobsuccess.service.cli import register as register_service
+
+if TYPE_CHECKING:  # the heavy packages load in the commands that use them (a quick --help)
+    import polars as pl
+
+    from jobsuccess.engine import Scores
+    from jobsuccess.model import History
+    from jobsuccess.policy import PolicyBook
 
 app = typer.Typer(
     name="jobsuccess",
@@ -50,10 +53,39 @@ policies_app = typer.Typer(
 app.add_typer(policies_app, name="policies")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"jobsuccess {version('jobsuccess')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            metavar="",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Exact, explainable job success scores for freelance marketplaces."""
+
+
 @app.command("score")
 @user_errors
 def score_command(
-    file: Annotated[Path, typer.Argument(help="A JSON history (one freelancer or an array).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A JSON history (one freelancer or an array) or a table folder.",
+        ),
+    ],
     as_of: AsOf = None,
     policy: PolicyOpt = "auto",
     privacy_k: PrivacyKOpt = None,
@@ -62,12 +94,25 @@ def score_command(
         str,
         typer.Option(
             "--audience",
-            help="operator: everything; freelancer: pooled contracts, no private answer.",
+            help="freelancer (the default): pooled contracts, no private answer; "
+            "operator: everything.",
         ),
-    ] = "operator",
+    ] = "freelancer",
+    freelancer: Annotated[
+        str | None, typer.Option("--freelancer", help="Only this freelancer (default: every one).")
+    ] = None,
 ) -> None:
-    """Score one freelancer (or each in a JSON array), with the per-contract ledger."""
+    """Score one freelancer (or each in a JSON array or table folder), with the per-contract
+    ledger."""
+    from jobsuccess.engine import score
+    from jobsuccess.policy import load_policy
+    from jobsuccess.report import all_json
+
     history = _load(file)
+    if freelancer is not None:
+        from jobsuccess.explain.ledger import pick_freelancer
+
+        history = history.only([pick_freelancer(history, freelancer)])
     book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
     if audience == "operator":
@@ -82,7 +127,7 @@ def score_command(
             for f in history.freelancers
         ]
     if as_json:
-        single = file.suffix == ".json" and not _is_array(file)
+        single = freelancer is not None or (file.suffix == ".json" and not _is_array(file))
         _print_json(results[0] if single and len(results) == 1 else results)
         return
     for result in results:
@@ -108,6 +153,8 @@ OUTCOME_STYLE = {
 
 def render_score(result: dict[str, Any], console: Console = out) -> None:
     """A readable view of one score JSON: headline, windows, ledger, status."""
+    from jobsuccess.report import WINDOW_FIELDS
+
     headline = (
         f"[bold]{result['score']}%[/] (best: {result['best']})"
         if result["score"] is not None
@@ -119,7 +166,9 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
         f"(computed {result['computed_on']}, policy {result['policy']}): {headline}"
         + (f"  [magenta]{', '.join(badges)}[/]" if badges else "")
     )
-    windows = Table("window", *WINDOW_FIELDS, title="Windows", title_justify="left")
+    windows = table(
+        "window", *WINDOW_FIELDS, title="Windows", title_justify="left", whole=("window", "score")
+    )
     for name, w in result["windows"].items():
         windows.add_row(
             name,
@@ -130,7 +179,7 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
             *(f"{w[k]:.2f}" for k in ("success", "neutral", "negative", "total")),
         )
     console.print(windows)
-    ledger = Table(
+    ledger = table(
         "contract",
         "client",
         "outcome",
@@ -140,6 +189,9 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
         "why",
         title="Contracts",
         title_justify="left",
+        whole=("outcome", "weight", "dated"),
+        ids=("contract",),
+        wide=("why",),
     )
     for c in result["contracts"]:
         style = OUTCOME_STYLE[c["outcome"]]
@@ -160,6 +212,8 @@ def policies_list(ctx: typer.Context) -> None:
     """List the shipped policies, oldest first."""
     if ctx.invoked_subcommand is not None:
         return
+    from jobsuccess.policy import PolicyBook
+
     table = Table("name", "effective", "cadence", "change")
     for p in PolicyBook.shipped():
         cadence = "daily" if p.cadence.every_days == 1 else f"every {p.cadence.every_days} days"
@@ -174,6 +228,8 @@ def policies_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Print every parameter of one policy."""
+    from jobsuccess.policy import read_policy
+
     policy = read_policy(name)
     if as_json:
         _print_json(policy.model_dump(mode="json"))
@@ -188,12 +244,17 @@ def policies_show(
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target`` that replaces it only if the block succeeds."""
+    """A temporary path beside ``target`` that replaces it only if the block succeeds (with
+    the mode the umask gives a new file: ``mkstemp`` makes it 0600)."""
+    from jobsuccess.io.atomic import refuse_folder, umask_mode
+
+    refuse_folder(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -202,6 +263,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 def flat_scores(scores: Scores) -> pl.DataFrame:
     """One row per (freelancer, as_of): the score, statuses and each window's figures."""
+    import polars as pl
+
     wide = scores.windows.with_columns(pl.col("window").cast(pl.String)).pivot(
         on="window", index=["freelancer", "as_of"], values=["score", "outcomes", "clients"]
     )
@@ -213,6 +276,17 @@ def flat_scores(scores: Scores) -> pl.DataFrame:
 def batch_frames(
     history: History, book: PolicyBook, day: dt.date, partition_size: int, progress: bool = True
 ) -> pl.DataFrame:
+    import polars as pl
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from jobsuccess.engine import score_batch
+
     parts: list[pl.DataFrame] = []
     total = len(history.freelancers)
     columns = [
@@ -243,6 +317,10 @@ def batch_command(
     partition_size: Annotated[int, typer.Option(help="Freelancers per partition.")] = 50_000,
 ) -> None:
     """Score a whole marketplace into one Parquet file."""
+    from jobsuccess.io.atomic import refuse_folder
+    from jobsuccess.policy import load_policy
+
+    refuse_folder(out_file)  # before the scoring, not after it
     history = _load(folder)
     book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
@@ -253,8 +331,10 @@ def batch_command(
 
 
 def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console = out) -> None:
+    import polars as pl
+
     scored = frame.filter(pl.col("score").is_not_null())
-    table = Table(
+    table_ = table(
         "freelancers",
         "with a score",
         "median",
@@ -264,9 +344,10 @@ def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console =
         "Rising Talent",
         title="Marketplace",
         title_justify="left",
+        whole=("freelancers", "median", "90%+"),
     )
     median = scored.select(pl.col("score").median()).item() if scored.height else None
-    table.add_row(
+    table_.add_row(
         f"{frame.height:,}",
         f"{scored.height:,}",
         "-" if median is None else f"{float(median):.0f}%",
@@ -275,7 +356,7 @@ def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console =
         f"{frame.get_column('top_rated_plus').sum():,}",
         f"{frame.get_column('rising_talent').sum():,}",
     )
-    console.print(table)
+    console.print(table_)
     if where is not None:
         console.print(f"wrote {where}")
 
@@ -286,7 +367,14 @@ def synth_command(
     freelancers: Annotated[int, typer.Option(help="How many freelancers.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same marketplace.")] = 0,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("market"),
-    as_of: AsOf = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The marketplace's last day (YYYY-MM-DD); default 2026-11-01, fixed so that "
+            "the same seed always writes the same marketplace.",
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
 ) -> None:
     """Write a realistic synthetic marketplace (a table folder, or one JSON file)."""
@@ -297,13 +385,17 @@ def synth_command(
         raise InputError(f"--format: expected parquet, csv or json, got {fmt!r}")
     table_format: Literal["parquet", "csv"] = "csv" if fmt == "csv" else "parquet"
     day = parse_date(as_of) if as_of else dt.date(2026, 11, 1)
-    history = marketplace(freelancers, seed=seed, as_of=day)
+    try:
+        history = marketplace(freelancers, seed=seed, as_of=day)
+    except ValueError as exc:  # a size or date the generator cannot honour
+        raise InputError(str(exc)) from None
     if fmt == "json":
         dump_json(history.localized(), out_dir)
     else:
         write_tables(history, out_dir, format=table_format)
     out.print(
-        f"wrote {history.contracts.height:,} contracts of {freelancers:,} freelancers to {out_dir}"
+        f"wrote {plural(history.contracts.height, 'contract')} of "
+        f"{plural(freelancers, 'freelancer')} to {out_dir}"
     )
 
 
@@ -313,7 +405,12 @@ def demo_command(
     freelancers: Annotated[int, typer.Option(help="Size of the demo marketplace.")] = 2000,
 ) -> None:
     """Everything end to end: synthesize a marketplace, score it, explain one story."""
+    import polars as pl
+
+    from jobsuccess.engine import score
     from jobsuccess.io import write_tables
+    from jobsuccess.policy import PolicyBook
+    from jobsuccess.report import score_json
     from jobsuccess.synth import marketplace
 
     day = dt.date(2026, 11, 1)
@@ -324,7 +421,8 @@ def demo_command(
         write_tables(history, folder, format="parquet")
         out.print(
             f"{history.contracts.height:,} contracts, {history.payments.height:,} payments, "
-            f"{history.feedback.height:,} feedback of {freelancers:,} freelancers -> {folder}"
+            f"{history.feedback.height:,} feedback of {plural(freelancers, 'freelancer')} "
+            f"-> {folder}"
         )
         out.rule(f"[bold]2. Batch scoring as of {day} (policy auto)")
         book = PolicyBook.shipped()
@@ -335,7 +433,7 @@ def demo_command(
             .sort(["score", "outcomes_24m", "freelancer"], descending=[True, True, False])
             .head(5)
         )
-        table = Table(
+        best = table(
             "freelancer",
             "score",
             "best",
@@ -344,9 +442,10 @@ def demo_command(
             "Top Rated",
             title="Best scored, with the evidence behind them",
             title_justify="left",
+            ids=("freelancer",),
         )
         for row in top.iter_rows(named=True):
-            table.add_row(
+            best.add_row(
                 row["freelancer"],
                 f"{row['score']}%",
                 row["best"],
@@ -354,7 +453,7 @@ def demo_command(
                 str(row["clients_24m"]),
                 "yes" if row["top_rated"] else "no",
             )
-        out.print(table)
+        out.print(best)
     story = _examples_dir() / "idle-drop.json"
     if story.exists():
         out.rule("[bold]3. One freelancer, explained: examples/idle-drop.json")

@@ -12,13 +12,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
 
 from jobsuccess.errors import InputError
-from jobsuccess.model import History
+
+if TYPE_CHECKING:
+    from jobsuccess.model import History
 
 out = Console()
 err = Console(stderr=True)
@@ -35,22 +38,46 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except InputError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            _fail(str(exc))
+        except OSError as exc:  # a folder where a file goes, a file in the way, no permission
+            _fail(str(exc) if exc.strerror is None else f"{exc.filename}: {exc.strerror}")
+        except Exception as exc:
+            if not _unreachable_database(exc):
+                raise
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            _fail(f"the database is unreachable or busy: {reason}")
 
     return wrapper
 
 
+def _fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
+
+
+def _unreachable_database(exc: Exception) -> bool:
+    """A SQLAlchemy OperationalError (a server gone away mid-command), checked without
+    importing SQLAlchemy into commands that never loaded it."""
+    sa = sys.modules.get("sqlalchemy.exc")
+    return sa is not None and isinstance(exc, sa.OperationalError)
+
+
 def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
+    """An option's date: ``YYYY-MM-DD``, a day that exists, within `jobsuccess.limits.DAYS`."""
+    from jobsuccess.limits import parse_day
+
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+        return parse_day(value)
+    except ValueError as exc:
+        raise InputError(str(exc), field=option) from None
 
 
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default today.")]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date (YYYY-MM-DD, 1970-01-01..2199-12-31); default today."),
+]
 PolicyOpt = Annotated[
     str,
     typer.Option("--policy", help="'auto' (in force on the date), a policy name, or a TOML file."),
@@ -66,7 +93,60 @@ PrivacyKOpt = Annotated[
         "(a deployment choice; default: the policy's own privacy.k, 1 in the shipped timeline).",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+#: A flag (``metavar=""``: typer's help would otherwise show ``--json <bool>``, as if it took a
+#: value).
+JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of tables.")]
+
+
+class _FoldingTable(Table):
+    """A table that, when its content is wider than the console, shares the width out by the
+    columns' ratios (rich honours ratios only in an expanded table) instead of squeezing
+    every column alike."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self.expand and self.__rich_measure__(console, options).maximum > options.max_width:
+            self.expand = True
+            try:
+                yield from super().__rich_console__(console, options)
+            finally:
+                self.expand = False
+            return
+        yield from super().__rich_console__(console, options)
+
+
+def table(
+    *headers: str,
+    whole: tuple[str, ...] = (),
+    ids: tuple[str, ...] = (),
+    wide: tuple[str, ...] = (),
+    **options: Any,
+) -> Table:
+    """A rich table whose cells wrap, and fold long words, instead of cutting them: at 80
+    columns or in a pipe an id must still be read whole. The ``whole`` columns (dates,
+    numbers: short, and unreadable split) never wrap; the ``wide`` ones (sentences) get the
+    most of what is left, the ``ids`` more than the rest. Only a rule under the header and
+    one space between columns (rich's ``SIMPLE_HEAD``): borders would take a fifth of 80
+    columns."""
+    from rich import box
+
+    options.setdefault("box", box.SIMPLE_HEAD)
+    options.setdefault("show_edge", False)
+    options.setdefault("pad_edge", False)
+    options.setdefault("padding", (0, 1, 0, 0))
+    grid = _FoldingTable(**options)
+    for header in headers:
+        grid.add_column(
+            header,
+            overflow="fold",
+            no_wrap=header in whole,
+            ratio=None if header in whole else 5 if header in wide else 3 if header in ids else 2,
+        )
+    return grid
+
+
+def plural(n: int, word: str) -> str:
+    """``1 freelancer``, ``2,000 freelancers``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def load_history(path: Path) -> History:

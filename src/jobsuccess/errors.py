@@ -24,4 +24,12 @@ class InputError(Exception):
             if p
         ]
         super().__init__(f"{': '.join(parts)}: {message}" if parts else message)
+        self.message = message
         self.file, self.record, self.field = file, record, field
+
+    def in_file(self, file: str) -> InputError:
+        """This error, naming ``file`` if it names none yet (raised deep down, where the
+        file is not known)."""
+        if self.file is not None:
+            return self
+        return InputError(self.message, file=file, record=self.record, field=self.field)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,12 +26,24 @@ from jobsuccess.cli_common import (
 )
 from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
+from jobsuccess.cli_common import table as fold_table
 from jobsuccess.errors import InputError
-from jobsuccess.explain.audience import check_audience
+
+if TYPE_CHECKING:
+    from jobsuccess.explain.audience import Audience
 
 out = Console()
 
-File = Annotated[Path, typer.Argument(help="A JSON history (or a table folder).")]
+
+def check_audience(value: str) -> Audience:
+    """`jobsuccess.explain.audience.check_audience`, imported when a command runs: the explain
+    package (polars, the engine) stays out of ``jobsuccess --help``."""
+    from jobsuccess.explain.audience import check_audience as check
+
+    return check(value)
+
+
+File = Annotated[Path, typer.Argument(help="A JSON history or a table folder.")]
 AudienceOpt = Annotated[
     str,
     typer.Option("--audience", help="freelancer (private feedback only pooled) or operator."),
@@ -54,7 +66,15 @@ def _effect(value: float) -> str:
 
 
 def _changes_table(changes: list[dict[str, Any]], title: str) -> Table:
-    table = Table("effect", "kind", "what happened", title=title, title_justify="left")
+    table = fold_table(
+        "effect",
+        "kind",
+        "what happened",
+        title=title,
+        title_justify="left",
+        whole=("effect", "kind"),
+        wide=("what happened",),
+    )
     for c in changes:
         table.add_row(_effect(c["effect"]), c["kind"], c["text"])
     return table
@@ -76,12 +96,15 @@ def explain_command(
     from jobsuccess.policy import load_policy
 
     who = check_audience(audience)
+    first_day, last_day = parse_date(start, "--from"), parse_date(end, "--to")
+    if first_day > last_day:
+        raise InputError(f"{first_day} is after --to {last_day}", field="--from")
     history = _load(file)
     result = explain(
         history,
         load_policy(policy, privacy_k=privacy_k),
-        start=parse_date(start, "--from"),
-        end=parse_date(end, "--to"),
+        start=first_day,
+        end=last_day,
         audience=who,
         freelancer=freelancer,
     )
@@ -130,7 +153,15 @@ def forecast_command(
     )
     if not result["changes"]:
         out.print(f"no change of the score or a status until {result['until']}.")
-    table = Table("date", "score", "why", title="Forecast", title_justify="left")
+    table = fold_table(
+        "date",
+        "score",
+        "why",
+        title="Forecast",
+        title_justify="left",
+        whole=("date", "score"),
+        wide=("why",),
+    )
     for p in result["changes"]:
         why = [f"[magenta]{s}[/]" for s in p["status_changes"]]
         why += [f"{c['text']} ({c['effect']:+.2f})" for c in p["causes"] if c["effect"]]
@@ -144,7 +175,12 @@ def forecast_command(
 @user_errors
 def whatif_command(
     file: File,
-    scenario: Annotated[Path, typer.Option("--scenario", help="A JSON scenario of events.")],
+    scenario: Annotated[
+        Path,
+        typer.Option(
+            "--scenario", help='A JSON scenario: {"events": [...]} or a plain list of events.'
+        ),
+    ],
     as_of: AsOf = None,
     audience: AudienceOpt = "freelancer",
     policy: PolicyOpt = "auto",
@@ -231,11 +267,13 @@ def report_command(
 ) -> None:
     """One self-contained HTML page: score, history chart, ledger, last change, forecast."""
     from jobsuccess.explain import report
+    from jobsuccess.io.atomic import refuse_folder, write_file_atomically
     from jobsuccess.policy import load_policy
 
     who = check_audience(audience)
     if out_file.suffix.lower() not in (".html", ".htm"):
         raise InputError("expected an .html file", field="--out")
+    refuse_folder(out_file)
     page = report(
         _load(file),
         load_policy(policy, privacy_k=privacy_k),
@@ -243,10 +281,7 @@ def report_command(
         audience=who,
         freelancer=freelancer,
     )
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_file.with_name(f".{out_file.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out_file)
+    write_file_atomically(out_file, page.encode("utf-8"))
     out.print(f"wrote {out_file}")
 
 

@@ -7,12 +7,13 @@ Reads the engine's frames; the words for each contract come from the rule that d
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 import polars as pl
 
 from jobsuccess.engine import BY_NAME, Scores
-from jobsuccess.engine.windows import FIGURES
+from jobsuccess.engine.windows import FIGURES, WINDOW_ORDER
 from jobsuccess.policy import PolicyBook
 
 WINDOW_FIELDS = FIGURES
@@ -29,6 +30,20 @@ def _window_value(field: str, value: Any) -> Any:
     if field in ("outcomes", "clients"):
         return int(value)
     return _num(value)
+
+
+def window_figures(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each window's figures as the score JSON has them: in the engine's window order
+    (3m, 6m, 12m, 24m, trending; not string order) and rounded to `DIGITS`. The CLI's JSON and
+    the API's stored scores both come through here, so they agree to the digit."""
+    ordered = sorted(rows, key=lambda w: _WINDOW_RANK.get(str(w["window"]), len(_WINDOW_RANK)))
+    return {
+        str(w["window"]): {field: _window_value(field, w[field]) for field in WINDOW_FIELDS}
+        for w in ordered
+    }
+
+
+_WINDOW_RANK: Final = {name: i for i, name in enumerate(WINDOW_ORDER)}
 
 
 def _iso(value: Any) -> Any:
@@ -75,10 +90,7 @@ def score_json(scores: Scores, book: PolicyBook, freelancer: str, as_of: dt.date
     if one.scores.is_empty():
         raise KeyError(f"no score for freelancer {freelancer!r} as of {as_of}")
     head = one.scores.row(0, named=True)
-    windows = {
-        str(w["window"]): {field: _window_value(field, w[field]) for field in WINDOW_FIELDS}
-        for w in one.windows.iter_rows(named=True)
-    }
+    windows = window_figures(one.windows.iter_rows(named=True))
     return {
         "freelancer": freelancer,
         "as_of": as_of.isoformat(),

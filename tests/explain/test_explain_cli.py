@@ -86,6 +86,8 @@ def test_forecast_advise_whatif(app, story, tmp_path):
     [
         (["--audience", "public"], "--audience"),
         (["--from", "yesterday"], "--from"),
+        (["--from", "2024-12-31"], "2024-12-31 is after --to 2024-11-30"),
+        (["--to", "0001-01-01"], "outside the supported dates"),
     ],
 )
 def test_bad_options_are_one_line_errors(app, story, args, message):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,104 @@ def test_no_advice_when_nothing_is_at_risk():
     h = idle_drop()
     result = advise(h, BOOK, as_of=dt.date(2024, 8, 30), months=1, audience="freelancer")
     assert result["advice"] == [] and result["together"] is None
+
+
+def test_grouped_advice_gives_each_contract_its_own_days_without_payment():
+    """Issue 10 item 2: c08 went 92 days without a payment, c16 107; not 92 for both."""
+    from jobsuccess.io import load
+
+    h = load(Path(__file__).resolve().parents[2] / "examples" / "idle-drop.json")
+    day = dt.date(2024, 11, 20)
+    result = advise(h, BOOK, as_of=day, audience="freelancer")
+    (item,) = [a for a in result["advice"] if len(a["contracts"]) == 2]
+    assert "c08-site-maintenance for 92 days" in item["text"]
+    assert "c16-blog-articles for 107 days" in item["text"]
+
+
+def _operator_whatif(events, day=AS_OF):
+    return whatif(
+        idle_drop(), BOOK, as_of=day, scenario=parse_scenario(events), audience="operator"
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "says"),
+    [
+        (float("nan"), "finite"),
+        (float("inf"), "finite"),
+        (float("-inf"), "finite"),
+        (1e308, "less than or equal to 1000000000"),
+        (-1e10, "greater than or equal to -1000000000"),
+    ],
+)
+def test_what_if_amounts_are_bounded_like_payment_records(amount, says):
+    """Issue 10 item 7: NaN made a contract long-term; records refuse it, and so do scenarios."""
+    event = {"type": "payment", "contract": "c7", "amount": amount}
+    with pytest.raises(InputError, match=f"record event #1: field amount: .*{says}"):
+        parse_scenario({"events": [event]})
+    added = {"type": "add_contract", "id": "n1", "client": "z", "payments": [{"amount": amount}]}
+    with pytest.raises(InputError, match=r"field payments\.0\.amount"):
+        parse_scenario([added])
+
+
+def test_what_if_dates_and_text_are_bounded():
+    with pytest.raises(InputError, match="field date"):
+        parse_scenario([{"type": "payment", "contract": "c7", "amount": 1, "date": "0001-01-01"}])
+    with pytest.raises(InputError, match="field date"):
+        parse_scenario([{"type": "payment", "contract": "c7", "amount": 1, "date": 1700000000}])
+    with pytest.raises(InputError, match="field description"):
+        parse_scenario(
+            {"description": "x" * 10_000_000, "events": [{"type": "appeal", "contract": "c2"}]}
+        )
+
+
+def test_a_plain_list_of_events_is_a_scenario(tmp_path):
+    """docs/explain.md: a scenario is a JSON list of events (or an object holding them)."""
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps([{"type": "end_contract", "contract": "c7"}]))
+    assert [e.type for e in load_scenario(path).events] == ["end_contract"]
+
+
+def test_a_scenario_policy_is_a_name_from_the_book_never_a_file(tmp_path):
+    """Issue 10 item 7: no file is read, and the error does not say whether one exists."""
+    secret = tmp_path / "secret.toml"
+    secret.write_text('extends = "2024-09"\nname = "secret"\n')
+    for spec in (str(secret), str(tmp_path / "missing.toml"), "../../etc/passwd"):
+        with pytest.raises(InputError, match="field policy") as err:
+            _operator_whatif([{"type": "policy", "policy": spec}])
+        assert "exist" not in str(err.value) and "no such file" not in str(err.value)
+    with pytest.raises(InputError, match="no policy named 'secret'"):
+        _operator_whatif([{"type": "policy", "policy": "secret"}])
+
+
+def test_an_event_after_the_as_of_date_is_refused_not_a_silent_zero():
+    later = (AS_OF + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(InputError, match="after the as-of date"):
+        _operator_whatif([{"type": "payment", "contract": "c7", "amount": 100, "date": later}])
+    with pytest.raises(InputError, match=r"field feedback\.date: dated"):
+        _operator_whatif(
+            [
+                {
+                    "type": "end_contract",
+                    "contract": "c7",
+                    "feedback": {"stars": 5.0, "date": later},
+                }
+            ]
+        )
+
+
+def test_errors_while_applying_a_scenario_name_its_file(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps([{"type": "end_contract", "contract": "zz"}]))
+    with pytest.raises(InputError, match="no contract 'zz'") as err:
+        whatif(idle_drop(), BOOK, as_of=AS_OF, scenario=load_scenario(path), audience="operator")
+    assert str(err.value).startswith(f"{path}: record event #1: field contract")
+
+
+def test_an_empty_or_folder_scenario_is_one_clear_error(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text("")
+    with pytest.raises(InputError, match="the file is empty"):
+        load_scenario(path)
+    with pytest.raises(InputError, match="is a folder"):
+        load_scenario(tmp_path)

@@ -74,9 +74,9 @@ class Service:
         headers = self.headers(who) if who else {}
         return self.client.get(path, headers=headers, params=params)
 
-    def post(self, path: str, who: str | None, body: Any) -> Any:
+    def post(self, path: str, who: str | None, body: Any, **params: Any) -> Any:
         headers = self.headers(who) if who else {}
-        return self.client.post(path, headers=headers, json=body)
+        return self.client.post(path, headers=headers, json=body, params=params)
 
 
 @contextmanager

@@ -151,3 +151,37 @@ def test_health_and_docs_need_no_key(service: Service) -> None:
     assert service.client.get("/health").json() == {"status": "ok"}
     assert service.client.get("/docs").status_code == 200
     assert "/v1/records" in service.client.get("/openapi.json").json()["paths"]
+
+
+def test_score_windows_match_the_cli_json(service: Service) -> None:
+    """Issue 10 item 4: the engine's window order (not 12m, 24m, 3m...) and the CLI's rounding."""
+    from jobsuccess.engine import score
+    from jobsuccess.report import score_json
+
+    book = PolicyBook.shipped()
+    history = ledger.history(service.db, ["f1"])
+    cli = score_json(score(history, book, TODAY), book, "f1", TODAY)
+    answer = service.get("/v1/freelancers/f1/score", "operator", as_of=str(TODAY)).json()
+    windows = {w.pop("window"): w for w in answer["windows"]}
+    assert list(windows) == list(cli["windows"])
+    assert windows == cli["windows"]
+
+
+def test_serve_names_its_store_and_how_many_freelancers_it_holds(
+    service: Service, db_url: str, monkeypatch, tmp_path
+) -> None:
+    """Issue 10 item 3: a server started in the wrong folder says it serves an empty store."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from jobsuccess.service.cli import app
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    for name in ("JOBSUCCESS_DB", "JOBSUCCESS_POLICY"):  # serve sets them for its workers
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(app, ["serve", "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert "(2 freelancers)" in result.output and "empty" not in result.output
+    fresh = f"sqlite:///{tmp_path / 'new.db'}"
+    empty = CliRunner().invoke(app, ["serve", "--db", fresh])
+    assert "(0 freelancers)" in empty.output and "the store is empty" in empty.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from jobsuccess.service import create_app
@@ -20,7 +21,7 @@ def test_the_explanations_are_connected() -> None:
 
 def test_a_freelancer_gets_its_own_explanations_in_its_audience(shared_service: Service) -> None:
     for path, params in [
-        ("explain", {"as_of": AS_OF, "since": "2026-06-01"}),
+        ("explain", {"to": AS_OF, "from": "2026-06-01"}),
         ("forecast", {"as_of": AS_OF, "months": 3}),
         ("advice", {"as_of": AS_OF}),
     ]:
@@ -29,33 +30,31 @@ def test_a_freelancer_gets_its_own_explanations_in_its_audience(shared_service: 
         body = answer.json()
         assert (body["freelancer"], body["audience"], body["as_of"]) == ("f1", "freelancer", AS_OF)
         assert body["body"]
-    score = shared_service.get("/v1/freelancers/f1/explain", "f1", as_of=AS_OF).json()
+    score = shared_service.get("/v1/freelancers/f1/explain", "f1", to=AS_OF).json()
     assert score["body"]["score"]["freelancer"] == "f1"
     # one client answered 3 out of 10 (freelancer_records): the freelancer never sees it
     assert '"recommend": 3' not in json.dumps(score)
 
 
 def test_operators_get_the_operator_audience(shared_service: Service) -> None:
-    answer = shared_service.get("/v1/freelancers/f1/explain", "operator", as_of=AS_OF)
+    answer = shared_service.get("/v1/freelancers/f1/explain", "operator", to=AS_OF)
     assert answer.status_code == 200 and answer.json()["audience"] == "operator"
 
 
 def test_whatif_and_its_privacy_rule(shared_service: Service) -> None:
     scenario = {"events": [{"type": "flag_client", "client": "client-2"}]}
-    body = {"as_of": AS_OF, "scenario": scenario}
-    as_freelancer = shared_service.post("/v1/freelancers/f1/whatif", "f1", body)
+    path = "/v1/freelancers/f1/whatif"
+    as_freelancer = shared_service.post(path, "f1", scenario, as_of=AS_OF)
     assert as_freelancer.status_code == 422 and "operator" in as_freelancer.json()["detail"]
-    as_operator = shared_service.post("/v1/freelancers/f1/whatif", "operator", body)
+    as_operator = shared_service.post(path, "operator", scenario, as_of=AS_OF)
     assert as_operator.status_code == 200, as_operator.text
-    bad = shared_service.post(
-        "/v1/freelancers/f1/whatif", "operator", {"scenario": {"events": [{"type": "nope"}]}}
-    )
+    bad = shared_service.post(path, "operator", {"events": [{"type": "nope"}]})
     assert bad.status_code == 422
 
 
 def test_bad_ranges_and_unknown_freelancers(shared_service: Service) -> None:
     backwards = shared_service.get(
-        "/v1/freelancers/f1/explain", "operator", as_of=AS_OF, since="2026-12-01"
+        "/v1/freelancers/f1/explain", "operator", **{"to": AS_OF, "from": "2026-12-01"}
     )
     assert backwards.status_code == 422
     assert shared_service.get("/v1/freelancers/ghost/advice", "operator").status_code == 404
@@ -67,5 +66,56 @@ def test_without_the_explanations_the_answer_is_503(shared_service: Service) -> 
         headers = shared_service.headers("f1")
         answer = client.get("/v1/freelancers/f1/explain", headers=headers)
         assert answer.status_code == 503 and "not available" in answer.json()["detail"]
-        whatif = client.post("/v1/freelancers/f1/whatif", headers=headers, json={"scenario": {}})
+        whatif = client.post("/v1/freelancers/f1/whatif", headers=headers, json={"events": []})
         assert whatif.status_code == 503
+
+
+# --- issue 10: the API and the command line agree -------------------------------------------
+
+
+def test_a_cli_scenario_file_posts_as_is(shared_service: Service, tmp_path) -> None:
+    """The file `jobsuccess whatif --scenario` reads is the body, object or plain list; the
+    date is ``as_of`` like every other one-date route."""
+    events = [{"type": "flag_client", "client": "client-2"}]
+    path = "/v1/freelancers/f1/whatif"
+    for body in (events, {"description": "flag the harsh one", "events": events}):
+        answer = shared_service.post(path, "operator", body, as_of=AS_OF)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["as_of"] == AS_OF
+    old = shared_service.post(path, "operator", {"as_of": AS_OF, "scenario": {"events": events}})
+    assert old.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("route", "params"),
+    [
+        ("explain", {"since": "2026-06-01"}),
+        ("explain", {"as_of": AS_OF}),
+        ("forecast", {"horizon": 3}),
+        ("score", {"asof": AS_OF}),
+        ("history", {"until": AS_OF}),
+    ],
+)
+def test_unknown_query_parameters_are_422_naming_them(
+    shared_service: Service, route: str, params: dict[str, str]
+) -> None:
+    answer = shared_service.get(f"/v1/freelancers/f1/{route}", "operator", **params)
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert problem["loc"] == ["query", next(iter(params))]
+    assert "unknown query parameter" in problem["msg"]
+    posted = shared_service.post(
+        "/v1/freelancers/f1/whatif", "operator", [{"type": "appeal", "contract": "c1"}], asof=AS_OF
+    )
+    assert posted.status_code == 422 and posted.json()["detail"][0]["loc"] == ["query", "asof"]
+
+
+def test_explain_takes_from_and_to_like_the_cli(shared_service: Service) -> None:
+    answer = shared_service.get(
+        "/v1/freelancers/f1/explain", "operator", **{"from": "2026-06-01", "to": AS_OF}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["as_of"] == AS_OF
+    assert body["body"]["changes"]["from"]["as_of"] == "2026-06-01"
+    assert body["body"]["changes"]["to"]["as_of"] == AS_OF

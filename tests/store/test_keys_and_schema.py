@@ -117,6 +117,7 @@ def test_the_commands_mount_on_another_cli(tmp_path: Path) -> None:
     main = typer.Typer()
     register(main)
     url = f"sqlite:///{tmp_path / 'mounted.db'}"
+    open_database(url).dispose()  # only import and serve create a store
     runner = CliRunner()
     made = runner.invoke(main, ["keys", "create", "--role", "operator", "--db", url])
     assert made.exit_code == 0, made.output
@@ -124,3 +125,51 @@ def test_the_commands_mount_on_another_cli(tmp_path: Path) -> None:
     assert snapshot.exit_code == 0 and "0 freelancers scored now" in snapshot.output
     help_text = runner.invoke(main, ["--help"]).output
     assert all(name in help_text for name in ("import", "snapshot", "serve", "keys"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["snapshot", "--as-of", "2026-11-01", "--quiet"],
+        ["keys", "list"],
+        ["keys", "create", "--role", "operator"],
+        ["keys", "revoke", "0123456789ab"],
+    ],
+)
+def test_only_import_and_serve_create_a_store(tmp_path: Path, command: list[str]) -> None:
+    """Issue 10 item 3: a mistyped --db is refused, not a new empty store and exit 0."""
+    url = f"sqlite:///{tmp_path / 'typo' / 'x.db'}"
+    result = CliRunner().invoke(app, [*command, "--db", url])
+    assert result.exit_code == 2, result.output
+    assert "no store at" in result.output and "jobsuccess import" in result.output
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_database_without_the_schema_is_not_a_store(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "other.db"
+    create_engine(f"sqlite:///{path}").connect().close()  # an existing, empty SQLite file
+    assert path.exists()
+    result = CliRunner().invoke(app, ["keys", "list", "--db", f"sqlite:///{path}"])
+    assert result.exit_code == 2 and "no jobsuccess store" in result.output
+
+
+def test_an_unreachable_database_is_one_line() -> None:
+    """Issue 10 item 1: PostgreSQL down is an error line, not a 54-frame traceback."""
+    url = "postgresql://nobody@127.0.0.1:1/none"
+    example = str(Path(__file__).resolve().parents[2] / "examples" / "idle-drop.json")
+    for command in (["snapshot", "--quiet"], ["keys", "list"], ["import", example, "--quiet"]):
+        result = CliRunner().invoke(app, [*command, "--db", url])
+        assert result.exit_code == 2, (command, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    result = CliRunner().invoke(app, ["keys", "list", "--db", url])
+    assert "cannot open the store" in result.output and "127.0.0.1" in result.output
+
+
+def test_the_cli_defaults_match_the_store() -> None:
+    from jobsuccess.service import cli
+    from jobsuccess.store.importer import DEFAULT_CHUNK
+    from jobsuccess.store.snapshots import DEFAULT_PARTITION
+
+    assert (cli.DEFAULT_CHUNK, cli.DEFAULT_PARTITION) == (DEFAULT_CHUNK, DEFAULT_PARTITION)

@@ -49,8 +49,9 @@ class Risk:
     contracts: tuple[str, ...]
     on: dt.date
     policy: Policy
-    idle_days: int
-    """Days without a payment as of the advice's date (the least among the contracts)."""
+    idle_days: tuple[int, ...]
+    """Days without a payment as of the advice's date, one per contract (in the same order):
+    each contract's own count, since a group's members seldom went quiet on the same day."""
     paid: bool
     long_term: bool
 
@@ -102,7 +103,7 @@ def risks(
             tuple(r["id"] for r in group),
             on,
             policies[on],
-            min((as_of - r["last_activity"]).days for r in group),
+            tuple((as_of - r["last_activity"]).days for r in group),
             all(float(r["earnings"]) > 0 for r in group),
             any(str(r["rule"]) == "long_term" for r in group),
         )
@@ -210,11 +211,20 @@ def effects(
 def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.date) -> str:
     _, done, otherwise = effect
     n = len(risk.contracts)
-    who = (
-        f"{NUMBERS.get(n, str(n))} contracts ({contracts_phrase(risk.contracts)}) have"
-        if n > 1
-        else f"Contract {risk.contracts[0]} has"
-    )
+    days_of = dict(zip(risk.contracts, risk.idle_days, strict=True))
+    if n == 1:
+        lead_in = f"Contract {risk.contracts[0]} has had no payment for {risk.idle_days[0]} days"
+    elif len(set(risk.idle_days)) == 1:
+        lead_in = (
+            f"{NUMBERS.get(n, str(n))} contracts ({contracts_phrase(risk.contracts)}) have had "
+            f"no payment for {risk.idle_days[0]} days"
+        )
+    else:  # each contract's own count: the group's members went quiet on different days
+        each = [f"{c} for {days_of[c]} days" for c in sorted(risk.contracts)]
+        lead_in = (
+            f"{NUMBERS.get(n, str(n))} contracts have had no payment: "
+            f"{', '.join(each[:-1])} and {each[-1]}"
+        )
     they, them, s_ = ("they", "them", "") if n > 1 else ("it", "it", "s")
     days = (risk.on - as_of).days
     idle = risk.policy.idle.days
@@ -223,8 +233,7 @@ def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.da
         when = f"{they} already count{s_} against you {how}, idle {idle}+ days"
     else:
         when = f"in {days} days ({risk.on}) {they} start{s_} counting against you {how}"
-    had = f"had no payment for {risk.idle_days} days"
-    lead = f"{who} {had}; {when}."
+    lead = f"{lead_in}; {when}."
     shown = _shown
     if done == otherwise:
         result = (
@@ -278,11 +287,14 @@ def advise(
     together = None
     if len(advice) > 1:
         last = max(advice, key=lambda a: a.risk.on).risk
+        idle_pairs = [
+            p for a in advice for p in zip(a.risk.contracts, a.risk.idle_days, strict=True)
+        ]
         every = Risk(
             tuple(sorted(c for a in advice for c in a.risk.contracts)),
             last.on,
             last.policy,
-            min(a.risk.idle_days for a in advice),
+            tuple(d for _, d in sorted(idle_pairs)),
             all(a.risk.paid for a in advice),
             any(a.risk.long_term for a in advice),
         )

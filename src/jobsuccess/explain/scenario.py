@@ -1,4 +1,7 @@
-"""The what-if scenario format: a JSON list of hypothetical events, validated with pydantic.
+"""The what-if scenario format: hypothetical events, validated with pydantic.
+
+A scenario is an object with ``events`` (and an optional ``description``), or just the list
+of events:
 
     {"events": [
       {"type": "end_contract", "contract": "c4", "feedback": {"stars": 5.0}},
@@ -13,8 +16,11 @@
       {"type": "policy", "policy": "2023-12"}
     ]}
 
-Dates default to the as-of date. Errors are `InputError` naming the file, the event and the
-field.
+Dates default to the as-of date and may not be later (an event after it cannot change the
+score as of then). Input is checked like the store's records (`jobsuccess.limits`): dates
+within 1970-01-01..2199-12-31, amounts finite and within a billion either way, text of bounded
+length. A ``policy`` event names a policy of the book, never a file. Errors are `InputError`
+naming the file, the event and the field.
 """
 
 from __future__ import annotations
@@ -24,10 +30,29 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from jobsuccess.errors import InputError
+from jobsuccess.limits import FIRST_DAY, LAST_DAY, MAX_AMOUNT
 from jobsuccess.model import ContractType, EndedBy, EndReason
+
+
+def _iso_day(value: Any) -> Any:
+    """``YYYY-MM-DD`` text (or a date from Python): not a number of seconds, not a timestamp."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+#: A day as the store's records take it: ``YYYY-MM-DD`` within `jobsuccess.limits`.
+Day = Annotated[dt.date, BeforeValidator(_iso_day), Field(ge=FIRST_DAY, le=LAST_DAY)]
+#: An amount as a payment record takes it: finite, within a billion either way.
+Amount = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
+Stars = Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)]
+Text = Annotated[str, Field(max_length=4000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class _Model(BaseModel):
@@ -35,20 +60,20 @@ class _Model(BaseModel):
 
 
 class Feedback(_Model):
-    date: dt.date | None = Field(default=None, description="default: the contract's end")
-    stars: float | None = Field(default=None, ge=1.0, le=5.0, description="public rating")
+    date: Day | None = Field(default=None, description="default: the contract's end")
+    stars: Stars | None = Field(default=None, description="public rating")
     recommend: int | None = Field(default=None, ge=0, le=10, description="private 0-10 answer")
 
 
 class Payment(_Model):
-    date: dt.date | None = None
-    amount: float
+    date: Day | None = None
+    amount: Amount
 
 
 class EndContract(_Model):
     type: Literal["end_contract"]
-    contract: str
-    date: dt.date | None = None
+    contract: Name
+    date: Day | None = None
     ended_by: EndedBy = "freelancer"
     end_reason: EndReason | None = Field(default=None, description="private: the client's reason")
     feedback: Feedback | None = None
@@ -56,11 +81,11 @@ class EndContract(_Model):
 
 class AddContract(_Model):
     type: Literal["add_contract"]
-    id: str = Field(min_length=1)
-    client: str = Field(min_length=1)
+    id: Name
+    client: Name
     contract_type: ContractType = "fixed"
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Day | None = None
+    end: Day | None = None
     ended_by: EndedBy | None = None
     end_reason: EndReason | None = None
     payments: tuple[Payment, ...] = ()
@@ -69,43 +94,49 @@ class AddContract(_Model):
 
 class AddPayment(_Model):
     type: Literal["payment"]
-    contract: str
-    date: dt.date | None = None
-    amount: float
+    contract: Name
+    date: Day | None = None
+    amount: Amount
 
 
 class AddFeedback(_Model):
     type: Literal["feedback"]
-    contract: str
-    date: dt.date | None = None
-    stars: float | None = Field(default=None, ge=1.0, le=5.0)
+    contract: Name
+    date: Day | None = None
+    stars: Stars | None = None
     recommend: int | None = Field(default=None, ge=0, le=10)
 
 
 class RemoveFeedback(_Model):
     type: Literal["remove_feedback"]
-    contract: str
-    date: dt.date | None = None
-    note: str | None = None
+    contract: Name
+    date: Day | None = None
+    note: Text | None = None
 
 
 class FlagClient(_Model):
     type: Literal["flag_client"]
-    client: str
-    date: dt.date | None = None
-    note: str | None = None
+    client: Name
+    date: Day | None = None
+    note: Text | None = None
 
 
 class Appeal(_Model):
     type: Literal["appeal"]
-    contract: str
-    date: dt.date | None = None
-    note: str | None = None
+    contract: Name
+    date: Day | None = None
+    note: Text | None = None
 
 
 class ChangePolicy(_Model):
     type: Literal["policy"]
-    policy: str = Field(min_length=1, description="a shipped policy name or a TOML file")
+    policy: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="the name of a policy in the book (never a file: the scenario may come "
+        "from the API, and a path would read the server's files)",
+    )
 
 
 Event = Annotated[
@@ -124,13 +155,22 @@ OPERATOR_ONLY = ("remove_feedback", "flag_client", "appeal", "policy")
 
 
 class Scenario(_Model):
-    description: str | None = None
-    events: tuple[Event, ...] = Field(min_length=1)
+    description: str | None = Field(default=None, max_length=2000)
+    events: tuple[Event, ...] = Field(min_length=1, max_length=1000)
+    _source: str = PrivateAttr(default="scenario")
+
+    @property
+    def source(self) -> str:
+        """Where the scenario came from (its file), for errors found while applying it."""
+        return self._source
 
 
 def parse(data: Any, file: str = "scenario") -> Scenario:
+    """Validate a scenario: an object with ``events`` or a plain list of events."""
+    if isinstance(data, list):
+        data = {"events": data}
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = list(first["loc"])
@@ -146,6 +186,8 @@ def parse(data: Any, file: str = "scenario") -> Scenario:
         if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
             field = "type"
         raise InputError(first["msg"], file=file, record=record, field=field) from None
+    scenario._source = file
+    return scenario
 
 
 _TYPES = (
@@ -162,10 +204,17 @@ _TYPES = (
 
 def load(path: Path) -> Scenario:
     """Read and validate a scenario file."""
+    if path.is_dir():
+        raise InputError("is a folder, not a scenario file", file=str(path))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if not text.strip():
+            raise InputError("the file is empty (expected a JSON scenario)", file=str(path))
+        data = json.loads(text)
     except FileNotFoundError:
         raise InputError("no such file", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
     return parse(data, str(path))

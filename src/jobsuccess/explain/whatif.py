@@ -42,7 +42,7 @@ from jobsuccess.explain.scenario import (
     Scenario,
 )
 from jobsuccess.model import SCHEMAS, History
-from jobsuccess.policy import PolicyBook, read_policy
+from jobsuccess.policy import Policy, PolicyBook
 
 DROPPED = (
     "{what}: the private answer ({fields}) was left out: a freelancer's scenario holds "
@@ -97,22 +97,46 @@ def apply(
         as_of,
         [],
     )
-    for i, event in enumerate(scenario.events):
-        record = f"event #{i + 1}"
-        if audience == "freelancer" and event.type in OPERATOR_ONLY:
-            raise InputError(
-                f"{event.type!r} changes someone else's decision, which could reveal a client's "
-                "private answer: only an operator can run it (--audience operator)",
-                record=record,
-                field="type",
-            )
-        _apply(edit, event, record)
+    try:
+        for i, event in enumerate(scenario.events):
+            record = f"event #{i + 1}"
+            if audience == "freelancer" and event.type in OPERATOR_ONLY:
+                raise InputError(
+                    f"{event.type!r} changes someone else's decision, which could reveal a "
+                    "client's private answer: only an operator can run it (--audience operator)",
+                    record=record,
+                    field="type",
+                )
+            _not_after(event, as_of, record)
+            _apply(edit, event, record)
+    except InputError as exc:
+        raise exc.in_file(scenario.source) from None
     frames = {
         name: pl.DataFrame(rows, schema=SCHEMAS[name], orient="row")
         for name, rows in edit.tables.items()
         if rows
     }
     return History.from_frames(**frames), edit.book, edit.notes
+
+
+def _not_after(event: Event, as_of: dt.date, record: str) -> None:
+    """Refuse an event dated after the as-of date: the score as of then could not see it, so
+    it would show as +0.00 with no reason given."""
+    dates: list[tuple[str, dt.date | None]] = [("date", getattr(event, "date", None))]
+    if isinstance(event, AddContract):
+        dates += [("start", event.start), ("end", event.end)]
+        dates += [(f"payments.{i}.date", p.date) for i, p in enumerate(event.payments)]
+    feedback = getattr(event, "feedback", None)
+    if isinstance(feedback, Feedback):
+        dates.append(("feedback.date", feedback.date))
+    for field, day in dates:
+        if day is not None and day > as_of:
+            raise InputError(
+                f"dated {day}, after the as-of date {as_of}: it could not change the score as "
+                "of then (score a later date with --as-of)",
+                record=record,
+                field=field,
+            )
 
 
 def _apply(edit: _Edit, event: Event, record: str) -> None:
@@ -146,7 +170,21 @@ def _apply(edit: _Edit, event: Event, record: str) -> None:
     elif isinstance(event, FlagClient):
         _act(edit, "client_flagged", day, client=event.client, note=event.note)
     elif isinstance(event, ChangePolicy):
-        edit.book = PolicyBook.single(read_policy(event.policy, PolicyBook.shipped()))
+        edit.book = PolicyBook.single(_named_policy(event.policy, edit.book, record))
+
+
+def _named_policy(name: str, book: PolicyBook, record: str) -> Policy:
+    """A policy of the book by name (the shipped ones, and the one in use). Never a file: a
+    scenario may come from the API, and reading a path would expose the server's files (or
+    whether they exist)."""
+    candidates: list[Policy] = [*PolicyBook.shipped().policies, *book.policies]
+    for policy in candidates:
+        if policy.name == name:
+            return policy
+    known = ", ".join(dict.fromkeys(p.name for p in candidates))
+    raise InputError(
+        f"no policy named {name!r} in the book; known: {known}", record=record, field="policy"
+    )
 
 
 def _end(edit: _Edit, event: EndContract, day: dt.date, record: str) -> None:

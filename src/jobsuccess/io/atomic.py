@@ -1,6 +1,8 @@
 """Atomic writes: build the output beside the target, then rename it into place.
 
 A crash or an error mid-write leaves the previous output (or nothing), never half a file.
+The output gets the permissions the process's umask gives a new file (or folder), like any
+other tool's: `tempfile` makes its files 0600 and its folders 0700, private to the owner.
 """
 
 from __future__ import annotations
@@ -13,9 +15,19 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from jobsuccess.errors import InputError
+
+
+def umask_mode(folder: bool = False) -> int:
+    """The mode a new file (``folder``: directory) gets under the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if folder else 0o666) & ~mask
+
 
 def write_file_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one rename."""
+    refuse_folder(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -23,11 +35,18 @@ def write_file_atomically(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def refuse_folder(path: Path) -> None:
+    """A file's target must not be a folder: say so before any work (rename would fail)."""
+    if path.is_dir():
+        raise InputError("is a folder: give the path of the file to write", file=str(path))
 
 
 @contextlib.contextmanager
@@ -50,9 +69,11 @@ def replacing_folder(folder: Path, owned: frozenset[str]) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     try:
         yield tmp
+        os.chmod(tmp, umask_mode(folder=True))
         for written in tmp.iterdir():
             with written.open("rb") as stream:
                 os.fsync(stream.fileno())
+            os.chmod(written, umask_mode())
         if folder.exists():
             old = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.old"
             os.rename(folder, old)

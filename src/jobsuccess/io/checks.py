@@ -8,6 +8,7 @@ and JSON and tables get the very same rules and wording.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -26,6 +27,7 @@ from jobsuccess.io.fields import (
     Field,
 )
 from jobsuccess.io.order import ORDER, in_order, ordered, sort
+from jobsuccess.limits import DAYS, FIRST_DAY, LAST_DAY, not_a_date
 from jobsuccess.model import SCHEMAS, History
 
 #: How many offending rows one error message lists.
@@ -194,6 +196,8 @@ def _unreadable(f: Field) -> Callable[[Mapping[str, Any]], str]:
         if isinstance(value, str) and value.startswith(WRONG_TYPE):
             return f"expected {_EXPECTED[f.kind]}, got {_show(value)}"
         if f.kind == "date":
+            if isinstance(value, str) and re.fullmatch(_DATE_TEXT, value):
+                return not_a_date(value)  # the shape is right: say which part is wrong
             return f"not a date: {_show(value)} (expected YYYY-MM-DD)"
         return f"not a number: {_show(value)}"
 
@@ -214,6 +218,17 @@ def _value_rules(f: Field, value: pl.Expr) -> list[_Rule]:
                 name,
                 value.is_not_null() & ~value.is_finite(),
                 lambda row: f"not a finite number: {_number(row[_typed(name)])}",
+            )
+        )
+    if f.kind == "date":
+        rules.append(
+            _Rule(
+                name,
+                value.is_not_null() & ((value < FIRST_DAY) | (value > LAST_DAY)),
+                lambda row: (
+                    f"{row[_typed(name)]} is outside the supported dates {DAYS} "
+                    "(the windows' date arithmetic and the store are bounded there)"
+                ),
             )
         )
     if f.bounds is not None:

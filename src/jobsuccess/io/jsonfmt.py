@@ -50,8 +50,10 @@ def read_json(path: Path) -> dict[str, Raw]:
     """Parse a history JSON file into raw tables for `jobsuccess.io.checks.validate`."""
     file = str(path)
     try:
-        with path.open("rb") as stream:
-            doc = json.load(stream, object_pairs_hook=_no_duplicate_keys)
+        data = path.read_bytes()
+        if not data.strip():
+            raise InputError("the file is empty (expected a JSON history)", file=file)
+        doc = json.loads(data, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as e:
         raise InputError(
             f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", file=file

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from jobsuccess.cli_common import (
@@ -24,16 +23,21 @@ from jobsuccess.cli_common import (
     PolicyOpt,
     PrivacyKOpt,
     parse_date,
+    plural,
     user_errors,
 )
 from jobsuccess.cli_common import load_history as _load
-from jobsuccess.store import keys as store_keys
-from jobsuccess.store import open_database, resolve_url
-from jobsuccess.store.importer import DEFAULT_CHUNK, import_history
-from jobsuccess.store.snapshots import DEFAULT_PARTITION, run_snapshot
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads in the commands: a quick ``jobsuccess --help``
     from fastapi import FastAPI
+    from rich.progress import Progress
+
+    from jobsuccess.store import Database
+
+#: `jobsuccess.store.importer.DEFAULT_CHUNK` and `jobsuccess.store.snapshots.DEFAULT_PARTITION`,
+#: restated so that the options' defaults need no import of the store (a test keeps them equal).
+DEFAULT_CHUNK = 500
+DEFAULT_PARTITION = 5000
 
 app = typer.Typer(
     help="jobsuccess as a service.",
@@ -58,6 +62,14 @@ DbOpt = Annotated[
 
 
 def _progress(label: str, unit: str, quiet: bool) -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn(f"[bold]{label}"),
         BarColumn(),
@@ -77,10 +89,13 @@ def import_(
     chunk: Annotated[
         int, typer.Option("--chunk", min=1, help="Freelancers per transaction.")
     ] = DEFAULT_CHUNK,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", metavar="", help="No progress bar.")] = False,
 ) -> None:
     """Append a history's records to the ledger; safe to rerun after a crash (each record is
     stored once)."""
+    from jobsuccess.store import open_database
+    from jobsuccess.store.importer import import_history
+
     history = _load(path)
     database = open_database(db)
     with _progress("importing", "records", quiet) as bar:
@@ -91,7 +106,7 @@ def import_(
 
         result = import_history(database, history, freelancers_per_chunk=chunk, progress=advance)
     out.print(
-        f"{result.records:,} records: {result.inserted:,} new, "
+        f"{plural(result.records, 'record')}: {result.inserted:,} new, "
         f"{result.duplicates:,} already stored",
         soft_wrap=True,
     )
@@ -107,15 +122,17 @@ def snapshot(
     partition: Annotated[
         int, typer.Option("--partition", min=1, help="Freelancers per partition.")
     ] = DEFAULT_PARTITION,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", metavar="", help="No progress bar.")] = False,
 ) -> None:
     """Run the scheduled computation for every freelancer and store it (for cron: idempotent
     per computation date, resumable after a crash)."""
     from jobsuccess.policy import load_policy
+    from jobsuccess.store import open_database
+    from jobsuccess.store.snapshots import run_snapshot
 
     day = parse_date(as_of)
     book = load_policy(policy, privacy_k=privacy_k)
-    database = open_database(db)
+    database = open_database(db, create=False)
     with _progress("scoring", "freelancers", quiet) as bar:
         task = bar.add_task("snapshot", total=None)
 
@@ -125,7 +142,7 @@ def snapshot(
         result = run_snapshot(database, book, day, partition_size=partition, progress=advance)
     out.print(
         f"snapshot {result.computed_on} (policy {result.policy}): {result.status}; "
-        f"{result.computed:,} freelancers scored now, {result.freelancers:,} stored",
+        f"{plural(result.computed, 'freelancer')} scored now, {result.freelancers:,} stored",
         soft_wrap=True,
     )
 
@@ -158,17 +175,32 @@ def serve(
     import uvicorn
 
     from jobsuccess.policy import load_policy
+    from jobsuccess.store import open_database, resolve_url
+    from jobsuccess.store.ledger import freelancer_count
 
     url = resolve_url(db)
-    open_database(url).dispose()  # create / migrate once, before any worker starts
+    database = open_database(url)  # create / migrate once, before any worker starts
+    try:
+        held = freelancer_count(database)
+    finally:
+        database.dispose()
     os.environ["JOBSUCCESS_DB"] = url
     os.environ[_ENV_POLICY] = policy
     if privacy_k is not None:
         os.environ[PRIVACY_K_ENV] = str(privacy_k)
     load_policy(policy, privacy_k=privacy_k)  # a bad policy fails here, not in a worker
+    # Which store, and whether it holds anyone: a server started in the wrong folder would
+    # otherwise serve an empty new file and answer every score with a 404.
     err.print(
-        f"jobsuccess: serving {_safe(url)} at http://{host}:{port} (docs: /docs)", soft_wrap=True
+        f"jobsuccess: serving {_safe(url)} ({plural(held, 'freelancer')}) at http://{host}:{port} "
+        "(docs: /docs)",
+        soft_wrap=True,
     )
+    if held == 0:
+        err.print(
+            "[yellow]note:[/] the store is empty: `jobsuccess import FILE --db ...` fills it",
+            soft_wrap=True,
+        )
     uvicorn.run(
         "jobsuccess.service.cli:app_from_env",
         factory=True,
@@ -185,6 +217,13 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _existing(db: str | None) -> Database:
+    """The store at ``--db``, which must exist: only ``import`` and ``serve`` create one."""
+    from jobsuccess.store import open_database
+
+    return open_database(db, create=False)
+
+
 @keys_app.command("create")
 @user_errors
 def keys_create(
@@ -196,7 +235,9 @@ def keys_create(
     db: DbOpt = None,
 ) -> None:
     """Create a key and print it (the only time it is shown; only its hash is stored)."""
-    key, row = store_keys.create_key(open_database(db), role, freelancer, label)
+    from jobsuccess.store import keys as store_keys
+
+    key, row = store_keys.create_key(_existing(db), role, freelancer, label)
     err.print(
         f"created {row.role} key {row.prefix}"
         + (f" for freelancer {row.freelancer}" if row.freelancer else "")
@@ -208,8 +249,10 @@ def keys_create(
 @user_errors
 def keys_list(db: DbOpt = None) -> None:
     """List keys (prefixes, roles, status), never the keys themselves."""
+    from jobsuccess.store import keys as store_keys
+
     table = Table("prefix", "role", "freelancer", "label", "created", "status")
-    for k in store_keys.list_keys(open_database(db)):
+    for k in store_keys.list_keys(_existing(db)):
         table.add_row(
             k.prefix,
             k.role,
@@ -228,7 +271,9 @@ def keys_revoke(
     db: DbOpt = None,
 ) -> None:
     """Revoke a key; it stops working at once."""
-    key = store_keys.revoke_key(open_database(db), prefix)
+    from jobsuccess.store import keys as store_keys
+
+    key = store_keys.revoke_key(_existing(db), prefix)
     out.print(f"revoked {key.role} key {key.prefix}")
 
 

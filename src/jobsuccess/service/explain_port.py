@@ -14,7 +14,7 @@ docs/explain.md). Bad input (a scenario, a date range) raises
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Protocol
 
 from jobsuccess.model import History
@@ -63,9 +63,10 @@ class Explainer(Protocol):
         *,
         as_of: dt.date,
         audience: Audience,
-        scenario: Mapping[str, Any],
+        scenario: Mapping[str, Any] | Sequence[Any],
     ) -> dict[str, Any]:
-        """The score under hypothetical events (`jobsuccess.explain.scenario` format)."""
+        """The score under hypothetical events (`jobsuccess.explain.scenario` format: an
+        object with ``events``, or the list of events)."""
         ...
 
     def advice(
@@ -129,11 +130,12 @@ class ModuleExplainer:
         *,
         as_of: dt.date,
         audience: Audience,
-        scenario: Mapping[str, Any],
+        scenario: Mapping[str, Any] | Sequence[Any],
     ) -> dict[str, Any]:
         from jobsuccess import explain
 
-        parsed = explain.parse_scenario(dict(scenario), "scenario")
+        data = dict(scenario) if isinstance(scenario, Mapping) else list(scenario)
+        parsed = explain.parse_scenario(data, "scenario")
         return explain.whatif(
             history, book, as_of=as_of, scenario=parsed, audience=audience, freelancer=freelancer
         )

@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
+from jobsuccess.report import window_figures
 from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import (
     Caller,
@@ -29,6 +33,9 @@ FreelancerId = Annotated[
     str, Path(min_length=1, max_length=200, pattern=FREELANCER_PATTERN, description="freelancer id")
 ]
 AsOfQuery = Annotated[Day | None, Query(description="YYYY-MM-DD; default: today / newest")]
+# The command line's words: ``--from`` / ``--to`` for a range, ``--as-of`` for one date.
+FromQuery = Annotated[Day | None, Query(alias="from", description="YYYY-MM-DD; the range's start")]
+ToQuery = Annotated[Day | None, Query(alias="to", description="YYYY-MM-DD; the range's end")]
 Db = Annotated[Database, Depends(database)]
 Operator = Annotated[Principal, Depends(operator)]
 
@@ -39,7 +46,47 @@ REFUSALS: Final[dict[int | str, dict[str, Any]]] = {
 }
 NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {404: {"model": s.Problem}}
 
-router = APIRouter(prefix="/v1", responses=REFUSALS)
+
+async def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not take (422 naming them): a misspelt or
+    misplaced one (``?since=`` for ``?from=``, ``?as_of=`` on a route without it) would
+    otherwise be ignored, and the answer be about another date than the caller asked."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _KNOWN.get(route.unique_id)
+    if known is None:
+        known = _KNOWN[route.unique_id] = frozenset(_query_names(route.dependant))
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": f"unknown query parameter (this route takes: "
+                    f"{', '.join(sorted(known)) or 'none'})",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown
+            ]
+        )
+
+
+_KNOWN: dict[str, frozenset[str]] = {}
+"""The query parameters of each route, by its operation id (the same in every app)."""
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route reads, its dependencies' included."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+router = APIRouter(prefix="/v1", responses=REFUSALS, dependencies=[Depends(known_query)])
 
 
 def _not_found(message: str) -> HTTPException:
@@ -149,8 +196,13 @@ def score_view(
 def _window_fields(
     figures: list[dict[str, Any]], model: type[s.WindowView]
 ) -> list[dict[str, Any]]:
+    """The stored windows as the CLI's score JSON has them (`window_figures`: the engine's
+    window order, the same rounding), with the fields this audience's model holds."""
     keep = model.model_fields
-    return [{k: v for k, v in w.items() if k in keep} for w in figures]
+    return [
+        {k: v for k, v in {"window": name, **values}.items() if k in keep}
+        for name, values in window_figures(figures).items()
+    ]
 
 
 @router.get(
@@ -186,15 +238,15 @@ def freelancer_history(
     freelancer: FreelancerId,
     db: Db,
     caller: Caller,
-    since: AsOfQuery = None,
-    until: AsOfQuery = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> s.ScoreHistory:
-    """The freelancer's stored scores, oldest first (operator, the freelancer): a query of the
-    snapshots, never a recomputation."""
+    """The freelancer's stored scores from ``from`` to ``to``, oldest first (operator, the
+    freelancer): a query of the snapshots, never a recomputation."""
     may_read_private(caller, freelancer)
-    rows = snapshots.score_history(db, freelancer, since, until, limit)
-    if not rows and since is None and until is None:
+    rows = snapshots.score_history(db, freelancer, start, end, limit)
+    if not rows and start is None and end is None:
         raise _not_found(f"no stored score for freelancer {freelancer!r}")
     return s.ScoreHistory(
         freelancer=freelancer,
@@ -285,19 +337,23 @@ def explain(
     caller: Caller,
     explainer: Explain,
     book: Book,
-    as_of: AsOfQuery = None,
-    since: Annotated[
-        Day | None, Query(description="YYYY-MM-DD; changes since this date (default: 28 days)")
+    start: Annotated[
+        Day | None,
+        Query(alias="from", description="YYYY-MM-DD; changes since this date (default: 28 days)"),
+    ] = None,
+    end: Annotated[
+        Day | None, Query(alias="to", description="YYYY-MM-DD; the score on this date (today)")
     ] = None,
 ) -> s.Explanation:
-    """Why the score is what it is: each contract's part, and every change since ``since``
-    (operator; the freelancer, with private feedback only ever pooled)."""
-    history, day, shell = _subject(freelancer, caller, db, as_of)
-    start = since or day - dt.timedelta(days=28)
-    if start > day:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since is after as_of")
+    """Why the score is what it is on ``to``: each contract's part, and every change since
+    ``from`` (operator; the freelancer, with private feedback only ever pooled). The same
+    words as ``jobsuccess explain --from --to``."""
+    history, day, shell = _subject(freelancer, caller, db, end)
+    first = start or day - dt.timedelta(days=28)
+    if first > day:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "from is after to")
     body = explainer.explain(
-        history, book, freelancer, since=start, as_of=day, audience=shell.audience
+        history, book, freelancer, since=first, as_of=day, audience=shell.audience
     )
     return shell.model_copy(update={"body": body})
 
@@ -330,17 +386,24 @@ def forecast(
 )
 def whatif(
     freelancer: FreelancerId,
-    request: s.WhatIf,
+    scenario: Annotated[
+        dict[str, Any] | list[Any],
+        Body(
+            description='the scenario file of `jobsuccess whatif --scenario`, as is: {"events": '
+            '[...], "description": ...} or a plain list of events (docs/explain.md)'
+        ),
+    ],
     db: Db,
     caller: Caller,
     explainer: Explain,
     book: Book,
+    as_of: AsOfQuery = None,
 ) -> s.Explanation:
-    """The score under hypothetical events (operator, the freelancer; events that would
-    reveal a client's private answer are for operators only)."""
-    history, day, shell = _subject(freelancer, caller, db, request.as_of)
+    """The score on ``as_of`` under hypothetical events (operator, the freelancer; events that
+    would reveal a client's private answer are for operators only)."""
+    history, day, shell = _subject(freelancer, caller, db, as_of)
     body = explainer.whatif(
-        history, book, freelancer, as_of=day, audience=shell.audience, scenario=request.scenario
+        history, book, freelancer, as_of=day, audience=shell.audience, scenario=scenario
     )
     return shell.model_copy(update={"body": body})
 

@@ -168,13 +168,6 @@ class Explanation(_Out):
     body: dict[str, Any]
 
 
-class WhatIf(_In):
-    as_of: Day | None = None
-    scenario: dict[str, Any] = Field(
-        description='hypothetical events: {"events": [...]} (see jobsuccess.explain.scenario)'
-    )
-
-
 # --- operator actions ------------------------------------------------------------------------
 
 

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from jobsuccess.errors import InputError
 
@@ -141,10 +141,16 @@ def open_database(
     url: str | None = None,
     *,
     migrate: bool = True,
+    create: bool = True,
     background_checkpoints: bool = False,
     **engine_args: Any,
 ) -> Database:
     """Connect to ``url`` (see `resolve_url`) and, by default, migrate it to the newest schema.
+
+    ``create=False`` refuses a store that does not exist yet (a SQLite file not there, a
+    PostgreSQL database without the schema) instead of making an empty one: a mistyped
+    ``--db`` must not look like a store with nobody in it. A database that cannot be reached
+    is an `InputError` naming it, not a driver traceback.
 
     ``background_checkpoints`` (SQLite, for long-running servers): commits never run a WAL
     checkpoint themselves; `Database.checkpointer` does it on a thread of its own, so no
@@ -155,6 +161,11 @@ def open_database(
         parsed = make_url(resolved)
     except ArgumentError as exc:
         raise InputError(f"not a database URL: {url!r} ({exc})") from None
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and not create:
+        path = parsed.database
+        if not path or path == ":memory:" or not Path(path).expanduser().is_file():
+            raise InputError(f"no store at {shown}: {_CREATE_HINT}", field="--db")
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(resolved, autocheckpoint=not background_checkpoints, **engine_args)
     elif parsed.get_backend_name() == "postgresql":
@@ -168,9 +179,24 @@ def open_database(
             f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
         )
     db = Database(engine)
-    if migrate:
-        upgrade(db)
+    try:
+        if not create and current_revision(db) is None:
+            raise InputError(f"no jobsuccess store in {shown}: {_CREATE_HINT}", field="--db")
+        if migrate:
+            upgrade(db)
+    except OperationalError as exc:
+        db.dispose()
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise InputError(f"cannot open the store {shown}: {reason}", field="--db") from None
+    except BaseException:
+        db.dispose()
+        raise
     return db
+
+
+_CREATE_HINT: Final = (
+    "`jobsuccess import FILE` or `jobsuccess serve` creates one (check --db and $JOBSUCCESS_DB)"
+)
 
 
 def _sqlite_engine(url: str, *, autocheckpoint: bool = True, **engine_args: Any) -> Engine:

@@ -367,6 +367,15 @@ def freelancers(db: Database) -> list[str]:
         return sorted(conn.execute(query).scalars())
 
 
+def freelancer_count(db: Database) -> int:
+    """How many freelancers have a contract in the ledger (``serve`` says so at start)."""
+    with db.read() as conn:
+        query = select(func.count(func.distinct(records.c.freelancer))).where(
+            records.c.kind == "contract"
+        )
+        return int(conn.execute(query).scalar_one())
+
+
 def count(db: Database) -> int:
     with db.read() as conn:
         return int(conn.execute(select(func.count()).select_from(records)).scalar_one())

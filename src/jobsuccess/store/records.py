@@ -26,7 +26,8 @@ stars are the same record. `derived_id` makes the deterministic ids the importer
 operator-action endpoints use when no id is given.
 
 Every string is printable text without control characters, every number finite and bounded,
-every date between 1970 and 2199: the limits that keep a record storable on both backends
+every date between 1970 and 2199 (`jobsuccess.limits`, shared with the loader, the options and
+what-if scenarios): the limits that keep a record storable on both backends
 (PostgreSQL refuses NUL characters) and computable by the engine.
 """
 
@@ -47,6 +48,7 @@ from pydantic import (
     model_validator,
 )
 
+from jobsuccess.limits import FIRST_DAY, LAST_DAY, MAX_AMOUNT
 from jobsuccess.model import ACTION_TYPES
 
 #: A printable identifier (freelancer, contract, client, record id).
@@ -70,9 +72,7 @@ def _iso_date(value: Any) -> Any:
 
 
 #: A calendar day between 1970 and 2199, written ``YYYY-MM-DD``.
-Day = Annotated[
-    dt.date, BeforeValidator(_iso_date), Field(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))
-]
+Day = Annotated[dt.date, BeforeValidator(_iso_date), Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 ContractType = Literal["fixed", "hourly"]
 EndedBy = Literal["client", "freelancer", "platform"]
@@ -169,7 +169,11 @@ class PaymentRecord(_Record):
     contract: Ident
     date: Day
     amount: float = Field(
-        ge=-1e9, le=1e9, allow_inf_nan=False, strict=True, description="refunds are negative"
+        ge=-MAX_AMOUNT,
+        le=MAX_AMOUNT,
+        allow_inf_nan=False,
+        strict=True,
+        description="refunds are negative",
     )
 
 
