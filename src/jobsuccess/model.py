@@ -41,6 +41,7 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
         "end": pl.Date(),
         "ended_by": pl.String(),
         "end_reason": pl.String(),
+        "agency": pl.String(),
     },
     "payments": {
         "freelancer": pl.String(),

@@ -54,6 +54,7 @@ FIELDS: Final[dict[str, tuple[Field, ...]]] = {
         Field("end", "date"),
         Field("ended_by", values=ENDED_BY),
         Field("end_reason", values=END_REASONS),
+        Field("agency"),
     ),
     "payments": (
         _FREELANCER,
