@@ -101,8 +101,8 @@ def snapshot(
     ] = DEFAULT_PARTITION,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Run the scheduled computation for every freelancer and store it (for cron: idempotent
-    per computation date, resumable after a crash)."""
+    """Run the scheduled computation for every freelancer and agency and store it (for cron:
+    idempotent per computation date, resumable after a crash)."""
     from jobsuccess.policy import load_policy
 
     day = parse_date(as_of)
@@ -117,7 +117,8 @@ def snapshot(
         result = run_snapshot(database, book, day, partition_size=partition, progress=advance)
     out.print(
         f"snapshot {result.computed_on} (policy {result.policy}): {result.status}; "
-        f"{result.computed:,} freelancers scored now, {result.freelancers:,} stored",
+        f"{result.computed:,} freelancers scored now, {result.freelancers:,} stored; "
+        f"{result.agencies_computed:,} agencies scored now, {result.agencies:,} stored",
         soft_wrap=True,
     )
 
