@@ -9,6 +9,7 @@ from jobsuccess.io import dump_json, load, write_tables
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook, load_policy, read_policy
 from jobsuccess.report import score_json
+from jobsuccess.subjects import for_agencies
 
 __all__ = [
     "History",
@@ -17,6 +18,7 @@ __all__ = [
     "PolicyBook",
     "Scores",
     "dump_json",
+    "for_agencies",
     "load",
     "load_policy",
     "read_policy",
