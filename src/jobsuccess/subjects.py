@@ -19,8 +19,8 @@ from jobsuccess.errors import InputError
 from jobsuccess.io.order import ORDER, ordered
 from jobsuccess.model import History
 
+#: What a score is about; also the key that names it in the score JSON.
 SubjectKind = Literal["freelancer", "agency"]
-SUBJECT_KINDS: Final[tuple[SubjectKind, ...]] = ("freelancer", "agency")
 
 #: Joins a freelancer and a contract id into the contract's id within its agency: ids are
 #: unique per freelancer only, so two freelancers' ``c1`` must stay two contracts.
@@ -108,8 +108,8 @@ def for_agencies(history: History, only: Iterable[str] | None = None) -> History
 
 def for_agency(history: History, agency: str, *, file: str | None = None) -> History:
     """One agency as a subject; an agency without a contract in ``history`` is an error."""
-    if agency not in agencies(history):
-        known = agencies(history)
+    known = agencies(history)
+    if agency not in known:
         hint = f" (agencies here: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''})"
         raise InputError(
             f"no contract done for agency {agency!r}" + (hint if known else " (no agencies here)"),
