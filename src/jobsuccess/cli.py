@@ -272,8 +272,8 @@ def batch_command(
     day = parse_date(as_of)
     frame = batch_frames(history, book, day, partition_size)
     if agencies:
-        frame = with_agency_rows(frame, batch_frames(for_agencies(history), book, day,
-                                                     partition_size, what="agencies"))  # fmt: skip
+        by_agency = batch_frames(for_agencies(history), book, day, partition_size, what="agencies")
+        frame = with_agency_rows(frame, by_agency)
     with atomic_path(out_file) as tmp:
         frame.write_parquet(tmp)
     summarize(frame, out_file)
