@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from jobsuccess.model import History
     from jobsuccess.policy import Policy, PolicyBook, load_policy, read_policy
     from jobsuccess.report import score_json
+    from jobsuccess.subjects import for_agencies
 
 _HOME = {
     "History": "jobsuccess.model",
@@ -25,6 +26,7 @@ _HOME = {
     "PolicyBook": "jobsuccess.policy",
     "Scores": "jobsuccess.engine",
     "dump_json": "jobsuccess.io",
+    "for_agencies": "jobsuccess.subjects",
     "load": "jobsuccess.io",
     "load_policy": "jobsuccess.policy",
     "read_policy": "jobsuccess.policy",
@@ -41,6 +43,7 @@ __all__ = [
     "PolicyBook",
     "Scores",
     "dump_json",
+    "for_agencies",
     "load",
     "load_policy",
     "read_policy",

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the heavy packages load in the commands that use them (a qu
     from jobsuccess.engine import Scores
     from jobsuccess.model import History
     from jobsuccess.policy import PolicyBook
+    from jobsuccess.subjects import SubjectKind
 
 app = typer.Typer(
     name="jobsuccess",
@@ -101,6 +102,14 @@ def score_command(
     freelancer: Annotated[
         str | None, typer.Option("--freelancer", help="Only this freelancer (default: every one).")
     ] = None,
+    agency: Annotated[
+        str | None,
+        typer.Option(
+            "--agency",
+            help="Score this agency over every contract done for it, by any of its "
+            "freelancers (same rules; the JSON names it under the key agency).",
+        ),
+    ] = None,
 ) -> None:
     """Score one freelancer (or each in a JSON array or table folder), with the per-contract
     ledger."""
@@ -109,25 +118,36 @@ def score_command(
     from jobsuccess.report import all_json
 
     history = _load(file)
+    if freelancer is not None and agency is not None:
+        raise InputError("give --freelancer or --agency, not both", field="--agency")
     if freelancer is not None:
         from jobsuccess.explain.ledger import pick_freelancer
 
         history = history.only([pick_freelancer(history, freelancer)])
+    subject: SubjectKind = "freelancer"
+    if agency is not None:
+        from jobsuccess.subjects import for_agency
+
+        history, subject = for_agency(history, agency, file=str(file)), "agency"
     book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
     if audience == "operator":
-        results = all_json(score(history, book, day), book)
+        results = all_json(score(history, book, day), book, subject=subject)
     else:
         from jobsuccess.explain import score_for
         from jobsuccess.explain.audience import check_audience
 
         who = check_audience(audience)
         results = [
-            score_for(history, book, as_of=day, audience=who, freelancer=f)
+            score_for(history, book, as_of=day, audience=who, freelancer=f, subject=subject)
             for f in history.freelancers
         ]
     if as_json:
-        single = freelancer is not None or (file.suffix == ".json" and not _is_array(file))
+        single = (
+            freelancer is not None
+            or agency is not None
+            or (file.suffix == ".json" and not _is_array(file))
+        )
         _print_json(results[0] if single and len(results) == 1 else results)
         return
     for result in results:
@@ -161,8 +181,9 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
         else f"[bold]no score[/]: {result['reason']}"
     )
     badges = [k.replace("_", " ").title() for k, v in result["status"].items() if v]
+    who = result["agency"] if "agency" in result else result["freelancer"]
     console.print(
-        f"[bold cyan]{result['freelancer']}[/] as of {result['as_of']} "
+        f"[bold cyan]{who}[/] as of {result['as_of']} "
         f"(computed {result['computed_on']}, policy {result['policy']}): {headline}"
         + (f"  [magenta]{', '.join(badges)}[/]" if badges else "")
     )
@@ -274,7 +295,12 @@ def flat_scores(scores: Scores) -> pl.DataFrame:
 
 
 def batch_frames(
-    history: History, book: PolicyBook, day: dt.date, partition_size: int, progress: bool = True
+    history: History,
+    book: PolicyBook,
+    day: dt.date,
+    partition_size: int,
+    progress: bool = True,
+    what: str = "freelancers",
 ) -> pl.DataFrame:
     import polars as pl
     from rich.progress import (
@@ -293,7 +319,7 @@ def batch_frames(
         TextColumn("[bold]scoring"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("freelancers"),
+        TextColumn(what),
         TimeElapsedColumn(),
     ]
     with Progress(*columns, console=err, disable=not progress) as bar:
@@ -315,6 +341,15 @@ def batch_command(
     policy: PolicyOpt = "auto",
     privacy_k: PrivacyKOpt = None,
     partition_size: Annotated[int, typer.Option(help="Freelancers per partition.")] = 50_000,
+    agencies: Annotated[
+        bool,
+        typer.Option(
+            "--agencies",
+            help="Add one row per agency (scored over all its contracts) and a column agency: "
+            "an agency row has the agency id there and freelancer null; a freelancer row the "
+            "reverse.",
+        ),
+    ] = False,
 ) -> None:
     """Score a whole marketplace into one Parquet file."""
     from jobsuccess.io.atomic import refuse_folder
@@ -325,14 +360,38 @@ def batch_command(
     book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
     frame = batch_frames(history, book, day, partition_size)
+    if agencies:
+        from jobsuccess.subjects import for_agencies
+
+        by_agency = batch_frames(for_agencies(history), book, day, partition_size, what="agencies")
+        frame = with_agency_rows(frame, by_agency)
     with atomic_path(out_file) as tmp:
         frame.write_parquet(tmp)
     summarize(frame, out_file)
 
 
+def with_agency_rows(freelancers: pl.DataFrame, agencies: pl.DataFrame) -> pl.DataFrame:
+    """Freelancer rows, then agency rows, told apart by the column ``agency`` (after
+    ``freelancer``): the agency id on an agency row (``freelancer`` null), null elsewhere."""
+    if freelancers.is_empty():
+        return freelancers
+    rows = freelancers.with_columns(agency=pl.lit(None, dtype=pl.String()))
+    if not agencies.is_empty():
+        agency_rows = agencies.with_columns(
+            agency=pl.col("freelancer"), freelancer=pl.lit(None, dtype=pl.String())
+        )
+        rows = pl.concat([rows, agency_rows], how="diagonal_relaxed")
+    return rows.select("freelancer", "agency", pl.exclude("freelancer", "agency"))
+
+
 def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console = out) -> None:
     import polars as pl
 
+    if "agency" in frame.columns:
+        agencies = frame.filter(pl.col("agency").is_not_null())
+        frame = frame.filter(pl.col("agency").is_null())
+        scored_agencies = agencies.filter(pl.col("score").is_not_null()).height
+        console.print(f"{agencies.height:,} agencies, {scored_agencies:,} with a score")
     scored = frame.filter(pl.col("score").is_not_null())
     table_ = table(
         "freelancers",

@@ -144,9 +144,9 @@ def table(
     return grid
 
 
-def plural(n: int, word: str) -> str:
-    """``1 freelancer``, ``2,000 freelancers``."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 freelancer``, ``2,000 freelancers`` (``many``: an irregular plural)."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
 def load_history(path: Path) -> History:

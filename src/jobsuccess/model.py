@@ -61,6 +61,7 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
         "ended_by": pl.String(),
         "end_reason": pl.String(),
         "category": pl.String(),
+        "agency": pl.String(),
     },
     "payments": {
         "freelancer": pl.String(),

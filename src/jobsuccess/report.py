@@ -15,6 +15,7 @@ import polars as pl
 from jobsuccess.engine import BY_NAME, Scores
 from jobsuccess.engine.windows import FIGURES, WINDOW_ORDER
 from jobsuccess.policy import PolicyBook
+from jobsuccess.subjects import SubjectKind
 
 WINDOW_FIELDS = FIGURES
 DIGITS = 4
@@ -84,15 +85,26 @@ def contract_rows(scores: Scores, book: PolicyBook) -> list[dict[str, Any]]:
     return rows
 
 
-def score_json(scores: Scores, book: PolicyBook, freelancer: str, as_of: dt.date) -> dict[str, Any]:
-    """The issue-2 JSON object for one freelancer as of one date."""
+def score_json(
+    scores: Scores,
+    book: PolicyBook,
+    freelancer: str,
+    as_of: dt.date,
+    *,
+    subject: SubjectKind = "freelancer",
+) -> dict[str, Any]:
+    """The issue-2 JSON object for one freelancer as of one date.
+
+    ``subject="agency"``: the same object for an agency scored as a subject
+    (`jobsuccess.subjects.for_agencies`), its id under the key ``agency``.
+    """
     one = scores.of(freelancer, as_of)
     if one.scores.is_empty():
-        raise KeyError(f"no score for freelancer {freelancer!r} as of {as_of}")
+        raise KeyError(f"no score for {subject} {freelancer!r} as of {as_of}")
     head = one.scores.row(0, named=True)
     windows = window_figures(one.windows.iter_rows(named=True))
     return {
-        "freelancer": freelancer,
+        subject: freelancer,
         "as_of": as_of.isoformat(),
         "computed_on": head["computed_on"].isoformat(),
         "policy": head["policy"],
@@ -109,7 +121,9 @@ def score_json(scores: Scores, book: PolicyBook, freelancer: str, as_of: dt.date
     }
 
 
-def all_json(scores: Scores, book: PolicyBook) -> list[dict[str, Any]]:
+def all_json(
+    scores: Scores, book: PolicyBook, *, subject: SubjectKind = "freelancer"
+) -> list[dict[str, Any]]:
     """Every (freelancer, as_of) of a result, in the engine's order."""
     keys = scores.scores.select("freelancer", "as_of").iter_rows()
-    return [score_json(scores, book, f, d) for f, d in keys]
+    return [score_json(scores, book, f, d, subject=subject) for f, d in keys]

@@ -57,6 +57,12 @@ _CONTRACTS_PER_CLIENT: Final = 4
 _CLIENT_SKEW: Final = 1.8
 _REPEAT_SHARE: Final = 0.28  # a later contract goes to one of the freelancer's past clients
 _HARSH_SHARE: Final = 0.01  # of hires, made by clients who rate everyone harshly
+# Agencies: a tenth of freelancers belong to one (about eight members each) and do most of
+# their contracts through it. Drawn from a stream of their own, after everything else, so
+# adding agencies changed no other value of any seed.
+_AGENCY_SHARE: Final = 0.10
+_AGENCY_MEMBERS: Final = 8
+_THROUGH_AGENCY: Final = 0.8
 _FRAUD_RATE: Final = 0.0005  # of clients, later suspended for fraud
 
 # Contract lengths in days: lognormal (median, sigma) by payment pattern.
@@ -147,13 +153,15 @@ class _Streams:
         def gen(i: int) -> np.random.Generator:
             return np.random.Generator(np.random.PCG64(children[i]))
 
-        children = np.random.SeedSequence(seed).spawn(6)
+        # Spawned children depend only on their position: a seventh leaves the six as they were.
+        children = np.random.SeedSequence(seed).spawn(7)
         self.freelancers = gen(0)
         self.contracts = gen(1)
         self.clients = gen(2)
         self.payments = gen(3)
         self.feedback = gen(4)
         self.events = gen(5)
+        self.agencies = gen(6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +253,7 @@ def _history(rng: _Streams, pop: _Population, as_of: int) -> History:
             end=_dates(c.end),
             ended_by=_labels(ENDED_BY, c.ended_by),
             end_reason=_labels(END_REASONS, c.end_reason),
+            agency=_agencies(rng.agencies, c.freelancer, len(pop.count)),
         ),
         payments=payments,
         feedback=ids.table(
@@ -262,6 +271,17 @@ def _history(rng: _Streams, pop: _Population, as_of: int) -> History:
         ),
         actions=_action_frame(ids, c, fb, actions),
     )
+
+
+def _agencies(r: np.random.Generator, freelancer: I64, freelancers: int) -> pl.Series:
+    """Each contract's agency (null: done on the freelancer's own): members of an agency do
+    a share of their contracts through it."""
+    member = r.random(freelancers) < _AGENCY_SHARE
+    count = max(1, -(-int(member.sum()) // _AGENCY_MEMBERS))
+    which = r.integers(0, count, freelancers)
+    through = member[freelancer] & (r.random(len(freelancer)) < _THROUGH_AGENCY)
+    code = np.where(through, which[freelancer], -1)
+    return _ids("a", count, 4).gather(_nullable(code, pl.Int64()))
 
 
 class _Ids:

@@ -35,6 +35,7 @@ def sample_doc() -> list[dict[str, Any]]:
                     "end": "2020-02-14",
                     "ended_by": "client",
                     "end_reason": "completed",
+                    "agency": "a1",
                     "payments": [
                         {"date": "2020-02-14", "amount": 800.0},
                         {"date": "2020-02-20", "amount": -50},
@@ -105,6 +106,7 @@ def histories(draw: st.DrawFn, *, marketplace_actions: bool = True) -> History:
                 "end": start + dt.timedelta(days=draw(st.integers(0, 900))) if ended else None,
                 "ended_by": draw(st.none() | st.sampled_from(ENDED_BY)),
                 "end_reason": draw(st.none() | st.sampled_from(END_REASONS)),
+                "agency": draw(st.none() | text),
             }
         )
         for _ in range(draw(st.integers(0, 3))):

@@ -30,6 +30,7 @@ from jobsuccess.explain.scenario import Scenario, parse
 from jobsuccess.explain.scenario import load as _load_scenario
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
+from jobsuccess.subjects import SubjectKind
 
 __all__ = [
     "AUDIENCES",
@@ -127,12 +128,14 @@ def score_for(
     as_of: dt.date,
     audience: Audience = "freelancer",
     freelancer: str | None = None,
+    subject: SubjectKind = "freelancer",
 ) -> dict[str, Any]:
-    """The score JSON as this audience may see it (pooled contracts show their batch)."""
+    """The score JSON as this audience may see it (pooled contracts show their batch);
+    ``subject="agency"`` for a history of agency subjects (its id under the key ``agency``)."""
     who = pick_freelancer(history, freelancer)
     history = screen(history.only([who]), book)
     (snap,) = snapshots(history, book, who, [as_of])
-    return score_view(snap, book, audience)
+    return score_view(snap, book, audience, subject=subject)
 
 
 def load_scenario(path: Path) -> Scenario:

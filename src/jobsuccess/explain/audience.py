@@ -25,6 +25,7 @@ from jobsuccess.explain.ledger import (
 from jobsuccess.explain.words import UNPOOLED_REASON, held_reason, pooled_reason, rule_reason
 from jobsuccess.policy import Policy, PolicyBook
 from jobsuccess.report import score_json
+from jobsuccess.subjects import SubjectKind
 
 Audience = Literal["freelancer", "operator"]
 AUDIENCES: tuple[Audience, ...] = ("freelancer", "operator")
@@ -87,12 +88,18 @@ def contract_entry(row: Row, policy: Policy, audience: Audience) -> dict[str, An
     }
 
 
-def score_view(snapshot: Snapshot, book: PolicyBook, audience: Audience) -> dict[str, Any]:
+def score_view(
+    snapshot: Snapshot,
+    book: PolicyBook,
+    audience: Audience,
+    *,
+    subject: SubjectKind = "freelancer",
+) -> dict[str, Any]:
     """The score JSON of one snapshot, its contracts shown as this audience may see them."""
     # The contracts are described here, per audience: the engine's JSON without its ledger.
     frames = snapshot.scores
     bare = Scores(frames.scores, frames.windows, frames.ledger.clear())
-    view = score_json(bare, book, snapshot.freelancer, snapshot.as_of)
+    view = score_json(bare, book, snapshot.freelancer, snapshot.as_of, subject=subject)
     rows = sorted(snapshot.rows.iter_rows(named=True), key=lambda r: (r["start"], r["id"]))
     view["contracts"] = [contract_entry(r, snapshot.policy, audience) for r in rows]
     if audience == "operator":

@@ -351,7 +351,8 @@ def _table_rules(table: str, ids_per_freelancer: bool, frame: pl.DataFrame) -> l
                 "until",
                 _t("until") < _t("date"),
                 lambda row: (
-                    f"until {row[_typed('until')]} is before the action's date {row[_typed('date')]}"
+                    f"until {row[_typed('until')]} is before the action's date "
+                    f"{row[_typed('date')]}"
                 ),
             ),
             _Rule(

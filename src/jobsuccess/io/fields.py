@@ -56,6 +56,7 @@ FIELDS: Final[dict[str, tuple[Field, ...]]] = {
         Field("ended_by", values=ENDED_BY),
         Field("end_reason", values=END_REASONS),
         Field("category"),
+        Field("agency"),
     ),
     "payments": (
         _FREELANCER,

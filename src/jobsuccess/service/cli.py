@@ -124,8 +124,8 @@ def snapshot(
     ] = DEFAULT_PARTITION,
     quiet: Annotated[bool, typer.Option("--quiet", metavar="", help="No progress bar.")] = False,
 ) -> None:
-    """Run the scheduled computation for every freelancer and store it (for cron: idempotent
-    per computation date, resumable after a crash)."""
+    """Run the scheduled computation for every freelancer and agency and store it (for cron:
+    idempotent per computation date, resumable after a crash)."""
     from jobsuccess.policy import load_policy
     from jobsuccess.store import open_database
     from jobsuccess.store.snapshots import run_snapshot
@@ -142,7 +142,9 @@ def snapshot(
         result = run_snapshot(database, book, day, partition_size=partition, progress=advance)
     out.print(
         f"snapshot {result.computed_on} (policy {result.policy}): {result.status}; "
-        f"{plural(result.computed, 'freelancer')} scored now, {result.freelancers:,} stored",
+        f"{plural(result.computed, 'freelancer')} scored now, {result.freelancers:,} stored; "
+        f"{plural(result.agencies_computed, 'agency', 'agencies')} scored now, "
+        f"{result.agencies:,} stored",
         soft_wrap=True,
     )
 

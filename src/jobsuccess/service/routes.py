@@ -291,6 +291,91 @@ def list_snapshots(db: Db, _: Operator) -> list[s.Computation]:
     return [s.Computation.model_validate(r) for r in snapshots.computation_list(db)]
 
 
+# --- agencies --------------------------------------------------------------------------------
+# An agency is a subject like a freelancer (`jobsuccess.subjects`): its stored scores are read
+# and shaped by the freelancer code above, under the key ``agency``. Operators and clients
+# read them; a client, like for a freelancer's public score, only the public view.
+
+AgencyId = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=FREELANCER_PATTERN, description="agency id")
+]
+Reader = Annotated[Principal, Depends(operator_or_client)]
+
+
+def _agency_audience(
+    caller: Principal, agency: str, asked: s.AgencyAudience | None
+) -> s.AgencyAudience:
+    """The view to answer in: the one asked for, else the key's own (clients: public)."""
+    view = may_read(caller, agency, needs=asked or caller.audience)
+    return "public" if view == "public" else "operator"
+
+
+@router.get(
+    "/agencies/{agency}/score",
+    tags=["agencies"],
+    response_model=s.AgencyScoreView,
+    responses=NOT_FOUND,
+)
+async def agency_score(
+    agency: AgencyId,
+    db: Db,
+    caller: Reader,
+    as_of: AsOfQuery = None,
+    audience: Annotated[
+        s.AgencyAudience | None, Query(description="default: the key's own")
+    ] = None,
+) -> s.AgencyPublicScore | s.AgencyOperatorScore:
+    """An agency's newest stored score (on or before ``as_of``), over every contract done for
+    it (operator; clients get the public view: score, badges, evidence)."""
+    view = _agency_audience(caller, agency, audience)
+    found = snapshots.latest_score(
+        db, agency, as_of, with_windows=view != "public", subject="agency"
+    )
+    if found is None:
+        raise _not_found(
+            f"no stored score for agency {agency!r}" + (f" on or before {as_of}" if as_of else "")
+        )
+    row, figures = found
+    shaped = score_view({**row, "freelancer": agency}, figures, view).model_dump(
+        exclude={"freelancer"}
+    )
+    if view == "public":
+        return s.AgencyPublicScore(agency=agency, **shaped)
+    return s.AgencyOperatorScore(agency=agency, **shaped)
+
+
+@router.get("/agencies/{agency}/history", tags=["agencies"], responses=NOT_FOUND)
+def agency_history(
+    agency: AgencyId,
+    db: Db,
+    caller: Reader,
+    since: AsOfQuery = None,
+    until: AsOfQuery = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> s.AgencyHistory:
+    """An agency's stored scores, oldest first (operator; clients without the policy and best
+    window): a query of the snapshots, never a recomputation."""
+    view = _agency_audience(caller, agency, None)
+    rows = snapshots.score_history(db, agency, since, until, limit, subject="agency")
+    if not rows and since is None and until is None:
+        raise _not_found(f"no stored score for agency {agency!r}")
+    points: list[s.HistoryPoint | s.PublicHistoryPoint] = []
+    for r in rows:
+        public = {
+            "computed_on": r["computed_on"],
+            "score": r["score"],
+            "badges": _badges(r),
+            "outcomes": r["outcomes"],
+            "clients": r["clients"],
+        }
+        points.append(
+            s.PublicHistoryPoint(**public)
+            if view == "public"
+            else s.HistoryPoint(**public, policy=r["policy"], best=r["best"])
+        )
+    return s.AgencyHistory(agency=agency, audience=view, scores=points)
+
+
 # --- explanations ----------------------------------------------------------------------------
 
 EXPLAIN_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {

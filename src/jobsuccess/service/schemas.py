@@ -234,3 +234,59 @@ class Computation(_Out):
     freelancers: int
     started_at: dt.datetime
     finished_at: dt.datetime | None
+
+
+# --- agencies --------------------------------------------------------------------------------
+# An agency's score has a freelancer's shape with ``agency`` in place of ``freelancer`` (tests
+# hold the two in step). Agencies are read by operators and clients: the public and operator
+# views only.
+
+AgencyAudience = Literal["public", "operator"]
+
+
+class AgencyPublicScore(_Out):
+    audience: Literal["public"] = "public"
+    agency: str
+    computed_on: dt.date
+    score: int | None = Field(description="whole percent; null = not enough evidence for a score")
+    badges: Badges
+    outcomes: int = Field(description="counted outcomes in the longest window (evidence)")
+    clients: int = Field(description="distinct clients in the longest window (evidence)")
+
+
+class AgencyOperatorScore(_Out):
+    audience: Literal["operator"] = "operator"
+    agency: str
+    computed_on: dt.date
+    policy: str
+    score: int | None
+    best: str | None
+    best_score: float | None
+    reason: str | None
+    badges: Badges
+    outcomes: int
+    clients: int
+    windows: list[OperatorWindowView]
+
+
+AgencyScoreView = Annotated[
+    AgencyPublicScore | AgencyOperatorScore, Field(discriminator="audience")
+]
+
+
+class PublicHistoryPoint(_Out):
+    """A stored score as the public may see it (a client's view of an agency's history)."""
+
+    computed_on: dt.date
+    score: int | None
+    badges: Badges
+    outcomes: int
+    clients: int
+
+
+class AgencyHistory(_Out):
+    agency: str
+    audience: AgencyAudience
+    scores: list[HistoryPoint | PublicHistoryPoint] = Field(
+        description="stored snapshots, oldest first (public: without policy and best window)"
+    )

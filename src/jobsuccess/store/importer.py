@@ -4,7 +4,7 @@ A history describes state; the importer turns it into ledger records with determ
 (`jobsuccess.store.records.derived_id`):
 
 * a ``contract`` record per contract, its id derived from (freelancer, contract) alone, with
-  the contract's client, type and start;
+  the contract's client, type, start and agency;
 * a ``contract_update`` record for its end, ended_by and end_reason when any is set, its id
   derived from those values: importing a later version of the history in which a contract
   has ended adds the update and nothing else;
@@ -32,7 +32,9 @@ from jobsuccess.model import History
 from jobsuccess.store import ledger
 from jobsuccess.store.db import Database
 from jobsuccess.store.records import (
+    ADDED_CONTENT,
     CONTENT_COLUMNS,
+    added_content,
     canonical_column,
     derived_id,
     derived_id_of,
@@ -53,6 +55,7 @@ def history_rows(history: History) -> pl.DataFrame:
             "client",
             pl.col("type").alias("contract_type"),
             "start",
+            "agency",
         ),
         c.filter(
             pl.any_horizontal(pl.col(x).is_not_null() for x in ("end", "ended_by", "end_reason"))
@@ -90,11 +93,14 @@ def history_rows(history: History) -> pl.DataFrame:
     frame = pl.concat(parts, how="diagonal_relaxed")
     frame = frame.with_columns(
         pl.lit(None, dtype=pl.String()).alias(col)
-        for col in CONTENT_COLUMNS
+        for col in (*CONTENT_COLUMNS, *ADDED_CONTENT)
         if col not in frame.columns
-    ).select(CONTENT_COLUMNS)
+    ).select(*CONTENT_COLUMNS, *ADDED_CONTENT)
     texts = [canonical_column(c, frame.get_column(c).to_list()) for c in CONTENT_COLUMNS]
     canon = ["|".join(parts) for parts in zip(*texts, strict=True)]
+    for column in ADDED_CONTENT:
+        values = frame.get_column(column).to_list()
+        canon = [t + added_content(column, v) for t, v in zip(canon, values, strict=True)]
     # occurrence number among records with the same content: stable ids for repeats
     seen: dict[str, int] = {}
     occurrence = []

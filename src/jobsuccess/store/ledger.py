@@ -63,6 +63,7 @@ BATCH_SCHEMA: Final[dict[str, pl.DataType]] = {
     "outcome": pl.String(),
     "action_type": pl.String(),
     "note": pl.String(),
+    "agency": pl.String(),
     "digest": pl.String(),
 }
 _COLUMNS: Final = (*BATCH_SCHEMA, "received_at")
@@ -336,7 +337,7 @@ def fold(log: pl.DataFrame) -> History:
         .agg(pl.col(c).drop_nulls().last() for c in ("end", "ended_by", "end_reason"))
     )
     contracts_frame = (
-        contracts.select("freelancer", "contract", "client", "contract_type", "start")
+        contracts.select("freelancer", "contract", "client", "contract_type", "start", "agency")
         .join(changes, on=["freelancer", "contract"], how="left")
         .rename({"contract": "id", "contract_type": "type"})
     )
@@ -374,6 +375,21 @@ def freelancer_count(db: Database) -> int:
             records.c.kind == "contract"
         )
         return int(conn.execute(query).scalar_one())
+
+
+def agencies(db: Database) -> dict[str, list[str]]:
+    """Every agency with a contract in the ledger (sorted) and its freelancers (sorted)."""
+    with db.read() as conn:
+        query = (
+            select(records.c.agency, records.c.freelancer)
+            .where(records.c.kind == "contract", records.c.agency.is_not(None))
+            .distinct()
+            .order_by(records.c.agency, records.c.freelancer)
+        )
+        out: dict[str, list[str]] = {}
+        for agency, freelancer in conn.execute(query):
+            out.setdefault(agency, []).append(freelancer)
+        return out
 
 
 def count(db: Database) -> int:
@@ -423,6 +439,7 @@ __all__ = [
     "Conflict",
     "ConflictError",
     "UnknownContractError",
+    "agencies",
     "append",
     "count",
     "exists",

@@ -7,7 +7,8 @@ payments, its feedback. The ledger stores the events that build that state, each
 kind                fields
 =================== ==========================================================================
 ``contract``        freelancer, contract, client, type, start (and optionally end, ended_by,
-                    end_reason when the contract is reported already ended)
+                    end_reason when the contract is reported already ended; agency when
+                    the contract is done for one)
 ``contract_update`` freelancer, contract and any of end, ended_by, end_reason: a later fact
                     about a contract; folding keeps, field by field, the last value given
 ``payment``         freelancer, contract, date, amount (refunds are negative)
@@ -111,6 +112,10 @@ CONTENT_COLUMNS: Final = (
     "action_type",
     "note",
 )
+#: Content columns added after the first release, in digest order. Each is part of a
+#: record's canonical text only when set (``|name=value`` after the others), so every record
+#: stored before it existed keeps its digest and its derived id.
+ADDED_CONTENT: Final = ("agency",)
 _FLOATS: Final = frozenset({"amount", "stars"})
 _INTS: Final = frozenset({"recommend"})
 _DATES: Final = frozenset({"start", "end", "date"})
@@ -135,6 +140,9 @@ class ContractRecord(_Record):
     ended_by: EndedBy | None = None
     end_reason: EndReason | None = Field(
         default=None, description="private: never shown to freelancers or clients"
+    )
+    agency: Ident | None = Field(
+        default=None, description="the agency the contract is done for (its score counts it)"
     )
 
     @model_validator(mode="after")
@@ -254,7 +262,7 @@ def to_row(record: BaseModel) -> dict[str, Any]:
     """The log row of a validated record (id, content columns, digest)."""
     data = record.model_dump()
     rename = _ACTION_COLUMN_OF if data["kind"] == "action" else _COLUMN_OF
-    row: dict[str, Any] = dict.fromkeys(CONTENT_COLUMNS)
+    row: dict[str, Any] = dict.fromkeys((*CONTENT_COLUMNS, *ADDED_CONTENT))
     for key, value in data.items():
         if key != "id":
             row[rename.get(key, key)] = value
@@ -291,7 +299,7 @@ def _day(value: dt.date) -> str:
 #: The formatter of each content column.
 FORMAT: Final[dict[str, Callable[[Any], str]]] = {
     c: _number if c in _FLOATS else _integer if c in _INTS else _day if c in _DATES else _text
-    for c in CONTENT_COLUMNS
+    for c in (*CONTENT_COLUMNS, *ADDED_CONTENT)
 }
 
 
@@ -302,8 +310,15 @@ def canonical_column(column: str, values: Iterable[Any]) -> list[str]:
 
 
 def canonical(row: Mapping[str, Any]) -> str:
-    """A row's canonical content: CONTENT_COLUMNS, formatted, joined by ``|``."""
-    return "|".join(NULL if (v := row.get(c)) is None else FORMAT[c](v) for c in CONTENT_COLUMNS)
+    """A row's canonical content: CONTENT_COLUMNS, formatted, joined by ``|``, then the
+    `ADDED_CONTENT` that is set."""
+    base = "|".join(NULL if (v := row.get(c)) is None else FORMAT[c](v) for c in CONTENT_COLUMNS)
+    return base + "".join(added_content(c, row.get(c)) for c in ADDED_CONTENT)
+
+
+def added_content(column: str, value: Any) -> str:
+    """The canonical text one `ADDED_CONTENT` column adds: nothing when it is not set."""
+    return "" if value is None else f"|{column}={FORMAT[column](value)}"
 
 
 def sha256(text: str) -> str:
@@ -382,6 +397,7 @@ _FIELDS: Final[dict[str, tuple[str, ...]]] = {
         "end",
         "ended_by",
         "end_reason",
+        "agency",
     ),
     "contract_update": ("freelancer", "contract", "end", "ended_by", "end_reason"),
     "payment": ("freelancer", "contract", "date", "amount"),

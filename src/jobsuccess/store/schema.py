@@ -16,6 +16,10 @@ Three groups:
     the engine's results for each freelancer on that date. The score history of a freelancer
     is a range read of ``scores``.
 
+``agency_scores``, ``agency_windows``
+    The same results for each agency (`jobsuccess.subjects`), keyed by ``agency``: an
+    agency is scored like a freelancer, over every contract done for it.
+
 ``api_keys``
     Service keys: a public ``prefix`` to find the row and the SHA-256 of the whole key.
 """
@@ -105,6 +109,7 @@ records: Final = Table(
     Column("note", Text),
     Column("digest", String(64), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
+    Column("agency", Text),  # migration 0002: the agency a contract is done for
     Index("ix_records_freelancer_seq", "freelancer", "seq"),
     Index(
         "uq_records_contract",
@@ -161,6 +166,27 @@ windows: Final = Table(
     Column("negative", Float, nullable=False),
     Column("total", Float, nullable=False),
 )
+
+
+def _per_agency(table: Table) -> Table:
+    """``table`` keyed by ``agency`` instead of ``freelancer``: one shape for both subjects."""
+    return Table(
+        f"agency_{table.name}",
+        metadata,
+        *(
+            Column(
+                "agency" if c.name == "freelancer" else c.name,
+                c.type,
+                primary_key=c.primary_key,
+                nullable=c.nullable,
+            )
+            for c in table.columns
+        ),
+    )
+
+
+agency_scores: Final = _per_agency(scores)
+agency_windows: Final = _per_agency(windows)
 
 api_keys: Final = Table(
     "api_keys",

@@ -13,10 +13,15 @@ that date, then marks the computation ``done``. Two runs at once are harmless (r
 inserted with ``ON CONFLICT DO NOTHING``). Writes are short transactions, so the API keeps
 serving (and ingesting) while a snapshot runs.
 
-Stored per freelancer and date: the displayed score, its best window, the reason when there
-is none, the three statuses and the evidence behind the score (outcomes and distinct clients
-of the policy's longest window, the same evidence the CLI shows); per window: its score,
-eligibility, outcomes, clients and the weighted success / neutral / negative / total.
+Agencies are scored after the freelancers, the same way (`jobsuccess.subjects.for_agencies`
+over the folded ledger of their freelancers), into ``agency_scores`` and ``agency_windows``;
+they resume alike.
+
+Stored per freelancer (and agency) and date: the displayed score, its best window, the reason
+when there is none, the three statuses and the evidence behind the score (outcomes and
+distinct clients of the policy's longest window, the same evidence the CLI shows); per window:
+its score, eligibility, outcomes, clients and the weighted success / neutral / negative /
+total.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from jobsuccess.engine import Scores, score
 from jobsuccess.policy import PolicyBook
 from jobsuccess.store import ledger
 from jobsuccess.store.db import Database
-from jobsuccess.store.schema import computations, scores, windows
+from jobsuccess.store.schema import agency_scores, agency_windows, computations, scores, windows
+from jobsuccess.subjects import SubjectKind, for_agencies
 
 DEFAULT_PARTITION: Final = 5000
 
@@ -48,6 +54,15 @@ class SnapshotResult:
     status: Status
     freelancers: int  # freelancers with a stored score on that date
     computed: int  # freelancers scored by this run
+    agencies: int = 0  # agencies with a stored score on that date
+    agencies_computed: int = 0  # agencies scored by this run
+
+
+#: Where each kind of subject's scores and window figures are stored, and its key column.
+TABLES: Final = {
+    "freelancer": (scores, windows, "freelancer"),
+    "agency": (agency_scores, agency_windows, "agency"),
+}
 
 
 def run_snapshot(
@@ -65,7 +80,14 @@ def run_snapshot(
             select(computations).where(computations.c.computed_on == computed_on)
         ).first()
         if row is not None and row.status == "done":
-            return SnapshotResult(computed_on, row.policy, "already done", row.freelancers, 0)
+            return SnapshotResult(
+                computed_on,
+                row.policy,
+                "already done",
+                row.freelancers,
+                0,
+                _count(conn, "agency", computed_on),
+            )
         if row is None:
             conn.execute(
                 _insert(db, computations)
@@ -95,18 +117,57 @@ def run_snapshot(
             _store(db, conn, result, book)
         if progress:
             progress(min(lo + partition_size, len(todo)), len(todo))
+    agencies_done, agencies_computed = _agency_snapshot(db, book, computed_on, partition_size)
     with db.write() as conn:
-        total = conn.execute(
-            select(func.count()).select_from(scores).where(scores.c.computed_on == computed_on)
-        ).scalar_one()
+        total = _count(conn, "freelancer", computed_on)
         conn.execute(
             update(computations)
             .where(computations.c.computed_on == computed_on)
             .values(status="done", freelancers=total, finished_at=dt.datetime.now(dt.UTC))
         )
     return SnapshotResult(
-        computed_on, policy.name, "resumed" if stored else "computed", total, len(todo)
+        computed_on,
+        policy.name,
+        "resumed" if stored or agencies_done else "computed",
+        total,
+        len(todo),
+        agencies_done + agencies_computed,
+        agencies_computed,
     )
+
+
+def _count(conn: Connection, subject: SubjectKind, computed_on: dt.date) -> int:
+    table = TABLES[subject][0]
+    query = select(func.count()).select_from(table).where(table.c.computed_on == computed_on)
+    return int(conn.execute(query).scalar_one())
+
+
+def _agency_snapshot(
+    db: Database, book: PolicyBook, computed_on: dt.date, partition_size: int
+) -> tuple[int, int]:
+    """Score and store the agencies without a stored score on ``computed_on``, each over the
+    folded ledger of its freelancers, in groups of about ``partition_size`` freelancers.
+    Returns (agencies already stored, agencies scored now)."""
+    members = ledger.agencies(db)
+    with db.read() as conn:
+        stored = set(
+            conn.execute(
+                select(agency_scores.c.agency).where(agency_scores.c.computed_on == computed_on)
+            ).scalars()
+        )
+    group: list[str] = []
+    people: set[str] = set()
+    todo = [a for a in members if a not in stored]
+    for n, agency in enumerate(todo):
+        group.append(agency)
+        people.update(members[agency])
+        if len(people) >= partition_size or n == len(todo) - 1:
+            history = for_agencies(ledger.history(db, sorted(people)), group)
+            result = score(history, book, computed_on)
+            with db.write() as conn:
+                _store(db, conn, result, book, "agency")
+            group, people = [], set()
+    return len(stored), len(todo)
 
 
 def _insert(db: Database, table: Any) -> Any:
@@ -130,12 +191,22 @@ def score_rows(
     return head.to_dicts(), win.select(*(c.name for c in windows.columns)).to_dicts()
 
 
-def _store(db: Database, conn: Connection, result: Scores, book: PolicyBook) -> None:
+def _store(
+    db: Database,
+    conn: Connection,
+    result: Scores,
+    book: PolicyBook,
+    subject: SubjectKind = "freelancer",
+) -> None:
     head, figures = score_rows(result, book)
+    into_scores, into_windows, key = TABLES[subject]
+    if key != "freelancer":
+        head = [{key: r.pop("freelancer"), **r} for r in head]
+        figures = [{key: r.pop("freelancer"), **r} for r in figures]
     if head:
-        conn.execute(_insert(db, scores).on_conflict_do_nothing(), head)
+        conn.execute(_insert(db, into_scores).on_conflict_do_nothing(), head)
     if figures:
-        conn.execute(_insert(db, windows).on_conflict_do_nothing(), figures)
+        conn.execute(_insert(db, into_windows).on_conflict_do_nothing(), figures)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -156,16 +227,21 @@ def latest_done(conn: Connection, as_of: dt.date | None = None) -> dt.date | Non
     return day
 
 
-_SCORE_COLUMNS: Final = tuple(c.name for c in scores.columns)
-_SCORE_SQL: Final = (
-    f"SELECT {', '.join(_SCORE_COLUMNS)} FROM scores WHERE freelancer = ? "
-    "AND computed_on <= ? ORDER BY computed_on DESC LIMIT 1"
-)
+_SCORE_COLUMNS: Final = {
+    subject: tuple(c.name for c in table.columns) for subject, (table, _, _) in TABLES.items()
+}
+_SCORE_SQL: Final = {
+    subject: (
+        f"SELECT {', '.join(_SCORE_COLUMNS[subject])} FROM {table.name} WHERE {key} = ? "
+        "AND computed_on <= ? ORDER BY computed_on DESC LIMIT 1"
+    )
+    for subject, (table, _, key) in TABLES.items()
+}
 
 
-def _typed(row: Sequence[Any]) -> dict[str, Any]:
+def _typed(row: Sequence[Any], subject: SubjectKind = "freelancer") -> dict[str, Any]:
     """A ``scores`` row from the driver with SQLite's text dates and 0/1 booleans typed."""
-    out = dict(zip(_SCORE_COLUMNS, row, strict=True))
+    out = dict(zip(_SCORE_COLUMNS[subject], row, strict=True))
     for column in ("computed_on", "as_of"):
         if isinstance(out[column], str):
             out[column] = dt.date.fromisoformat(out[column])
@@ -175,23 +251,30 @@ def _typed(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def latest_score(
-    db: Database, freelancer: str, as_of: dt.date | None = None, *, with_windows: bool = False
+    db: Database,
+    freelancer: str,
+    as_of: dt.date | None = None,
+    *,
+    with_windows: bool = False,
+    subject: SubjectKind = "freelancer",
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """A freelancer's newest stored score (on or before ``as_of``) and, optionally, its windows.
+    """A freelancer's newest stored score (on or before ``as_of``) and, optionally, its windows;
+    ``subject="agency"``: an agency's (the rows keyed by ``agency``).
 
     The score row is the API's hottest read: one indexed statement through the driver.
     """
     day = (as_of or dt.date.max).isoformat()
-    rows = db.fetch(_SCORE_SQL, (freelancer, day))
+    rows = db.fetch(_SCORE_SQL[subject], (freelancer, day))
     if not rows:
         return None
-    row = _typed(rows[0])
+    row = _typed(rows[0], subject)
     figures: list[dict[str, Any]] = []
     if with_windows:
+        _, table, key = TABLES[subject]
         query = (
-            select(windows)
-            .where(windows.c.freelancer == freelancer, windows.c.computed_on == row["computed_on"])
-            .order_by(windows.c.window)
+            select(table)
+            .where(table.c[key] == freelancer, table.c.computed_on == row["computed_on"])
+            .order_by(table.c.window)
         )
         with db.read() as conn:
             figures = [dict(w) for w in conn.execute(query).mappings()]
@@ -204,14 +287,18 @@ def score_history(
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int = 1000,
+    *,
+    subject: SubjectKind = "freelancer",
 ) -> list[dict[str, Any]]:
-    """A freelancer's stored scores, oldest first: a range read, never a recomputation."""
-    query = select(scores).where(scores.c.freelancer == freelancer)
+    """A freelancer's (or an agency's) stored scores, oldest first: a range read, never a
+    recomputation."""
+    table, _, key = TABLES[subject]
+    query = select(table).where(table.c[key] == freelancer)
     if since is not None:
-        query = query.where(scores.c.computed_on >= since)
+        query = query.where(table.c.computed_on >= since)
     if until is not None:
-        query = query.where(scores.c.computed_on <= until)
-    query = query.order_by(scores.c.computed_on).limit(limit)
+        query = query.where(table.c.computed_on <= until)
+    query = query.order_by(table.c.computed_on).limit(limit)
     with db.read() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
 
