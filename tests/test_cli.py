@@ -120,7 +120,7 @@ def test_score_json_of_an_array_is_an_array(tmp_path: Path) -> None:
 
 
 def test_score_json_without_a_score_gives_the_reason(tmp_path: Path) -> None:
-    path = _write(tmp_path, as_json(job("c1", "k1", end="2025-03-01")))
+    path = _write(tmp_path, as_json(job("c1", "k1", end="2025-03-01", amount=300)))
     data = json.loads(_invoke("score", str(path), "--as-of", "2025-04-01", "--json").stdout)
     assert (data["score"], data["best"]) == (None, None)
     assert data["reason"].startswith("not enough evidence: 1 outcomes from 1 clients")
@@ -131,7 +131,7 @@ def test_score_policy_option_replays(tmp_path: Path) -> None:
     path = _write(tmp_path, _history())
     result = _invoke("score", str(path), "--as-of", "2025-04-01", "--policy", "2016", "--json")
     data = json.loads(result.stdout)
-    assert (data["policy"], data["computed_on"]) == ("2016", "2025-03-30")
+    assert (data["policy"], data["computed_on"]) == ("2016", "2025-03-23")
     assert list(data["windows"]) == ["6m", "12m", "24m"]
     assert data["score"] is None  # 2016 needs 3 clients
 
@@ -148,7 +148,7 @@ def test_score_table_mentions_the_score(tmp_path: Path) -> None:
 
 
 def test_score_table_without_a_score(tmp_path: Path) -> None:
-    path = _write(tmp_path, as_json(job("c1", "k1", end="2025-03-01")))
+    path = _write(tmp_path, as_json(job("c1", "k1", end="2025-03-01", amount=300)))
     result = _invoke("score", str(path), "--as-of", "2025-04-01")
     assert "no score: not enough evidence" in result.stdout.splitlines()[0]
     assert "Rising Talent" in result.stdout.splitlines()[0]
@@ -210,7 +210,7 @@ def test_policies_lists_the_timeline() -> None:
     assert result.exit_code == 0
     for name, effective in [
         ("2015-03", "2015-03-01"), ("2016", "2016-01-01"), ("2020-03", "2020-03-01"),
-        ("2020-11", "2020-11-08"), ("2021", "2021-01-01"), ("2023-12", "2023-12-01"),
+        ("2020-11", "2020-11-08"), ("2021", "2021-01-01"), ("2023-12", "2023-12-10"),
         ("2024-09", "2024-09-03"),
     ]:  # fmt: skip
         line = next(ln for ln in result.stdout.splitlines() if f" {name} " in ln)
@@ -249,7 +249,7 @@ def test_policies_show_bad_file_exits_2(tmp_path: Path) -> None:
 
 def _harsh_client_views(*extra: str) -> tuple[dict[str, Any], dict[str, Any]]:
     path = Path(__file__).parents[1] / "examples" / "harsh-client.json"
-    args = ["score", str(path), "--as-of", "2022-06-12", "--json", *extra]
+    args = ["score", str(path), "--as-of", "2022-06-19", "--json", *extra]
     operator = runner.invoke(app, [*args, "--audience", "operator"])
     mine = runner.invoke(app, [*args, "--audience", "freelancer"])
     assert operator.exit_code == 0 and mine.exit_code == 0, mine.output

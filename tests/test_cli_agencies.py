@@ -65,7 +65,9 @@ def _invoke(*args: str) -> Result:
 
 
 def _score(path: Path, *extra: str) -> Any:
-    result = _invoke("score", str(path), "--as-of", AS_OF, "--json", *extra)
+    """The score JSON; the operator's view unless ``extra`` names an audience."""
+    audience = () if "--audience" in extra else ("--audience", "operator")
+    result = _invoke("score", str(path), "--as-of", AS_OF, "--json", *audience, *extra)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 

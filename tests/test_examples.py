@@ -37,7 +37,7 @@ KEY_DATES = {
     "idle-drop": "2024-11-20",
     "perfect-then-not": "2025-06-29",
     "short-history": "2025-04-15",
-    "harsh-client": "2022-06-12",
+    "harsh-client": "2022-06-19",
     "retainer-work": "2025-05-15",
 }
 
@@ -185,8 +185,8 @@ def test_perfect_then_not_what_changed() -> None:
     assert moved == {
         "c25-landing-page": ("idle_with_earnings", "neutral", 2.0),
         "c26-security-audit": ("idle_with_earnings", "neutral", 2.0),
-        # Its private answer waits for two more clients' (privacy); its public 2 stars count.
-        "c27-migration": ("public_negative", "negative", 1.0),
+        # The faithful replay counts its private end reason at once (no pooling).
+        "c27-migration": ("negative_end_reason", "negative", 1.0),
     }
 
 
@@ -204,31 +204,36 @@ def test_short_history_is_the_story() -> None:
     assert reasons == {"c04-cookbook": "not_completed", "c06-robot-manual": "other"}
 
 
-def test_short_history_75() -> None:
+def test_short_history_81_from_few_jobs() -> None:
+    """Every client would hire again, yet two negative end reasons among nine jobs weigh
+    heavily: (100 + 62.5) / 2. (The story's 75 was the pooled figure: the end reasons were
+    smeared over their batches.)"""
     assert _timeline("short-history", "2025-04-15", "2025-05-01") == {
-        "2025-04-15": (75, "trending"),
-        "2025-05-01": (75, "trending"),
+        "2025-04-15": (81, "trending"),
+        "2025-05-01": (81, "trending"),
     }
     w = _windows("short-history", "2025-04-15")
-    assert (w["3m"], w["6m"], w["trending"]) == (100.0, 50.0, 75.0)
+    assert (w["3m"], w["6m"], w["trending"]) == (100.0, 62.5, 81.25)
 
 
 # --- The harsh client. ---
 
 
-def test_harsh_client_90_to_79_then_appeal() -> None:
+def test_harsh_client_drop_then_appeal() -> None:
+    """Five public stars, a private 2/10: 100 -> 76 at the next computation (biweekly Sundays
+    anchored on 2015-03-08), back to 100 once the appeal counts."""
     harsh = next(c for c in _data("harsh-client")["contracts"] if c["client"] == "quill-publishing")
     assert (harsh["feedback"]["stars"], harsh["feedback"]["recommend"]) == (5.0, 2)
-    assert _timeline("harsh-client", "2022-06-11", "2022-06-12", "2022-07-23", "2022-07-24") == {
-        "2022-06-11": (90, "12m"),  # computed 2022-05-29
-        "2022-06-12": (79, "6m"),  # the harsh feedback of 2022-06-08 counts
-        "2022-07-23": (76, "6m"),
-        "2022-07-24": (100, "6m"),  # the appeal upheld on 2022-07-20 counts
+    assert _timeline("harsh-client", "2022-06-18", "2022-06-19", "2022-07-30", "2022-07-31") == {
+        "2022-06-18": (100, "6m"),  # computed 2022-06-05
+        "2022-06-19": (76, "6m"),  # the harsh feedback of 2022-06-08 counts
+        "2022-07-30": (76, "6m"),
+        "2022-07-31": (100, "6m"),  # the appeal upheld on 2022-07-20 counts
     }
-    assert _ledger("harsh-client", "2022-06-12")[harsh["id"]][:2] == (
+    assert _ledger("harsh-client", "2022-06-19")[harsh["id"]][:2] == (
         "private_negative", "negative",
     )  # fmt: skip
-    assert _ledger("harsh-client", "2022-07-24")[harsh["id"]] == ("appeal_upheld", "excluded", 0.0)
+    assert _ledger("harsh-client", "2022-07-31")[harsh["id"]] == ("appeal_upheld", "excluded", 0.0)
 
 
 # --- Retainer work. ---

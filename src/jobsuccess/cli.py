@@ -168,6 +168,7 @@ OUTCOME_STYLE = {
     "negative": "red",
     "excluded": "dim",
     "pooled": "magenta",
+    "private": "magenta",
 }
 
 
@@ -373,6 +374,8 @@ def batch_command(
 def with_agency_rows(freelancers: pl.DataFrame, agencies: pl.DataFrame) -> pl.DataFrame:
     """Freelancer rows, then agency rows, told apart by the column ``agency`` (after
     ``freelancer``): the agency id on an agency row (``freelancer`` null), null elsewhere."""
+    import polars as pl
+
     if freelancers.is_empty():
         return freelancers
     rows = freelancers.with_columns(agency=pl.lit(None, dtype=pl.String()))
