@@ -29,6 +29,8 @@ from jobsuccess.policy import PolicyBook
 Scorer = Callable[[History, list[dt.date]], pl.DataFrame]
 
 REMOVAL = "feedback_removed"
+#: A date before every computation: a trial removal in force on the request's date.
+_EVER = dt.date(1970, 1, 1)
 
 
 @dataclass
@@ -84,7 +86,9 @@ def _decide_round(
         return
     allowed = [r for p in people.values() for r in p.allowed]
     base = _with_actions(history, keep, allowed, list(asking))
-    trial = _with_actions(history, keep, [*allowed, *asking.values()], list(asking))
+    # The trial removes each request's feedback as of its own date (the score it would show).
+    now = [{**r, "date": _EVER} for r in asking.values()]
+    trial = _with_actions(history, keep, [*allowed, *now], list(asking))
     dates = sorted({_day(r["date"]) for r in asking.values()})
     before, after = (_by_person(run(h, dates)) for h in (base, trial))
     for who, request in asking.items():
