@@ -110,21 +110,19 @@ def _rule_refusal(
     rules = policy.feedback_removal
     if not rules.perk:
         return f"no feedback-removal perk under policy {policy.name}"
+    gap, per_jobs = rules.perk_min_interval_days, rules.perk_jobs_per_removal
     if person.allowed:
         last = max(_day(r["date"]) for r in person.allowed)
-        if (day - last).days < rules.perk_min_interval_days:
-            return (
-                f"the perk allows one removal per {rules.perk_min_interval_days} days "
-                f"(the last was on {last})"
-            )
+        if (day - last).days < gap:
+            return f"the perk allows one removal per {gap} days (the last was on {last})"
     jobs = history.contracts.filter(
         (pl.col("freelancer") == request["freelancer"])
         & pl.col("end").is_not_null()
         & (pl.col("end") <= day)
     ).height
-    if len(person.allowed) + 1 > jobs // rules.perk_jobs_per_removal:
+    if len(person.allowed) + 1 > jobs // per_jobs:
         return (
-            f"the perk allows one removal per {rules.perk_jobs_per_removal} jobs "
+            f"the perk allows one removal per {per_jobs} jobs "
             f"({jobs} done, {len(person.allowed)} removed before)"
         )
     return None
