@@ -2,8 +2,9 @@
 the engine does not keep.
 
 The check records every attribute read of a policy section made from the package's own code
-(outside the validators of `jobsuccess.policy`, which only declare and check them) while the engine scores
-histories that exercise every rule under every shipped policy, pooled and not, with statuses.
+(outside the validators of `jobsuccess.policy`, which only declare and check them) while the
+engine scores histories that exercise every rule under every shipped policy, pooled and not,
+with statuses.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 def _market() -> Any:
     return history(
-        *(job(f"c{i}", f"k{i}", end=f"2019-{m:02d}-10", amount=300) for i, m in enumerate(range(1, 8))),
+        *(job(f"c{m}", f"k{m}", end=f"2019-{m:02d}-10", amount=300) for m in range(1, 8)),
         job("z0", "kz", end="2019-08-10", amount=0, stars=1.0, recommend=None),
         job("n1", "kn", end="2019-08-12", feedback=False),
         job("r1", "kr", end="2019-08-14", recommend=2),
@@ -70,7 +71,9 @@ def _market() -> Any:
             "l1", client="kl", start="2019-01-01", type="hourly",
             paid=[(f"2019-{m:02d}-01", 800) for m in range(1, 10)],
         ),
-        contract("d1", client="kd", start="2019-03-01", end="2019-04-01", dispute=("2019-03-20", None)),
+        contract(
+            "d1", client="kd", start="2019-03-01", end="2019-04-01", dispute=("2019-03-20", None)
+        ),
         actions=[
             action("feedback_removed", "2019-08-20", contract="r1"),
             action("feedback_removed", "2019-08-21", contract="r2"),

@@ -87,8 +87,8 @@ def _decide_round(
     allowed = [r for p in people.values() for r in p.allowed]
     base = _with_actions(history, keep, allowed, list(asking))
     # The trial removes each request's feedback as of its own date (the score it would show).
-    now = [{**r, "date": _EVER} for r in asking.values()]
-    trial = _with_actions(history, keep, [*allowed, *now], list(asking))
+    in_force = [{**r, "date": _EVER} for r in asking.values()]
+    trial = _with_actions(history, keep, [*allowed, *in_force], list(asking))
     dates = sorted({_day(r["date"]) for r in asking.values()})
     before, after = (_by_person(run(h, dates)) for h in (base, trial))
     for who, request in asking.items():
