@@ -79,9 +79,9 @@ def lower_bound(history: History, on: dt.date, policy: Policy) -> pl.DataFrame:
         | (rec < o.neutral_recommend_min)
         | (public & (stars < o.neutral_stars_min))
     ).fill_null(False)
-    neutral = ((rec < o.success_recommend_min) | (public & (stars < o.success_stars_min))).fill_null(
-        False
-    )
+    neutral = (
+        (rec < o.success_recommend_min) | (public & (stars < o.success_stars_min))
+    ).fill_null(False)
     tier = pl.lit(w.tiers[-1].weight)
     for t in reversed(w.tiers[:-1]):
         tier = pl.when(pl.col("earnings") <= t.up_to).then(t.weight).otherwise(tier)
