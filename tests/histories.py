@@ -211,7 +211,7 @@ def job(
 #: The shipped policy timeline, as ``--policy auto`` uses it.
 BOOK = PolicyBook.shipped()
 #: The same timeline with privacy pooling off (``privacy.k = 1``): each contract counts with
-#: its own outcome at once, the raw rules of DOMAIN.md sections 3-5 that docs/rules.md lists.
+#: its own outcome at once, the raw rules of docs/domain.md sections 3-5 that docs/rules.md lists.
 RAW = PolicyBook(tuple(p.model_copy(update={"privacy": Privacy(k=1)}) for p in BOOK))
 
 
