@@ -13,15 +13,16 @@ checksum of the score column (the pandas baseline and the engine without statuse
 scores); a mismatch, or a degenerate market (no payments, no feedback, nobody scored), exits
 non-zero without a figure. (It once timed an empty marketplace: issue 9.)
 
-Runs, each in a fresh subprocess (so its peak memory is its own), timed ``--repeats`` times
-after one load, median reported:
+Runs, each ``--repeats`` times in a fresh subprocess (so its peak memory is its own; load not
+timed), the four kinds taking turns so that a shared machine's load falls on all alike,
+median reported:
 - engine: `score_batch` (the marketplace entry point, default partitions), full policy;
 - engine, no statuses: the same without Top Rated and friends (the baseline computes none);
 - pandas: `bench/pandas_baseline.py`, a naive pandas implementation of docs/rules.md;
 - lower bound: `bench/lower_bound.py`, one lazy Polars plan with dense sorted ids and
   simplified rules: a yardstick of what Polars can do on this data, not the rules.
 Peak memory per contract is the process's highest resident set during a run (input frames
-included; Linux's VmHWM, reset via clear_refs before each repeat), the highest of the repeats.
+included; Linux's VmHWM, reset via clear_refs after loading), the highest of the repeats.
 """
 
 from __future__ import annotations
@@ -246,6 +247,30 @@ def _subprocess(kind: str, folder: Path, repeats: int) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def interleaved(folder: Path, repeats: int) -> dict[str, dict[str, Any]]:
+    """Each run ``repeats`` times, one fresh process per run, the kinds taking turns.
+
+    Taking turns spreads the load of a shared machine over every kind alike, so the ratios
+    between them hold better than the absolute figures; the median wall time is reported,
+    with the highest peak.
+    """
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+    for _ in range(repeats):
+        for kind in KINDS:
+            runs[kind].append(_subprocess(kind, folder, 1))
+    results = {}
+    for kind, done in runs.items():
+        if any(r["result"] != done[0]["result"] for r in done):
+            raise SelfCheckError(f"{LABELS[kind]}: repeats disagree: {[r['result'] for r in done]}")
+        walls = [w for r in done for w in r["walls_s"]]
+        results[kind] = done[0] | {
+            "walls_s": walls,
+            "wall_s": statistics.median(walls),
+            "peak_kb": max(r["peak_kb"] for r in done),
+        }
+    return results
+
+
 def single(contracts: int = 500, repeats: int = 30) -> dict[str, Any]:
     """Median time to score one freelancer with ``contracts`` contracts."""
     import polars as pl
@@ -302,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     console = Console(width=160)
+    load_before = os.getloadavg()[0]
     try:
         measured = []
         for size in sizes:
@@ -310,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"market of {size:,} contracts ready in {time.perf_counter() - t0:.1f} s")
             ref = reference(folder)
             console.print(f"reference: {ref['command']} ({ref['wall_s']:.1f} s): {ref['result']}")
-            results = {k: _subprocess(k, folder, args.repeats) for k in KINDS}
+            results = interleaved(folder, args.repeats)
             checks = {k: check(k, r["result"], ref["result"]) for k, r in results.items()}
             measured.append((results, checks))
         one = single()
@@ -378,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     console.print(table)
     console.print(goals)
+    console.print(
+        f"load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
+        f"{os.cpu_count()} cores: on a shared machine, trust the ratios more than the seconds"
+    )
     if args.markdown:
         for t in (table, goals):
             console.print(_markdown(t), markup=False, highlight=False, soft_wrap=True)

@@ -33,28 +33,32 @@ def lower_bound(history: History, on: dt.date, policy: Policy) -> pl.DataFrame:
     o, w = policy.outcomes, policy.weights
     day = pl.lit(on, dtype=pl.Date())
     freelancers = pl.Enum(history.contracts.get_column("freelancer").unique().sort())
-    contract_ids = pl.Enum(history.contracts.get_column("id").sort())
-
-    def dense(column: str, enum: pl.Enum) -> pl.Expr:
-        """Sorted dense ids: an Enum's categories are sorted, its codes are the ranks."""
-        return pl.col(column).cast(enum).to_physical().cast(pl.UInt32)
-
-    contracts = history.contracts.lazy().select(
-        dense("id", contract_ids).alias("c"),
-        dense("freelancer", freelancers).alias("f"),
-        pl.col("client").rank("dense").alias("k"),
-        "start",
-        "end",
-        "end_reason",
-    )
-    contracts = contracts.filter(pl.col("start") <= day)
     span = (pl.min_horizontal(pl.col("end").fill_null(day), day) - pl.col("start")).dt.total_days()
+    # Dense sorted ids: contracts numbered in id order, freelancers by their rank (the Enum's
+    # sorted categories); clients only need to be told apart, so dense codes in any order.
+    contracts = (
+        history.contracts.lazy()
+        .filter(pl.col("start") <= day)
+        .sort("id")
+        .with_row_index("c")
+        .select(
+            "c",
+            "id",
+            pl.col("freelancer").cast(freelancers).to_physical().cast(pl.UInt32).alias("f"),
+            pl.col("client").cast(pl.Categorical).to_physical().alias("k"),
+            "start",
+            "end",
+            "end_reason",
+            span.alias("span"),
+        )
+    )
+    # The one string join per table: contract id -> dense id (and the start, for periods).
+    ids = contracts.select("id", "c", "start", "span")
     period = (pl.col("date") - pl.col("start")).dt.total_days() // w.period_days
     paid = (
         history.payments.lazy()
         .filter(pl.col("date") <= day)
-        .select(dense("contract", contract_ids).alias("c"), "date", "amount")
-        .join(contracts.select("c", "start", span.alias("span")), on="c")
+        .join(ids, left_on="contract", right_on="id")
         .group_by("c")
         .agg(
             pl.col("amount").sum().round(2).alias("earnings"),
@@ -70,7 +74,8 @@ def lower_bound(history: History, on: dt.date, policy: Policy) -> pl.DataFrame:
     feedback = (
         history.feedback.lazy()
         .filter(pl.col("date") <= day)
-        .select(dense("contract", contract_ids).alias("c"), "date", "stars", "recommend")
+        .join(ids.select("id", "c"), left_on="contract", right_on="id")
+        .select("c", "date", "stars", "recommend")
     )
     rec, stars = pl.col("recommend"), pl.col("stars")
     public = pl.lit(True) if o.public_feedback == "both" else rec.is_null()
