@@ -304,6 +304,8 @@ def single(contracts: int = 500, repeats: int = 30) -> dict[str, Any]:
     return {
         "contracts": one.contracts.height,
         "median_ms": statistics.median(times) * 1000,
+        "min_ms": min(times) * 1000,
+        "max_ms": max(times) * 1000,
         "score": first.scores.get_column("score").item(),
     }
 
@@ -348,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         "contracts",
         "run",
         f"s (median of {args.repeats})",
+        "s min-max",
         "contracts/s",
         "pandas s / run s",
         "run s / lower bound s",
@@ -365,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{n:,}",
                 LABELS[kind],
                 f"{wall:.3f}",
+                f"{min(r['walls_s']):.3f}-{max(r['walls_s']):.3f}",
                 f"{n / wall:,.0f}",
                 f"{pandas_s / wall:.2f}x",
                 f"{wall / bound_s:.2f}x",
@@ -390,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{one['contracts']:,}",
         "one freelancer (median of 30)",
         f"{one['median_ms'] / 1000:.4f}",
+        f"{one['min_ms'] / 1000:.4f}-{one['max_ms'] / 1000:.4f}",
         f"{one['contracts'] / (one['median_ms'] / 1000):,.0f}",
         "",
         "",
