@@ -29,10 +29,10 @@ format: install
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: install         ## engine at 1M and 10M contracts vs pandas (minutes)
+bench: install         ## engine at 1M and 10M contracts, self-checked against batch, beside pandas and the lower bound (10M: see README)
 	$(BIN)/python bench/engine_bench.py
 
-bench-smoke: install   ## a tiny run of the benchmark, as CI does
+bench-smoke: install   ## a tiny run of the benchmark with its self-check, as CI does
 	$(BIN)/python bench/engine_bench.py --sizes 20000
 
 clean:

@@ -201,7 +201,7 @@ class Case:
 # -- policies on a daily cadence ------------------------------------------------------------
 
 SHIPPED: PolicyBook = PolicyBook.shipped()
-#: The shipped policies replayed on a daily cadence (each a row of the DOMAIN.md timeline).
+#: The shipped policies replayed on a daily cadence (each a row of the docs/domain.md timeline).
 REPLAYED: tuple[str, ...] = ("2024-09", "2015-03", "2020-03", "2021", "2023-12")
 
 

@@ -1,4 +1,4 @@
-"""The stories of DOMAIN.md section 9, as the example histories in ``examples/`` tell them.
+"""The stories of docs/domain.md section 9, as the example histories in ``examples/`` tell them.
 
 Each story's narrative is a sequence of scores on given dates under ``--policy auto`` (the
 shipped timeline, privacy pooling included), checked here with the real engine; and the exact

@@ -1,4 +1,4 @@
-"""Policies as data (DOMAIN.md section 7): the shipped timeline, ``auto``, replays, ``extends``
+"""Policies as data (docs/domain.md section 7): the shipped timeline, ``auto``, replays, ``extends``
 files, and errors that name the file and the field."""
 
 from __future__ import annotations

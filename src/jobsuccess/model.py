@@ -122,7 +122,11 @@ class History:
 
     @classmethod
     def from_frames(cls, **frames: pl.DataFrame) -> History:
-        """Build from any subset of frames, casting each to its schema (missing -> empty)."""
+        """Build from any subset of frames, casting each to its schema (missing -> empty).
+
+        Raises `ValueError` on a frame it cannot key (see `require_keyed`): filling a missing
+        ``freelancer`` with null would silently drop its rows from every freelancer's score.
+        """
         unknown = set(frames) - set(TABLES)
         if unknown:
             raise ValueError(f"unknown tables: {sorted(unknown)}")
@@ -200,8 +204,37 @@ class History:
         return replace(self, **{table: _conform(frame, table)})
 
 
+#: Tables whose every row belongs to one freelancer (actions may be marketplace-wide).
+KEYED: Final = ("contracts", "payments", "feedback", "disputes")
+
+
+def require_keyed(frame: pl.DataFrame, table: str) -> None:
+    """Refuse a frame of a freelancer's table (`KEYED`) whose rows do not all name one.
+
+    The table format leaves ``freelancer`` out of payments, feedback and disputes (the loader
+    joins it in from the contract), so a frame read raw lacks it; partitions and joins on
+    ``freelancer`` would then give nobody those rows. An empty frame has nothing to key.
+    """
+    if table not in KEYED or frame.is_empty():
+        return
+    if "freelancer" not in frame.columns:
+        raise ValueError(
+            f"{table}: no 'freelancer' column, so its {frame.height:,} rows belong to nobody; "
+            "load tables with jobsuccess.io.load, which gives each row its contract's freelancer"
+        )
+    nulls = frame.get_column("freelancer").null_count()
+    if nulls:
+        raise ValueError(
+            f"{table}: {nulls:,} of {frame.height:,} rows have a null 'freelancer'; every "
+            f"row of {table} belongs to one freelancer (only actions may be marketplace-wide)"
+        )
+
+
 def _conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    require_keyed(frame, table)
     schema = SCHEMAS[table]
+    if frame.width == 0:  # literals on a frame without columns would make one row of nulls
+        return empty(table)
     missing = [c for c in schema if c not in frame.columns]
     frame = frame.with_columns(pl.lit(None, dtype=schema[c]).alias(c) for c in missing)
     return frame.select(pl.col(c).cast(dtype) for c, dtype in schema.items())

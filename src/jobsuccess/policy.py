@@ -1,7 +1,7 @@
-"""Policies as data: every rule of DOMAIN.md is a parameter here, never a literal in the engine.
+"""Policies as data: every rule in docs/domain.md is a parameter, never a literal in the engine.
 
 A policy is a TOML file validated into a frozen `Policy`. The shipped files (one per row of the
-DOMAIN.md timeline) live in ``jobsuccess/policies``; a marketplace writes its own file, either
+docs/domain.md timeline) live in ``jobsuccess/policies``; a marketplace writes its own file, either
 complete or as ``extends = "NAME"`` plus the parameters it changes. Versions differ by
 parameters, never by ``if version == ...`` branches.
 """
@@ -30,7 +30,7 @@ class _Section(BaseModel):
 
 
 class Outcomes(_Section):
-    """DOMAIN.md section 3: how one contract's record becomes an outcome."""
+    """docs/domain.md section 3: how one contract's record becomes an outcome."""
 
     success_recommend_min: int = Field(ge=0, le=10, description="private 0-10 answer for a success")
     neutral_recommend_min: int = Field(
@@ -64,7 +64,7 @@ class Outcomes(_Section):
 
 
 class LongTerm(_Section):
-    """DOMAIN.md section 3: a long, still-paying contract is a success without feedback."""
+    """docs/domain.md section 3: a long, still-paying contract is a success without feedback."""
 
     enabled: bool
     min_span_days: int = Field(ge=1, description="days from first to last payment")
@@ -72,7 +72,7 @@ class LongTerm(_Section):
 
 
 class Idle(_Section):
-    """DOMAIN.md section 3: an open contract with no payment for this long counts."""
+    """docs/domain.md section 3: an open contract with no payment for this long counts."""
 
     enabled: bool
     days: int = Field(ge=1, description="days without a payment (or since the start) to be idle")
@@ -86,7 +86,7 @@ class Tier(_Section):
 
 
 class Weights(_Section):
-    """DOMAIN.md section 4: bigger and longer contracts weigh more."""
+    """docs/domain.md section 4: bigger and longer contracts weigh more."""
 
     tiers: tuple[Tier, ...] = Field(min_length=1, description="earnings tiers, ascending")
     period_days: int = Field(ge=1, description="length of a duration period")
@@ -105,7 +105,7 @@ class Weights(_Section):
 
 
 class Windows(_Section):
-    """DOMAIN.md section 5: windows, trending and the displayed best-of."""
+    """docs/domain.md section 5: windows, trending and the displayed best-of."""
 
     months: dict[WindowName, int] = Field(description="each window's length in months")
     trending: tuple[WindowName, ...] = Field(
@@ -131,14 +131,14 @@ class Windows(_Section):
 
 
 class Eligibility(_Section):
-    """DOMAIN.md section 5: a window has a score only with enough evidence."""
+    """docs/domain.md section 5: a window has a score only with enough evidence."""
 
     min_clients: int = Field(ge=1)
     min_outcomes: int = Field(ge=1)
 
 
 class Cadence(_Section):
-    """DOMAIN.md section 5: scores exist only on computation dates."""
+    """docs/domain.md section 5: scores exist only on computation dates."""
 
     every_days: int = Field(ge=1)
     anchor: dt.date = Field(description="one computation date; the others are every_days apart")
@@ -198,7 +198,7 @@ class FeedbackRemoval(_Section):
 
 
 class Privacy(_Section):
-    """DOMAIN.md section 10: private answers reach a freelancer only in batches of k clients."""
+    """docs/domain.md section 10: private answers reach freelancers only in batches of k clients."""
 
     k: int = Field(
         ge=1, description="smallest number of clients whose private answers move a score together"

@@ -39,7 +39,7 @@ Bool = npt.NDArray[np.bool_]
 
 DEFAULT_AS_OF: Final = date(2026, 11, 1)
 _EPOCH: Final = date(1970, 1, 1)
-#: The day the feedback-removal perk gave way to reports (DOMAIN.md section 7).
+#: The day the feedback-removal perk gave way to reports (docs/domain.md section 7).
 _REPORTS_FROM: Final = (date(2024, 9, 3) - _EPOCH).days
 
 #: Contracts per freelancer on average (measured over seeds with ``years=4``).

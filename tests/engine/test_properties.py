@@ -279,7 +279,7 @@ def test_a_success_for_a_new_client_never_lowers_an_eligible_window_score_under_
     raises=AssertionError,
     reason="docs/rules.md pooling: batches are formed over every private contract whatever its "
     "age, so a contract outside every window shifts the batches of recent ones and changes the "
-    "score (DOMAIN.md: contracts outside every window are not counted at all)",
+    "score (docs/domain.md: contracts outside every window are not counted at all)",
 )
 def test_an_outcome_older_than_24_months_changes_nothing_under_pooling() -> None:
     case, policy = _pooled_case()

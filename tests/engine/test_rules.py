@@ -1,4 +1,4 @@
-"""DOMAIN.md sections 2-4, rule by rule: how one contract becomes an outcome and a weight.
+"""docs/domain.md sections 2-4, rule by rule: how one contract becomes an outcome and a weight.
 
 Each test builds a tiny history, runs `jobsuccess.engine.score` and asserts the deciding rule,
 the outcome, the weight and the date that places the outcome in windows (docs/rules.md).

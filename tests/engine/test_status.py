@@ -1,4 +1,4 @@
-"""DOMAIN.md section 6: statuses that depend on the score.
+"""docs/domain.md section 6: statuses that depend on the score.
 
 Top Rated looks back on 16 weekly scores; with dates from 2024-12-17 on, every one of them is
 computed daily under policy 2024-09 (2 outcomes from 2 clients make a score).

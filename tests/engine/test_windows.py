@@ -1,4 +1,4 @@
-"""DOMAIN.md section 5: windows, trending, the displayed best-of, eligibility and cadence."""
+"""docs/domain.md section 5: windows, trending, the displayed best-of, eligibility and cadence."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from jobsuccess.model import History
 
 
 def _contracts() -> list[dict[str, Any]]:
-    """The idle drop (DOMAIN.md section 9): a good year, a refund, two contracts going idle.
+    """The idle drop (docs/domain.md section 9): a good year, a refund, two contracts going idle.
 
     Scored daily under the 2024-09 policy: the two open contracts (c7, c8) stop being paid in
     August 2024 and turn idle 90 days later, one after the other, in November 2024.

@@ -127,7 +127,7 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
             earnings_12m=pl.col("earnings_12m").fill_null(0.0),
             periods_paid=pl.col("periods_paid").fill_null(0),
             # Mid-contract feedback, feedback not given yet and feedback given after its
-            # time ran out (DOMAIN.md section 2: within 14 days) do not exist on `on`.
+            # time ran out (docs/domain.md section 2: within 14 days) do not exist on `on`.
             has_feedback=pl.col("fb_date").is_not_null()
             & pl.col("ended")
             & (pl.col("fb_date") <= pl.col("on"))
@@ -176,7 +176,7 @@ def _known(expr: pl.Expr) -> pl.Expr:
 def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFrame:
     """Earnings, first and last positive payment, and paid duration periods, as of ``on``.
 
-    Duration periods (DOMAIN.md section 4): period k of a contract is
+    Duration periods (docs/domain.md section 4): period k of a contract is
     [start + k*P, start + (k+1)*P); it counts when it holds a positive payment and is full,
     i.e. the contract ran through it (to its end, or to ``on`` while open).
     """

@@ -1,4 +1,4 @@
-"""Private feedback moves a score only in batches from at least k clients (DOMAIN.md section 10).
+"""Private feedback moves a score only in batches of at least k clients (docs/domain.md section 10).
 
 A client's private answers (the 0-10 recommendation and the end reason) are candid because the
 freelancer never sees them. A score that moved by one contract at a time would reveal them by

@@ -1,4 +1,4 @@
-"""How one contract becomes an outcome (DOMAIN.md section 3), as an ordered tuple of rules.
+"""How one contract becomes an outcome (docs/domain.md section 3), as an ordered tuple of rules.
 
 The first rule whose condition holds decides the contract's outcome, the date that places it
 in windows, and the words that explain it. Each rule is a small function of the policy that
@@ -35,7 +35,7 @@ class Rule:
     dated: pl.Expr | None
     text: str
     private: bool
-    """Whether the outcome depends on a client's private answers (DOMAIN.md section 10)."""
+    """Whether the outcome depends on a client's private answers (docs/domain.md section 10)."""
 
     def describe(self, row: Mapping[str, Any], policy: Policy) -> str:
         values = {**_policy_values(policy), **{k: _fmt(v) for k, v in row.items()}}

@@ -1,4 +1,4 @@
-"""Statuses that depend on the score (DOMAIN.md section 6).
+"""Statuses that depend on the score (docs/domain.md section 6).
 
 Top Rated, Top Rated Plus and Rising Talent.
 """

@@ -1,4 +1,4 @@
-"""How much one outcome weighs (DOMAIN.md section 4)."""
+"""How much one outcome weighs (docs/domain.md section 4)."""
 
 from __future__ import annotations
 

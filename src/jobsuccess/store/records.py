@@ -405,5 +405,5 @@ _FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "dispute": ("freelancer", "contract", "opened", "outcome"),
     "action": ("type", "date", "freelancer", "contract", "client", "note"),
 }
-#: Private feedback (DOMAIN.md section 10): operators only.
+#: Private feedback (docs/domain.md section 10): operators only.
 PRIVATE_FIELDS: Final = frozenset({"recommend", "end_reason"})
