@@ -54,7 +54,7 @@ def test_null_freelancer_is_refused(folder: Path, table: str) -> None:
 def test_marketplace_wide_actions_and_empty_frames_are_accepted(folder: Path) -> None:
     loaded = load(folder)
     everywhere = pl.DataFrame(
-        [(None, "client_flagged", dt.date(2026, 1, 1), None, "k1", None)],
+        [(None, "client_flagged", dt.date(2026, 1, 1), None, "k1", None, None, None)],
         schema=SCHEMAS["actions"],
         orient="row",
     )
