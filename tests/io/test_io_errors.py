@@ -30,6 +30,13 @@ def setting(
     return mutate
 
 
+def changing(target: Callable[[Doc], dict[str, Any]], **values: object) -> Callable[[Doc], None]:
+    def mutate(doc: Doc) -> None:
+        target(doc).update(values)
+
+    return mutate
+
+
 def dropping(target: Callable[[Doc], dict[str, Any]], key: str) -> Callable[[Doc], None]:
     def mutate(doc: Doc) -> None:
         del target(doc)[key]
@@ -223,6 +230,55 @@ JSON_CASES = [
         "contract",
         "names a client, not a contract",
         id="client action naming a contract",
+    ),
+    pytest.param(
+        changing(action, type="contract_paused"),
+        "freelancer f1, action #1",
+        "cause",
+        "needs a cause (client or inactivity)",
+        id="pause without a cause",
+    ),
+    pytest.param(
+        changing(action, type="contract_paused", cause="weather"),
+        "freelancer f1, action #1",
+        "cause",
+        "'weather'",
+        id="unknown pause cause",
+    ),
+    pytest.param(
+        changing(action, cause="client"),
+        "freelancer f1, action #1",
+        "cause",
+        "only a contract_paused action has a cause",
+        id="cause on another action",
+    ),
+    pytest.param(
+        changing(action, type="account_hold"),
+        "freelancer f1, action #1",
+        "contract",
+        "names no contract and no client",
+        id="account hold naming a contract",
+    ),
+    pytest.param(
+        changing(action, type="account_hold", contract=None, until="2000-01-01"),
+        "freelancer f1, action #1",
+        "until",
+        "is before the action's date",
+        id="hold lifted before it began",
+    ),
+    pytest.param(
+        changing(action, until="2030-01-01"),
+        "freelancer f1, action #1",
+        "until",
+        "only an account_hold action has an until date",
+        id="until on another action",
+    ),
+    pytest.param(
+        setting(first_contract, "category", 7),
+        C1,
+        "category",
+        "",
+        id="category not text",
     ),
     pytest.param(
         setting(feedback, "date", "2020-01-01"),
