@@ -347,7 +347,7 @@ def test_no_rebatching_after_a_removal():
             paid=[("2025-04-05", 300)],
             feedback=("2025-04-11", 5.0, answer),
         )
-        h = market(10, 2, 10, c4, actions=[action("feedback_removed", "2025-04-20", contract="c1")])
+        h = market(10, 2, 10, c4, actions=[action("report_upheld", "2025-04-20", contract="c1")])
         days = [d("2025-04-19"), d("2025-04-20")]
         views.append([score_view(s, BOOK, "freelancer") for s in snapshots(h, BOOK, "f1", days)])
     assert views[0] == views[1]
