@@ -424,14 +424,6 @@ DECIDED_IN_PUBLIC = (
     "zero_earnings_negative",
     "zero_earnings",
 )
-#: Rules 1-5: an operator ruled the member's answer out of its batch's proportions.
-OVERRULED = (
-    "appeal_upheld",
-    "client_flagged",
-    "feedback_removed",
-    "report_upheld",
-    "paused_by_client",
-)
 
 
 def _one_hot(outcome: str) -> tuple[float, float, float]:
@@ -479,7 +471,12 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
         before.add(c.client)
     if k == 1:  # "k = 1 turns pooling off": no batches, every share one-hot
         batch = {}
-    closed = {b for b in batch.values() if len(before) >= b * k}
+    # closed while its private members (whose own answer decides) come from k clients
+    closed = {
+        b
+        for b in set(batch.values())
+        if len({c.client for c in members if batch[c.id] == b and c.id in private}) >= k
+    }
     held = {cid for cid in private if cid in batch and batch[cid] not in closed}
     for c in live:
         if c.id in held:  # counts on its public feedback only
@@ -493,7 +490,7 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
         alone = [
             feedback_rules(c, c.feedback, policy)[1]
             for c in in_batch
-            if c.feedback is not None and first_rule[c.id] not in OVERRULED
+            if c.feedback is not None and c.id in private
         ]
         for c in in_batch:
             if c.id in private:

@@ -351,3 +351,19 @@ def test_no_rebatching_after_a_removal():
         days = [d("2025-04-19"), d("2025-04-20")]
         views.append([score_view(s, BOOK, "freelancer") for s in snapshots(h, BOOK, "f1", days)])
     assert views[0] == views[1]
+
+
+def test_overruled_members_never_close_a_batch():
+    """Issue 8, attack 2: two members ruled out by an operator plus one real answer are no
+    batch of three. c3's answer stays held whatever it was; without pooling it shows."""
+    rulings = [
+        action("report_upheld", "2025-03-20", contract="c1"),
+        action("appeal_upheld", "2025-03-21", contract="c2"),
+    ]
+    dates = span("2025-04-01", "2025-04-05")
+    deep = [d("2025-04-03")]
+    kind, harsh = market(9, 9, 10, actions=rulings), market(9, 9, 2, actions=rulings)
+    assert freelancer_view(kind, dates, deep) == freelancer_view(harsh, dates, deep)
+    assert freelancer_view(kind, dates, deep, FAITHFUL) != freelancer_view(
+        harsh, dates, deep, FAITHFUL
+    )

@@ -8,17 +8,17 @@ differencing two computations, or a window sliding past one contract, or a what-
   whatever happens to them later; a member whose outcome read the feedback is *private*
   (one decided in public first, by an operator, a dispute or $0 earnings, is not);
 - members form batches in feedback order (ties by contract id): a member joins batch
-  ``c // k + 1``, where c is the number of distinct clients who answered before it, and batch
-  b closes once b*k distinct clients have answered (so a repeat client's answer never lands in
-  a batch that is already closed);
+  ``c // k + 1``, where c is the number of distinct clients who answered before it; a batch is
+  closed while its private members come from k distinct clients (a repeat client's answer
+  never lands in a batch that is already closed, and members decided in public never count);
 - until its batch closes, a private contract counts as if its client had given public
   feedback only (``held``), so nothing private enters the score yet;
 - once closed, every private member contributes its own weight split in the batch's
   proportions of success, neutral and negative, taken over what each member's feedback alone
   decides (the ``*_share`` columns): no window or slide can isolate one client's answer, and
-  batches never shift. Only an operator's ruling (an upheld appeal, a removed feedback, a
-  flagged client) takes a member's answer out of its batch's proportions: the freelancer may
-  then infer how that one answer weighed, which the ruling discloses anyway;
+  batches never shift. A member decided in public (an operator's ruling, a dispute, $0) is
+  left out of its batch's proportions and of its count; a ruling that leaves a batch with
+  fewer than k private clients holds its members again;
 - whether a contract counts never depends on a private answer: with k > 1 every ended $0
   contract is excluded, and feedback without a rating counts as neutral whatever its end
   reason.
@@ -48,8 +48,8 @@ DECIDED_IN_PUBLIC = (
     "zero_earnings_negative",
     "zero_earnings",
 )
-#: Operator decisions that take a member's answer out of its batch's proportions: the
-#: human who upheld an appeal, removed feedback or flagged a client ruled the answer out.
+#: Operator decisions: a human ruled the contract's answer out (an upheld appeal or report,
+#: a removal, a flagged client, a pause because of the client).
 OVERRULED = (
     "appeal_upheld",
     "client_flagged",
@@ -102,19 +102,22 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         .sort(*group, "fb_date", "id")
         .with_columns(_new=pl.col("ckey").is_first_distinct().over(group).cast(pl.Int32))
         .with_columns(_before=(pl.col("_new").cum_sum() - pl.col("_new")).over(group))
-        # A contract joins the batch open when it arrives: batch b closes once b*k distinct
-        # clients have answered (a repeat client's answer never lands in a closed batch).
+        # A contract joins the batch open when it arrives (a repeat client's answer never
+        # lands in a batch that is already closed).
         .with_columns(batch=(pl.col("_before") // k + 1).cast(pl.Int32))
+        # A batch is closed while its *private* members, those whose own answer decides
+        # their outcome, come from k distinct clients. Members decided in public (an
+        # operator's ruling, a dispute, $0) neither count toward k nor enter the batch's
+        # proportions: two removals and one real answer never make a "batch" of that answer.
         .with_columns(
-            held=pl.col("private") & (pl.col("_new").sum().over(group) < pl.col("batch") * k)
+            _live=pl.col("ckey").filter(pl.col("private")).n_unique().over(*group, "batch")
         )
-        .drop("_new", "_before")
+        .with_columns(held=pl.col("private") & (pl.col("_live") < k))
+        .drop("_new", "_before", "_live")
     )
-    # The batch's proportions come from what each member's feedback alone decides, so a
-    # later public decision on one member (an appeal, a flag) leaves the others' shares be.
+    # The batch's proportions come from what each private member's feedback alone decides.
     alone = classify(members, p, skip=DECIDED_IN_PUBLIC).get_column("outcome")
-    overruled = pl.col("rule").cast(pl.String).is_in(list(OVERRULED))
-    members = members.with_columns(_alone=pl.when(~overruled).then(alone))
+    members = members.with_columns(_alone=pl.when(pl.col("private")).then(alone))
     shares = [
         (pl.col("_alone") == name).mean().over(*group, "batch").fill_null(0.0).alias(f"_{share}")
         for name, share in zip(OUTCOMES3, SHARES, strict=True)
