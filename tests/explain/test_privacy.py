@@ -367,3 +367,34 @@ def test_overruled_members_never_close_a_batch():
     assert freelancer_view(kind, dates, deep, FAITHFUL) != freelancer_view(
         harsh, dates, deep, FAITHFUL
     )
+
+
+def test_what_if_feedback_never_reads_a_recorded_end_reason():
+    """Issue 8, attack 5: hypothetical five stars on an ended contract without feedback must
+    not let its private end reason count (nor make it a batch member), and say so the same
+    way whatever the end reason was."""
+
+    def with_ended(reason: str | None) -> History:
+        ended = contract(
+            "e1",
+            client="k9",
+            start="2025-03-01",
+            end="2025-03-20",
+            end_reason=reason,
+            paid=[("2025-03-10", 400)],
+        )
+        return market(10, 2, 9, ended)
+
+    # As of 2025-03-25 only k1 and k2 have answered privately: batch 1 is open in reality.
+    probe = parse_scenario({"events": [{"type": "feedback", "contract": "e1", "stars": 5.0}]})
+    day = d("2025-03-25")
+    views = [
+        whatif(with_ended(r), BOOK, as_of=day, scenario=probe, audience="freelancer")
+        for r in ("completed", "not_completed", None)
+    ]
+    assert views[0] == views[1] == views[2]
+    operator = [
+        whatif(with_ended(r), BOOK, as_of=day, scenario=probe, audience="operator")
+        for r in ("completed", "not_completed")
+    ]
+    assert operator[0] != operator[1]  # an operator's what-if does read it

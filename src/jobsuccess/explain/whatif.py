@@ -44,6 +44,10 @@ from jobsuccess.explain.scenario import (
 from jobsuccess.model import SCHEMAS, History
 from jobsuccess.policy import Policy, PolicyBook
 
+PUBLIC_ONLY = (
+    "{what}: hypothetical feedback counts on its public stars alone, never on the contract's "
+    "private end reason"
+)
 DROPPED = (
     "{what}: the private answer ({fields}) was left out: a freelancer's scenario holds "
     "public feedback only, which counts on its stars and is never pooled"
@@ -162,6 +166,12 @@ def _apply(edit: _Edit, event: Event, record: str) -> None:
                 "feedback needs an ended contract (end it first)", record=record, field="contract"
             )
         fb = Feedback(date=day, stars=event.stars, recommend=event.recommend)
+        if edit.audience == "freelancer":
+            # Feedback would let the contract's recorded end reason (private) count: the
+            # hypothetical counts on its public stars alone, said the same way whether or not
+            # an end reason exists (issue 8: a what-if must neither read nor reveal it).
+            contract["end_reason"] = None
+            edit.notes.append(PUBLIC_ONLY.format(what=f"{record} ({event.contract})"))
         _give_feedback(edit, event.contract, fb, contract["end"], record)
     elif isinstance(event, RemoveFeedback | Appeal):
         edit.contract(event.contract, record)
