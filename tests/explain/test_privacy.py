@@ -398,3 +398,34 @@ def test_what_if_feedback_never_reads_a_recorded_end_reason():
         for r in ("completed", "not_completed")
     ]
     assert operator[0] != operator[1]  # an operator's what-if does read it
+
+
+def test_what_if_cannot_probe_whether_a_stranger_is_flagged():
+    """Issue 8, side channel: a freelancer's add_contract with any client id must not answer
+    whether that client is flagged marketplace-wide; an operator's does apply the flag."""
+    flag = action("client_flagged", "2025-01-01", client="stranger", freelancer=None)
+    probe = parse_scenario(
+        {
+            "events": [
+                {
+                    "type": "add_contract",
+                    "id": "n1",
+                    "client": "stranger",
+                    "start": "2025-04-01",
+                    "end": "2025-04-10",
+                    "payments": [{"date": "2025-04-05", "amount": 100}],
+                    "feedback": {"date": "2025-04-11", "stars": 1.0},
+                }
+            ]
+        }
+    )
+    day = d("2025-05-01")
+    flagged, clean = market(10, 2, 9, actions=[flag]), market(10, 2, 9)
+    mine = [
+        whatif(h, BOOK, as_of=day, scenario=probe, audience="freelancer") for h in (flagged, clean)
+    ]
+    assert mine[0] == mine[1]
+    ops = [
+        whatif(h, BOOK, as_of=day, scenario=probe, audience="operator") for h in (flagged, clean)
+    ]
+    assert ops[0]["after"]["score"] != ops[1]["after"]["score"]

@@ -93,6 +93,8 @@ def apply(
 ) -> tuple[History, PolicyBook, list[str]]:
     """The history (and policy book) after the scenario's events, with notes for the reader."""
     one = history.only([freelancer])
+    if audience == "freelancer":
+        one = _own_flags_only(one)
     edit = _Edit(
         freelancer,
         {name: frame.to_dicts() for name, frame in one.frames()},
@@ -121,6 +123,15 @@ def apply(
         if rows
     }
     return History.from_frames(**frames), edit.book, edit.notes
+
+
+def _own_flags_only(one: History) -> History:
+    """Marketplace-wide flags of clients this freelancer never worked with are left out of a
+    freelancer's what-if: a hypothetical contract with any client id must not tell whether
+    that client is flagged (issue 8). Flags on the freelancer's own clients apply as always."""
+    mine = one.contracts.get_column("client").unique().implode()
+    keep = pl.col("freelancer").is_not_null() | pl.col("client").is_in(mine)
+    return one.with_frame("actions", one.actions.filter(keep | pl.col("client").is_null()))
 
 
 def _not_after(event: Event, as_of: dt.date, record: str) -> None:
