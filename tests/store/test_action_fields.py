@@ -267,3 +267,24 @@ def test_migration_0003_adds_the_columns_to_a_0002_store_and_goes_back(blank_url
     upgrade(db)  # and up again
     assert current_revision(db) == "0003"
     db.dispose()
+
+
+def test_imported_and_sent_new_fields_have_the_same_digest(loaded: History) -> None:
+    """The importer (column by column) and the API (one record) canonicalise the new fields
+    alike: resending an imported account_hold or a categorised contract is a duplicate."""
+    from pydantic import TypeAdapter
+
+    from jobsuccess.store.ledger import BATCH_SCHEMA
+    from jobsuccess.store.records import Record, to_row
+
+    rows = history_rows(loaded)
+    new = rows.filter(
+        pl.col("category").is_not_null()
+        | pl.col("until").is_not_null()
+        | pl.col("cause").is_not_null()
+    )
+    assert set(new["kind"]) == {"contract", "action"} and new["until"].drop_nulls().len() == 1
+    for old in new.to_dicts():
+        record = {k: v for k, v in from_row(old).items() if v is not None}
+        rebuilt = to_row(TypeAdapter(Record).validate_python(record))
+        assert {c: rebuilt[c] for c in BATCH_SCHEMA} == {c: old[c] for c in BATCH_SCHEMA}
