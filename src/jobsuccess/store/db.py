@@ -44,7 +44,7 @@ _WRITE: Final = "jobsuccess_write"
 _MIGRATION_LOCK: Final = 0x6A5F6D6967  # an arbitrary constant: pg_advisory_xact_lock key
 #: The newest migration (tests check it is the head of ``migrations/versions``). Opening a store
 #: already at this revision does not import Alembic at all.
-SCHEMA_REVISION: Final = "0002"
+SCHEMA_REVISION: Final = "0003"
 
 
 def resolve_url(url: str | None) -> str:

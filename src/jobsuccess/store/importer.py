@@ -4,7 +4,7 @@ A history describes state; the importer turns it into ledger records with determ
 (`jobsuccess.store.records.derived_id`):
 
 * a ``contract`` record per contract, its id derived from (freelancer, contract) alone, with
-  the contract's client, type, start and agency;
+  the contract's client, type, start, category and agency;
 * a ``contract_update`` record for its end, ended_by and end_reason when any is set, its id
   derived from those values: importing a later version of the history in which a contract
   has ended adds the update and nothing else;
@@ -55,6 +55,7 @@ def history_rows(history: History) -> pl.DataFrame:
             "client",
             pl.col("type").alias("contract_type"),
             "start",
+            "category",
             "agency",
         ),
         c.filter(
@@ -88,6 +89,8 @@ def history_rows(history: History) -> pl.DataFrame:
             pl.col("type").alias("action_type"),
             "date",
             "note",
+            "until",
+            "cause",
         ),
     ]
     frame = pl.concat(parts, how="diagonal_relaxed")

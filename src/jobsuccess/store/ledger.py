@@ -64,6 +64,9 @@ BATCH_SCHEMA: Final[dict[str, pl.DataType]] = {
     "action_type": pl.String(),
     "note": pl.String(),
     "agency": pl.String(),
+    "category": pl.String(),
+    "until": pl.Date(),
+    "cause": pl.String(),
     "digest": pl.String(),
 }
 _COLUMNS: Final = (*BATCH_SCHEMA, "received_at")
@@ -337,7 +340,9 @@ def fold(log: pl.DataFrame) -> History:
         .agg(pl.col(c).drop_nulls().last() for c in ("end", "ended_by", "end_reason"))
     )
     contracts_frame = (
-        contracts.select("freelancer", "contract", "client", "contract_type", "start", "agency")
+        contracts.select(
+            "freelancer", "contract", "client", "contract_type", "start", "category", "agency"
+        )
         .join(changes, on=["freelancer", "contract"], how="left")
         .rename({"contract": "id", "contract_type": "type"})
     )
@@ -350,7 +355,14 @@ def fold(log: pl.DataFrame) -> History:
             "freelancer", "contract", pl.col("date").alias("opened"), "outcome"
         ),
         actions=actions.select(
-            "freelancer", pl.col("action_type").alias("type"), "date", "contract", "client", "note"
+            "freelancer",
+            pl.col("action_type").alias("type"),
+            "date",
+            "contract",
+            "client",
+            "note",
+            "until",
+            "cause",
         ),
     )
 

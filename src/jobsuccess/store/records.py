@@ -8,13 +8,15 @@ kind                fields
 =================== ==========================================================================
 ``contract``        freelancer, contract, client, type, start (and optionally end, ended_by,
                     end_reason when the contract is reported already ended; agency when
-                    the contract is done for one)
+                    the contract is done for one; category, the work's category)
 ``contract_update`` freelancer, contract and any of end, ended_by, end_reason: a later fact
                     about a contract; folding keeps, field by field, the last value given
 ``payment``         freelancer, contract, date, amount (refunds are negative)
 ``feedback``        freelancer, contract, date, stars (1-5), recommend (0-10, private)
 ``dispute``         freelancer, contract, opened, outcome (null while pending)
-``action``          type, date, and freelancer / contract / client / note as the type needs;
+``action``          type, date, and freelancer / contract / client / note as the type needs
+                    (``account_hold``: the freelancer and an optional ``until`` day;
+                    ``contract_paused``: a contract and its ``cause``);
                     ``appeal_rejected`` is kept for the record (an appeal a human decided
                     against, with the reason) but is not an engine input
 =================== ==========================================================================
@@ -50,7 +52,7 @@ from pydantic import (
 )
 
 from jobsuccess.limits import FIRST_DAY, LAST_DAY, MAX_AMOUNT
-from jobsuccess.model import ACTION_TYPES
+from jobsuccess.model import ACTION_TYPES, PauseCause
 
 #: A printable identifier (freelancer, contract, client, record id).
 Ident = Annotated[
@@ -79,7 +81,15 @@ ContractType = Literal["fixed", "hourly"]
 EndedBy = Literal["client", "freelancer", "platform"]
 EndReason = Literal["completed", "not_completed", "no_longer_needed", "other"]
 DisputeOutcome = Literal["client", "freelancer", "split"]
-StoredActionType = Literal["feedback_removed", "client_flagged", "appeal_upheld", "appeal_rejected"]
+StoredActionType = Literal[
+    "feedback_removed",
+    "client_flagged",
+    "appeal_upheld",
+    "appeal_rejected",
+    "report_upheld",
+    "account_hold",
+    "contract_paused",
+]
 Kind = Literal["contract", "contract_update", "payment", "feedback", "dispute", "action"]
 
 KINDS: Final[tuple[Kind, ...]] = (
@@ -115,10 +125,10 @@ CONTENT_COLUMNS: Final = (
 #: Content columns added after the first release, in digest order. Each is part of a
 #: record's canonical text only when set (``|name=value`` after the others), so every record
 #: stored before it existed keeps its digest and its derived id.
-ADDED_CONTENT: Final = ("agency",)
+ADDED_CONTENT: Final = ("agency", "category", "until", "cause")
 _FLOATS: Final = frozenset({"amount", "stars"})
 _INTS: Final = frozenset({"recommend"})
-_DATES: Final = frozenset({"start", "end", "date"})
+_DATES: Final = frozenset({"start", "end", "date", "until"})
 
 
 class _Record(BaseModel):
@@ -143,6 +153,9 @@ class ContractRecord(_Record):
     )
     agency: Ident | None = Field(
         default=None, description="the agency the contract is done for (its score counts it)"
+    )
+    category: Ident | None = Field(
+        default=None, description="the work's category (Top Rated Plus's large-contract bar)"
     )
 
     @model_validator(mode="after")
@@ -217,10 +230,13 @@ class DisputeRecord(_Record):
 
 
 class ActionRecord(_Record):
-    """An operator's action. What each type needs:
+    """An operator's action. What each type needs (the history format's rules,
+    `jobsuccess.io.checks`, so a stored action always folds into a loadable history):
 
-    client_flagged: client (freelancer empty = marketplace-wide); feedback_removed,
-    appeal_upheld, appeal_rejected: freelancer and contract.
+    client_flagged: client (freelancer empty = marketplace-wide); account_hold: freelancer
+    only (it is about the account: no contract, no client), optionally ``until`` (not before
+    ``date``); contract_paused: freelancer, contract and ``cause``; feedback_removed,
+    appeal_upheld, appeal_rejected, report_upheld: freelancer and contract.
     """
 
     kind: Literal["action"]
@@ -230,16 +246,37 @@ class ActionRecord(_Record):
     contract: Ident | None = None
     client: Ident | None = None
     note: Note | None = None
+    until: Day | None = Field(default=None, description="account_hold: the hold's last day")
+    cause: PauseCause | None = Field(
+        default=None, description="contract_paused: why (client or inactivity)"
+    )
 
     @model_validator(mode="after")
     def _targets(self) -> ActionRecord:
         if self.type == "client_flagged":
             if self.client is None:
                 raise ValueError("client_flagged needs a client")
+        elif self.type == "account_hold":
+            if self.contract is not None or self.client is not None:
+                raise ValueError(
+                    "account_hold is about the freelancer's account: it names no contract "
+                    "and no client"
+                )
+            if self.freelancer is None:
+                raise ValueError("account_hold needs a freelancer")
         elif self.freelancer is None or self.contract is None:
             raise ValueError(f"{self.type} needs a freelancer and a contract")
         if self.contract is not None and self.freelancer is None:
             raise ValueError("an action on a contract needs its freelancer")
+        if self.type == "contract_paused" and self.cause is None:
+            raise ValueError("contract_paused needs a cause (client or inactivity)")
+        if self.type != "contract_paused" and self.cause is not None:
+            raise ValueError(f"only a contract_paused action has a cause, not {self.type}")
+        if self.until is not None:
+            if self.type != "account_hold":
+                raise ValueError(f"only an account_hold action has an until date, not {self.type}")
+            if self.until < self.date:
+                raise ValueError(f"until {self.until} is before the action's date {self.date}")
         return self
 
 
@@ -398,12 +435,13 @@ _FIELDS: Final[dict[str, tuple[str, ...]]] = {
         "ended_by",
         "end_reason",
         "agency",
+        "category",
     ),
     "contract_update": ("freelancer", "contract", "end", "ended_by", "end_reason"),
     "payment": ("freelancer", "contract", "date", "amount"),
     "feedback": ("freelancer", "contract", "date", "stars", "recommend"),
     "dispute": ("freelancer", "contract", "opened", "outcome"),
-    "action": ("type", "date", "freelancer", "contract", "client", "note"),
+    "action": ("type", "date", "freelancer", "contract", "client", "note", "until", "cause"),
 }
 #: Private feedback (docs/domain.md section 10): operators only.
 PRIVATE_FIELDS: Final = frozenset({"recommend", "end_reason"})

@@ -110,6 +110,9 @@ records: Final = Table(
     Column("digest", String(64), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
     Column("agency", Text),  # migration 0002: the agency a contract is done for
+    Column("category", Text),  # migration 0003: a contract's category
+    Column("until", Date),  # migration 0003: an account_hold's last day
+    Column("cause", Text),  # migration 0003: why a contract_paused contract was paused
     Index("ix_records_freelancer_seq", "freelancer", "seq"),
     Index(
         "uq_records_contract",
