@@ -22,7 +22,7 @@ def test_keys_are_stored_hashed_and_verified(db: Database) -> None:
     key, row = create_key(db, "freelancer", "f1", label="alice's laptop")
     with db.read() as conn:
         stored = conn.execute(select(api_keys)).mappings().one()
-    assert key not in stored.values() and key.split("_")[2] not in str(dict(stored))
+    assert key not in stored.values() and key.split("_", 2)[2] not in str(dict(stored))
     assert stored["prefix"] == row.prefix and len(stored["hash"]) == 64
     found = verify_key(db, key)
     assert found is not None and (found.role, found.freelancer) == ("freelancer", "f1")
