@@ -88,6 +88,19 @@ def test_operator_actions_are_recorded_once_and_change_the_next_snapshot(
         {"freelancer": "f2", "contract": "f2-c2", "date": "2026-10-01"},
     )
     assert removal.status_code == 200
+    perk = service.post(
+        "/v1/actions/feedback-removals",
+        "operator",
+        {"freelancer": "f2", "contract": "f2-c3", "date": "2026-10-01", "via": "perk"},
+    )
+    assert perk.status_code in (200, 422), perk.text
+    kinds = {
+        e["record"].get("type")
+        for e in service.get("/v1/freelancers/f2/ledger", "operator").json()["entries"]
+        if e["record"]["kind"] == "action"
+    }
+    assert "report_upheld" in kinds
+    assert ("feedback_removed" in kinds) == (perk.status_code == 200)
     missing = service.post(
         "/v1/actions/feedback-removals", "operator", {"freelancer": "f2", "contract": "nope"}
     )

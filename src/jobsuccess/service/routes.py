@@ -541,7 +541,9 @@ def flag_client(body: s.ClientFlag, db: Db, _: Operator) -> s.ActionResult:
 
 @router.post("/actions/feedback-removals", tags=["operator actions"], responses=ACTION_RESPONSES)
 def remove_feedback(body: s.FeedbackRemoval, db: Db, _: Operator) -> s.ActionResult:
-    """Remove a contract's feedback (an upheld report, a perk)."""
+    """Remove a contract's feedback: after an upheld report (``via: report``, the default,
+    valid in every era) or under the Top Rated perk (``via: perk``: the engine applies it only
+    when the perk allows it, and the ledger says why not otherwise)."""
     if not ledger.exists(
         db, freelancer=body.freelancer, contract=body.contract, kinds=("feedback",)
     ):
@@ -552,7 +554,7 @@ def remove_feedback(body: s.FeedbackRemoval, db: Db, _: Operator) -> s.ActionRes
     return _record_action(
         db,
         body.id,
-        type="feedback_removed",
+        type="report_upheld" if body.via == "report" else "feedback_removed",
         freelancer=body.freelancer,
         contract=body.contract,
         date=body.date,

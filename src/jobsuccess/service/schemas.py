@@ -187,6 +187,11 @@ class ClientFlag(_Action):
 class FeedbackRemoval(_Action):
     freelancer: Ident
     contract: Ident
+    via: Literal["report", "perk"] = Field(
+        default="report",
+        description="report: removed after a report for a terms violation (any era); perk: "
+        "the Top Rated removal perk, applied only when the perk allows it (2016 to 2024-09-02)",
+    )
 
 
 class AppealDecision(_In):
