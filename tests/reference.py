@@ -442,6 +442,32 @@ def _is_member(c: Contract, f: Facts) -> bool:
     return c.feedback.recommend is not None or c.end_reason is not None
 
 
+VERDICTS = ("negative", "neutral", "success", "none")
+
+
+def _verdict(c: Contract, policy: Policy) -> str:
+    """What the member's private answer alone decides (its stars left out)."""
+    assert c.feedback is not None
+    rule, outcome, _ = feedback_rules(
+        c, Feedback(c.feedback.date, None, c.feedback.recommend), policy
+    )
+    return "none" if rule == "unrated_feedback" else outcome
+
+
+def _outcome_if(c: Contract, policy: Policy, verdict: str) -> str:
+    """The member's outcome if its private answer had given ``verdict``."""
+    assert c.feedback is not None
+    o = policy.outcomes
+    recommend = {
+        "negative": 0,
+        "neutral": o.neutral_recommend_min,
+        "success": o.success_recommend_min,
+        "none": None,
+    }[verdict]
+    fb = Feedback(c.feedback.date, c.feedback.stars, recommend)
+    return feedback_rules(replace(c, end_reason=None), fb, policy)[1]
+
+
 def _public_only(c: Contract) -> Contract:
     """The contract with its private answers (recommend, end reason) removed."""
     fb = c.feedback
@@ -482,23 +508,22 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
         if c.id in held:  # counts on its public feedback only
             decided[c.id] = classify(_public_only(c), facts[c.id], policy, on)
 
-    # 3. shares: a closed batch's private members share the proportions of what each
-    # member's feedback alone decides (operator-overruled members left out); one-hot otherwise
+    # 3. shares: a closed batch's private members each combine their own public facts with
+    # the batch's verdicts (what each private answer alone decides), in proportion; one-hot
+    # otherwise
     shares = {c.id: _one_hot(decided[c.id][1]) for c in live}
     for b in closed:
         in_batch = [c for c in members if batch[c.id] == b]
-        alone = [
-            feedback_rules(c, c.feedback, policy)[1]
-            for c in in_batch
-            if c.feedback is not None and c.id in private
-        ]
+        verdicts = [_verdict(c, policy) for c in in_batch if c.id in private]
         for c in in_batch:
             if c.id in private:
-                shares[c.id] = (
-                    alone.count("success") / len(alone),
-                    alone.count("neutral") / len(alone),
-                    alone.count("negative") / len(alone),
-                )
+                mix = [0.0, 0.0, 0.0]
+                for v in VERDICTS:
+                    weight_v = verdicts.count(v) / len(verdicts)
+                    outcome = _outcome_if(c, policy, v)
+                    for i, name in enumerate(("success", "neutral", "negative")):
+                        mix[i] += weight_v * (outcome == name)
+                shares[c.id] = (mix[0], mix[1], mix[2])
 
     # 4. weights and windows per contract
     months = policy.windows.months

@@ -429,3 +429,48 @@ def test_what_if_cannot_probe_whether_a_stranger_is_flagged():
         whatif(h, BOOK, as_of=day, scenario=probe, audience="operator") for h in (flagged, clean)
     ]
     assert ops[0]["after"]["score"] != ops[1]["after"]["score"]
+
+
+def _mixed_stars(first: int, second: int, start: str = "2025-02-01") -> History:
+    """Three private clients in one batch: b1 left one public star, b2 and b3 five; ``first``
+    and ``second`` are b1's and b2's 0-10 answers (b3 answered 9)."""
+    day = d(start)
+
+    def member(cid: str, client: str, offset: int, stars: float, answer: int) -> dict[str, Any]:
+        begin = day + dt.timedelta(days=offset)
+        return contract(
+            cid,
+            client=client,
+            start=begin.isoformat(),
+            end=(begin + dt.timedelta(days=20)).isoformat(),
+            paid=[((begin + dt.timedelta(days=10)).isoformat(), 400)],
+            feedback=((begin + dt.timedelta(days=21)).isoformat(), stars, answer),
+        )
+
+    return history(
+        member("b1", "k1", 0, 1.0, first),
+        member("b2", "k2", 5, 5.0, second),
+        member("b3", "k3", 10, 5.0, 9),
+        contract("o1", client="k9", start=start, paid=[(start, 200)]),
+    )
+
+
+def test_swapping_answers_between_a_one_star_and_a_five_star_member_changes_nothing():
+    """Issue 8, attack 3: under "both" a 1-star member is negative whatever its client
+    answered; its answer still pools with the others', and a swap shows nothing."""
+    dates = span("2025-03-05", "2025-03-12") + span("2025-05-01", "2025-09-01", 14)
+    deep = [d("2025-03-10")]
+    one, other = _mixed_stars(2, 10), _mixed_stars(10, 2)
+    assert freelancer_view(one, dates, deep) == freelancer_view(other, dates, deep)
+    assert freelancer_view(one, dates, deep, FAITHFUL) != freelancer_view(
+        other, dates, deep, FAITHFUL
+    )
+
+
+def test_no_policy_of_the_book_separates_a_swap():
+    """Issue 8, attack 4: a batch closed under 2021 ("fallback") must look the same for both
+    swap variants under 2023-12 ("both") too, and when explained across the change."""
+    dates = span("2023-11-19", "2023-12-31", 7)
+    one, other = _mixed_stars(2, 10, "2023-09-01"), _mixed_stars(10, 2, "2023-09-01")
+    assert freelancer_view(one, dates, []) == freelancer_view(other, dates, [])
+    assert operator_view(one, dates) != operator_view(other, dates)

@@ -13,11 +13,13 @@ differencing two computations, or a window sliding past one contract, or a what-
   never lands in a batch that is already closed, and members decided in public never count);
 - until its batch closes, a private contract counts as if its client had given public
   feedback only (``held``), so nothing private enters the score yet;
-- once closed, every private member contributes its own weight split in the batch's
-  proportions of success, neutral and negative, taken over what each member's feedback alone
-  decides (the ``*_share`` columns): no window or slide can isolate one client's answer, and
-  batches never shift. A member decided in public (an operator's ruling, a dispute, $0) is
-  left out of its batch's proportions and of its count; a ruling that leaves a batch with
+- once closed, every private member contributes its own weight split over the batch's
+  *verdicts* (what each private answer alone decides: negative, neutral, success or none),
+  each combined with the member's own public facts by the policy's rules (the ``*_share``
+  columns): pooled outputs depend on the answers only through how many of each verdict the
+  batch holds, never on which member gave which, under every policy; batches never shift.
+  A member decided in public (an operator's ruling, a dispute, $0) is left out of its batch's
+  proportions and of its count; a ruling that leaves a batch with
   fewer than k private clients holds its members again;
 - whether a contract counts never depends on a private answer: with k > 1 every ended $0
   contract is excluded, and feedback without a rating counts as neutral whatever its end
@@ -80,6 +82,39 @@ def is_member() -> pl.Expr:
     )
 
 
+#: What a private answer alone can decide: ``none`` when it gives no verdict (no 0-10 answer
+#: and a positive or no end reason: the public feedback decides).
+VERDICTS = ("negative", "neutral", "success", "none")
+
+
+def _verdicts(members: pl.DataFrame, p: Policy) -> pl.Series:
+    """Each member's verdict: its feedback classified with the stars left out."""
+    alone = classify(
+        members.with_columns(stars=pl.lit(None, dtype=members.schema["stars"])),
+        p,
+        skip=DECIDED_IN_PUBLIC,
+    )
+    verdict = pl.when(pl.col("rule") == "unrated_feedback").then(pl.lit("none"))
+    return alone.select(verdict.otherwise(pl.col("outcome").cast(pl.String))).to_series()
+
+
+def _outcome_if(members: pl.DataFrame, p: Policy, verdict: str) -> pl.Series:
+    """Each member's outcome if its private answer had given ``verdict``: the rules read the
+    member's own public facts beside a representative answer of that verdict."""
+    o = p.outcomes
+    recommend = {
+        "negative": 0,
+        "neutral": o.neutral_recommend_min,
+        "success": o.success_recommend_min,
+        "none": None,
+    }[verdict]
+    trial = members.with_columns(
+        recommend=pl.lit(recommend, dtype=members.schema["recommend"]),
+        end_reason=pl.lit(None, dtype=members.schema["end_reason"]),
+    )
+    return classify(trial, p, skip=DECIDED_IN_PUBLIC).get_column("outcome").cast(pl.String)
+
+
 def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
     """Add ``private``, ``batch``, ``held`` and the outcome shares; re-decide held contracts.
 
@@ -115,14 +150,24 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         .with_columns(held=pl.col("private") & (pl.col("_live") < k))
         .drop("_new", "_before", "_live")
     )
-    # The batch's proportions come from what each private member's feedback alone decides.
-    alone = classify(members, p, skip=DECIDED_IN_PUBLIC).get_column("outcome")
-    members = members.with_columns(_alone=pl.when(pl.col("private")).then(alone))
-    shares = [
-        (pl.col("_alone") == name).mean().over(*group, "batch").fill_null(0.0).alias(f"_{share}")
+    # The batch's proportions are of its private members' *verdicts* (what each answer alone
+    # decides, stars aside); every private member then combines its own public facts with
+    # each verdict, in the batch's proportions. So pooled outputs depend on the answers only
+    # through how many of each verdict the batch holds, never on which member gave which,
+    # under any policy (one that reads public and private feedback together included).
+    members = members.with_columns(_verdict=_verdicts(members, p))
+    proportion = {
+        v: (pl.col("_verdict") == v).filter(pl.col("private")).mean().over(*group, "batch")
+        for v in VERDICTS
+    }
+    outcome_if = {v: _outcome_if(members, p, v) for v in VERDICTS}
+    members = members.with_columns(
+        pl.sum_horizontal(
+            proportion[v].fill_null(0.0) * (outcome_if[v] == name).cast(pl.Float64)
+            for v in VERDICTS
+        ).alias(f"_{share}")
         for name, share in zip(OUTCOMES3, SHARES, strict=True)
-    ]
-    members = members.with_columns(shares)
+    ).drop("_verdict")
     held = members.filter(pl.col("held") & pl.col("private"))
     if held.height:
         redo = classify(
