@@ -1,0 +1,156 @@
+"""The pooling guarantee as properties over generated histories (docs/rules.md "Pooling").
+
+A reusable differ collects what the freelancer audience can get (the score JSON on a date and
+the days after it, and the explanation between consecutive ones) for two histories that
+differ only in private answers. With pooling in threes, under every shipped policy:
+
+- (b) swapping two clients' answers inside a closed batch changes nothing;
+- (c) changing an answer that is still held changes nothing.
+
+Three members from new clients are added to each generated history so that a batch forms;
+the rest is random. The same differ finds the difference without pooling
+(`test_the_differ_has_teeth`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from dataclasses import replace
+from typing import Any
+
+import polars as pl
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from jobsuccess.engine import score
+from jobsuccess.explain.audience import score_view
+from jobsuccess.explain.change import between
+from jobsuccess.explain.ledger import snapshots
+from jobsuccess.model import History
+from jobsuccess.policy import Policy, PolicyBook
+from reference import Contract, Feedback, Freelancer, Payment
+from strategies import REPLAYED, Market, computation_dates, freelancers, named
+
+ANSWER = st.tuples(
+    st.one_of(st.none(), st.integers(0, 10)),
+    st.sampled_from((None, "completed", "not_completed", "other")),
+)
+
+
+def view(history: History, policy: Policy, dates: list[dt.date]) -> str:
+    """Everything the freelancer audience gets on ``dates``, as one canonical string."""
+    book = PolicyBook.single(policy)
+    snaps = snapshots(history, book, "f0", dates)
+    out: list[Any] = [score_view(s, book, "freelancer") for s in snaps]
+    for first, second in itertools.pairwise(snaps):
+        result = between(history, first, second, "freelancer")
+        out.append([round(result.delta, 9), [c.to_json() for c in result.changes]])
+    return json.dumps(out, sort_keys=True, default=str)
+
+
+def _with_members(
+    fr: Freelancer, on: dt.date, answers: list[tuple[int | None, str | None]], stars: list[float]
+) -> Freelancer:
+    made = tuple(
+        Contract(
+            f"m{i}", f"new-{i}", "fixed", on - dt.timedelta(days=60 - 7 * i),
+            on - dt.timedelta(days=40 - 7 * i), "client", reason,
+            (Payment(on - dt.timedelta(days=50 - 7 * i), 300.0),),
+            Feedback(on - dt.timedelta(days=39 - 7 * i), star, recommend),
+        )
+        for i, ((recommend, reason), star) in enumerate(zip(answers, stars, strict=True))
+    )  # fmt: skip
+    return replace(fr, contracts=(*fr.contracts, *made))
+
+
+def _answers(fr: Freelancer) -> dict[str, tuple[int | None, str | None]]:
+    return {
+        c.id: (c.feedback.recommend, c.end_reason) for c in fr.contracts if c.feedback is not None
+    }
+
+
+def _set_answers(fr: Freelancer, answers: dict[str, tuple[int | None, str | None]]) -> Freelancer:
+    def one(c: Contract) -> Contract:
+        if c.id not in answers or c.feedback is None:
+            return c
+        recommend, reason = answers[c.id]
+        return replace(c, end_reason=reason, feedback=replace(c.feedback, recommend=recommend))
+
+    return replace(fr, contracts=tuple(one(c) for c in fr.contracts))
+
+
+def _history(fr: Freelancer) -> History:
+    return Market((fr,)).history()
+
+
+@st.composite
+def pooled_cases(draw: st.DrawFn) -> tuple[Freelancer, dt.date, Policy]:
+    on = draw(computation_dates())
+    fr = draw(freelancers(on, "f0", max_contracts=5))
+    answers = draw(st.lists(ANSWER, min_size=3, max_size=3))
+    stars = draw(st.lists(st.sampled_from((1.0, 3.5, 4.2, 4.8, 5.0)), min_size=3, max_size=3))
+    policy = named(draw(st.sampled_from(REPLAYED)), k=3)
+    return _with_members(fr, on, answers, stars), on, policy
+
+
+def _dates(on: dt.date) -> list[dt.date]:
+    """The date, and one after the first added member has left the 3-month window."""
+    return [on, on + dt.timedelta(days=55)]
+
+
+def _ledger(fr: Freelancer, policy: Policy, on: dt.date) -> pl.DataFrame:
+    return score(_history(fr), policy, on, statuses=False).ledger
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(case=pooled_cases(), pick=st.randoms(use_true_random=False))
+def test_swapping_two_answers_in_a_closed_batch_changes_nothing(
+    case: tuple[Freelancer, dt.date, Policy], pick: Any
+) -> None:
+    fr, on, policy = case
+    closed = _ledger(fr, policy, on).filter(pl.col("private") & ~pl.col("held"))
+    answers = _answers(fr)
+    pairs = [
+        (a, b)
+        for (a, batch_a), (b, batch_b) in itertools.combinations(
+            closed.select("id", "batch").iter_rows(), 2
+        )
+        if batch_a == batch_b and answers[a] != answers[b]
+    ]
+    assume(pairs)
+    a, b = pick.choice(pairs)
+    swapped = _set_answers(fr, {a: answers[b], b: answers[a]})
+    dates = _dates(on)
+    assert view(_history(fr), policy, dates) == view(_history(swapped), policy, dates)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(case=pooled_cases(), other=ANSWER.filter(lambda a: a != (None, None)))
+def test_changing_a_held_answer_changes_nothing(
+    case: tuple[Freelancer, dt.date, Policy], other: tuple[int | None, str | None]
+) -> None:
+    # An answer, not its absence: whether a client answered privately at all is what makes
+    # a contract a batch member (docs/rules.md), a public fact of the feedback form.
+    fr, on, policy = case
+    held = _ledger(fr, policy, on).filter(pl.col("private") & pl.col("held"))
+    assume(held.height)
+    target = held.get_column("id")[0]
+    assume(_answers(fr)[target] != other)
+    # Only the date itself: a later date may close the batch, when the answer may count.
+    changed = _set_answers(fr, {target: other})
+    assert view(_history(fr), policy, [on]) == view(_history(changed), policy, [on])
+
+
+def test_the_differ_has_teeth() -> None:
+    """Without pooling the same differ tells a swap apart: on the later date m0 has left the
+    3-month window and m1 has not."""
+    on = dt.date(2025, 6, 1)
+    fr = _with_members(
+        Freelancer("f0", ()), on, [(2, "completed"), (10, "completed"), (9, None)], [5.0] * 3
+    )
+    swapped = _set_answers(fr, {"m0": (10, "completed"), "m1": (2, "completed")})
+    pooled, faithful = named("2024-09", k=3), named("2024-09")
+    assert view(_history(fr), pooled, _dates(on)) == view(_history(swapped), pooled, _dates(on))
+    assert view(_history(fr), faithful, _dates(on)) != view(_history(swapped), faithful, _dates(on))
