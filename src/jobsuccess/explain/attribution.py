@@ -224,9 +224,9 @@ def _prepare(problem: Problem) -> tuple[list[_Player], Plan, pl.DataFrame, pl.Da
             _value_key(before.get(c), columns) != _value_key(after.get(c), columns)
             for c in unpooled_ids
         )
+        together = "; their changes count together" if len(unpooled_ids) > 1 else ""
         text = (
-            f"{contracts_phrase(unpooled_ids)}: decided by private feedback (not shown); "
-            "their changes count together"
+            f"{contracts_phrase(unpooled_ids)}: decided by private feedback (not shown){together}"
         )
         players.append(_Player(tuple(unpooled_ids), kinds.PRIVATE_UNPOOLED, text, None, moved))
     movers = _movers(players)
