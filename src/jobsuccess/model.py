@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 import polars as pl
 
@@ -30,23 +30,17 @@ ActionType = Literal[
 PauseCause = Literal["client", "inactivity"]
 Outcome = Literal["success", "neutral", "negative", "excluded"]
 
-CONTRACT_TYPES: Final = ("fixed", "hourly")
-ENDED_BY: Final = ("client", "freelancer", "platform")
-END_REASONS: Final = ("completed", "not_completed", "no_longer_needed", "other")
-DISPUTE_OUTCOMES: Final = ("client", "freelancer", "split")
-ACTION_TYPES: Final = (
-    "feedback_removed",
-    "client_flagged",
-    "appeal_upheld",
-    "report_upheld",
-    "account_hold",
-    "contract_paused",
-)
-PAUSE_CAUSES: Final = ("client", "inactivity")
+#: The same vocabularies as tuples, for validation (one declaration: the Literal types above).
+CONTRACT_TYPES: Final = get_args(ContractType)
+ENDED_BY: Final = get_args(EndedBy)
+END_REASONS: Final = get_args(EndReason)
+DISPUTE_OUTCOMES: Final = get_args(DisputeOutcome)
+ACTION_TYPES: Final = get_args(ActionType)
+PAUSE_CAUSES: Final = get_args(PauseCause)
 #: Not an input: the engine's record of a ``feedback_removed`` the perk did not allow
 #: (`jobsuccess.engine.perk`), its note saying why.
 REFUSED_REMOVAL: Final = "feedback_removal_refused"
-OUTCOMES: Final = ("success", "neutral", "negative", "excluded")
+OUTCOMES: Final = get_args(Outcome)
 
 #: Column names and dtypes of each frame, in order. Public contract of the table format
 #: (minus ``freelancer`` on the non-contract tables, which the loader joins in).
