@@ -22,15 +22,13 @@ from jobsuccess.engine.windows import WINDOW_ENUM, aggregate, best_of, place
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
-PIPELINE = (
-    "contract_facts",
-    "classify",
-    "pool",
-    "weigh",
-    "place",
-    "aggregate",
-    "best_of",
-    "status",
+#: The per-contract steps, in order, after `contract_facts`: each takes the ledger so far and
+#: the policy and adds its columns (windows, best-of and statuses then aggregate the ledger).
+PIPELINE: tuple[Callable[[pl.DataFrame, Policy], pl.DataFrame], ...] = (
+    classify,
+    pool,
+    weigh,
+    place,
 )
 
 
@@ -193,8 +191,9 @@ def evaluate(history: History, policy: Policy, dates: Iterable[dt.date]) -> _Run
     """
     days = sorted(set(dates))
     history = keyed(history)
-    facts = contract_facts(history, policy, days)
-    ledger = place(weigh(pool(classify(facts, policy), policy), policy), policy)
+    ledger = contract_facts(history, policy, days)
+    for step in PIPELINE:
+        ledger = step(ledger, policy)
     windows = _complete(aggregate(ledger, policy), history, policy, days)
     summary = _summary(windows, ledger, history, policy, days)
     name = pl.lit(policy.name)
