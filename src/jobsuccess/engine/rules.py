@@ -389,6 +389,9 @@ def classify(facts: pl.DataFrame, policy: Policy, *, skip: tuple[str, ...] = ())
     active = [
         (r, c) for r in RULES if r.name not in skip and (c := r.condition(policy)) is not None
     ]
+    if active[-1][0] is not in_progress:
+        # The chain below gives the last active rule to every row no other rule took.
+        raise ValueError("classify needs the unconditional last rule (in_progress) active")
     # The first rule that holds: a flat coalesce, not a nested when/then chain (cheaper to
     # plan, which is most of the cost for one freelancer's small frame).
     rule_index = pl.coalesce(
