@@ -95,7 +95,7 @@ def score_command(
         str,
         typer.Option(
             "--audience",
-            help="freelancer (the default): pooled contracts, no private answer; "
+            help="freelancer (the default): no private answer, nor an outcome derived from one; "
             "operator: everything.",
         ),
     ] = "freelancer",
