@@ -31,6 +31,7 @@ from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
 from jobsuccess.errors import InputError
 from jobsuccess.explain_cli import register as register_explain
+from jobsuccess.lab_cli import register as register_lab
 from jobsuccess.service.cli import register as register_service
 
 if TYPE_CHECKING:  # the heavy packages load in the commands that use them (a quick --help)
@@ -284,15 +285,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def flat_scores(scores: Scores) -> pl.DataFrame:
-    """One row per (freelancer, as_of): the score, statuses and each window's figures."""
-    import polars as pl
+    """`jobsuccess.report.flat_scores` (imported when called: a quick ``--help``)."""
+    from jobsuccess.report import flat_scores as flat
 
-    wide = scores.windows.with_columns(pl.col("window").cast(pl.String)).pivot(
-        on="window", index=["freelancer", "as_of"], values=["score", "outcomes", "clients"]
-    )
-    return scores.scores.join(wide, on=["freelancer", "as_of"], how="left").sort(
-        "freelancer", "as_of"
-    )
+    return flat(scores)
 
 
 def batch_frames(
@@ -530,6 +526,7 @@ def _examples_dir() -> Path:
 
 # Commands that live beside the core ones, in the adapters' own modules.
 register_explain(app)
+register_lab(app)
 register_service(app)
 
 

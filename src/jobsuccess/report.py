@@ -127,3 +127,14 @@ def all_json(
     """Every (freelancer, as_of) of a result, in the engine's order."""
     keys = scores.scores.select("freelancer", "as_of").iter_rows()
     return [score_json(scores, book, f, d, subject=subject) for f, d in keys]
+
+
+def flat_scores(scores: Scores) -> pl.DataFrame:
+    """One row per (freelancer, as_of): the score, statuses and each window's figures (the
+    rows of ``jobsuccess batch``)."""
+    wide = scores.windows.with_columns(pl.col("window").cast(pl.String)).pivot(
+        on="window", index=["freelancer", "as_of"], values=["score", "outcomes", "clients"]
+    )
+    return scores.scores.join(wide, on=["freelancer", "as_of"], how="left").sort(
+        "freelancer", "as_of"
+    )
