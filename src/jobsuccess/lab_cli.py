@@ -13,7 +13,16 @@ from typing import Annotated
 
 import typer
 
-from jobsuccess.cli_common import JsonOpt, err, out, parse_date, user_errors
+from jobsuccess.cli_common import (
+    JsonOpt,
+    MasterOpt,
+    RunnerOpt,
+    check_runner,
+    err,
+    out,
+    parse_date,
+    user_errors,
+)
 from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
 from jobsuccess.errors import InputError
@@ -27,7 +36,13 @@ SPEC_HELP = (
 
 @user_errors
 def lab_command(
-    market: Annotated[Path, typer.Argument(help="A table folder (or a JSON history).")],
+    market: Annotated[
+        Path,
+        typer.Argument(
+            help="A table folder (or a JSON history), or a dataset written by jobsuccess "
+            "partition (needed by --runner spark)."
+        ),
+    ],
     base: Annotated[str, typer.Option("--base", help="The policy in force. " + SPEC_HELP)],
     candidate: Annotated[str, typer.Option("--candidate", help="The policy to try. " + SPEC_HELP)],
     out_dir: Annotated[
@@ -46,6 +61,8 @@ def lab_command(
     ] = None,
     end: Annotated[str | None, typer.Option("--to", help="The last date of --from.")] = None,
     partition_size: Annotated[int, typer.Option(help="Freelancers per partition.", min=1)] = 50_000,
+    runner: RunnerOpt = "local",
+    master: MasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Score a whole marketplace under a base and a candidate policy and compare: who gains
@@ -59,6 +76,7 @@ def lab_command(
     from jobsuccess.lab import run
     from jobsuccess.lab.spec import parse_spec
 
+    spark_master = check_runner(runner, master)
     base_spec, candidate_spec = parse_spec(base, "--base"), parse_spec(candidate, "--candidate")
     if as_of is not None and (start is not None or end is not None):
         raise InputError("give --as-of or --from/--to, not both", field="--as-of")
@@ -74,20 +92,32 @@ def lab_command(
         days = [parse_date(as_of)]
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("exists and is not a folder", file=str(out_dir))
-    history = _load(market)
+    what = (
+        f"the candidate's rules ({candidate_spec.label}) instead of the base's ({base_spec.label})"
+    )
+    if spark_master is not None:
+        from jobsuccess.spark_cli import movers_history, open_dataset, spark_lab
+
+        dataset = open_dataset(market)
+        frame = spark_lab(dataset, base_book, candidate_book, days, partition_size, spark_master)
+        top = run.movers(frame, days[-1])
+        history = movers_history(dataset, top.get_column("freelancer").to_list())
+    else:
+        history = _load(market)
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("scoring both ways", total=len(history.freelancers))
-        frame = run.lab_frame(
-            history,
-            base_book,
-            candidate_book,
-            days,
-            partition_size=partition_size,
-            advance=lambda n: bar.advance(task, n),
-        )
+        if spark_master is None:
+            task = bar.add_task("scoring both ways", total=len(history.freelancers))
+            frame = run.lab_frame(
+                history,
+                base_book,
+                candidate_book,
+                days,
+                partition_size=partition_size,
+                advance=lambda n: bar.advance(task, n),
+            )
+            top = run.movers(frame, days[-1])
         summary = cmp.summarize(frame, base_spec.label, candidate_spec.label)
-        top = run.movers(frame, days[-1])
         explaining = bar.add_task("explaining the movers", total=top.height)
         movers = run.explain_movers(
             history,
@@ -95,8 +125,7 @@ def lab_command(
             candidate_book,
             top,
             days[-1],
-            f"the candidate's rules ({candidate_spec.label}) instead of the base's "
-            f"({base_spec.label})",
+            what,
             advance=lambda n: bar.advance(explaining, n),
         )
     report = page.render(frame, summary, movers, str(market))
