@@ -59,7 +59,6 @@ def session(master: str = DEFAULT_MASTER) -> Iterator[SparkSession]:
         raise InputError("the Spark runner needs Java 17 (no java on PATH, JAVA_HOME unset)")
     if master.startswith("local"):  # not the machine's outward address: no warning about it
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     try:
@@ -114,9 +113,11 @@ def map_buckets(
     bucket order. ``progress`` gets the number of buckets done so far, now and then."""
     with session(master) as spark:
         buckets = spark.range(0, dataset.buckets, 1, numPartitions=dataset.buckets)
-        mapped = buckets.mapInArrow(
-            _bucket_task(str(dataset.folder), work), "bucket long, frame binary"
-        )
+        with warnings.catch_warnings():  # mapInArrow never touches pandas
+            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
+            mapped = buckets.mapInArrow(
+                _bucket_task(str(dataset.folder), work), "bucket long, frame binary"
+            )
         result: dict[str, Any] = {}
 
         def collect() -> None:
