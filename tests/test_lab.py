@@ -174,8 +174,8 @@ def test_the_2020_11_story(release_market: Path, exclusion_only: Path, tmp_path:
     """The release note: excluding contracts without feedback left some professionals without
     a score; 2 clients instead of 3 was the relief. On the synthetic marketplace the exclusion
     alone costs scores (and gives none), and the shipped 2020-11 gives scores back over it and
-    takes none; but it wins back none of those the exclusion took: they fall under the
-    4-outcome minimum, not the client count (README, "Before you ship a rule change")."""
+    takes none; but it wins back few of those the exclusion took (none here): they fall under
+    the 4-outcome minimum, not the client count (README, "Before you ship a rule change")."""
     before = _lab(release_market, tmp_path / "a", "2020-03", str(exclusion_only), "--as-of",
                   "2020-11-08")["by_date"][0]  # fmt: skip
     assert before["freelancers"] == 1500
@@ -193,8 +193,9 @@ def test_the_2020_11_story(release_market: Path, exclusion_only: Path, tmp_path:
         pl.col("candidate_eligible")
         & pl.col("freelancer").is_in(lost.get_column("freelancer").implode())
     )
-    assert regained.height == 0
-    assert lost.filter(pl.col("candidate_reason").str.contains("outcome")).height == lost.height
+    assert regained.height < 0.1 * lost.height  # not "most of them", on this marketplace
+    short = lost.filter(pl.col("candidate_reason").str.contains("outcome")).height
+    assert short >= 0.9 * lost.height
 
 
 def test_the_report_is_one_self_contained_page(
