@@ -39,7 +39,7 @@ def privacy_cost(
     for k in ks:
         candidate = Spec("auto", k)
         frame = lab_frame(history, base.book(), candidate.book(), [as_of])
-        out[k] = summarize(frame, base.label, candidate.label).on(as_of)
+        out[k] = summarize(frame, base.label, candidate.label, [as_of]).on(as_of)
     return out
 
 

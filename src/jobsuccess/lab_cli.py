@@ -117,7 +117,7 @@ def lab_command(
                 advance=lambda n: bar.advance(task, n),
             )
             top = run.movers(frame, days[-1])
-        summary = cmp.summarize(frame, base_spec.label, candidate_spec.label)
+        summary = cmp.summarize(frame, base_spec.label, candidate_spec.label, days)
         explaining = bar.add_task("explaining the movers", total=top.height)
         movers = run.explain_movers(
             history,

@@ -13,6 +13,7 @@ the delta (candidate minus base, displayed whole points) is over those scored bo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
@@ -229,7 +230,10 @@ def summarize_date(frame: pl.DataFrame, day: dt.date) -> DateSummary:
     )
 
 
-def summarize(frame: pl.DataFrame, base: str, candidate: str) -> Summary:
-    """Every date of a `freelancer_frame`, oldest first."""
-    days = sorted(frame.get_column("as_of").unique().to_list())
-    return Summary(base, candidate, tuple(summarize_date(frame, d) for d in days))
+def summarize(
+    frame: pl.DataFrame, base: str, candidate: str, days: Sequence[dt.date] | None = None
+) -> Summary:
+    """Each of ``days`` (default: every date of the `freelancer_frame`), oldest first."""
+    if days is None:
+        days = frame.get_column("as_of").unique().to_list()
+    return Summary(base, candidate, tuple(summarize_date(frame, d) for d in sorted(set(days))))

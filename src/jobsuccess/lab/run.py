@@ -75,20 +75,15 @@ def lab_frame(
 
 
 def empty_frame() -> pl.DataFrame:
-    """A `freelancer_frame` without rows, with its schema (an empty bucket's answer)."""
-    return lab_frame(_ONE, _AUTO(), _AUTO(), [dt.date(2020, 1, 1)]).clear()
-
-
-def _auto() -> PolicyBook:
-    return PolicyBook.shipped()
-
-
-_AUTO = _auto
-_ONE = History.from_frames(
-    contracts=pl.DataFrame(
-        {"freelancer": ["_"], "id": ["_"], "client": ["_"], "type": ["fixed"]},
-    ).with_columns(start=pl.lit(dt.date(2019, 1, 1)))
-)
+    """A `freelancer_frame` without rows, with its schema (what a marketplace without
+    freelancers compares to): the comparison of one placeholder freelancer, emptied."""
+    one = History.from_frames(
+        contracts=pl.DataFrame(
+            {"freelancer": ["_"], "id": ["_"], "client": ["_"], "type": ["fixed"]}
+        ).with_columns(start=pl.lit(dt.date(2019, 1, 1)))
+    )
+    book = PolicyBook.shipped()
+    return lab_frame(one, book, book, [dt.date(2020, 1, 1)]).clear()
 
 
 def movers(frame: pl.DataFrame, day: dt.date, n: int = MOVERS) -> pl.DataFrame:

@@ -181,7 +181,9 @@ class Dataset:
             else sorted({bucket_of(f, self.buckets) for f in freelancers})
         )
         parts = [self.load(b) for b in wanted]
-        everywhere = parts[0].actions.filter(pl.col("freelancer").is_null()) if parts else None
+        if not parts:
+            return History.empty()
+        everywhere = parts[0].actions.filter(pl.col("freelancer").is_null())
         frames = {
             name: pl.concat(
                 [
@@ -193,8 +195,7 @@ class Dataset:
             )
             for name in TABLES
         }
-        if everywhere is not None:
-            frames["actions"] = pl.concat([frames["actions"], everywhere])
+        frames["actions"] = pl.concat([frames["actions"], everywhere])
         history = History.from_frames(**frames)
         return history if freelancers is None else history.only(freelancers)
 
