@@ -51,19 +51,22 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _kind(pid: int, root: int) -> str:
+def _kind(pid: int, root: int) -> str | None:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
-        return "?"
+        return None
+    if not cmd:
+        return None
     if pid == root:
         return "cli (python)"
-    if "java" in cmd.split(" ", 1)[0]:
+    program = cmd.split(" ", 1)[0]
+    if program.endswith("/java") or program == "java":
         return "spark jvm"
-    if "pyspark" in cmd or "python" in cmd:
+    if "python" in program:
         return "spark python worker"
-    return "other"
+    return "launcher scripts"
 
 
 def _hwm_kb(pid: int) -> int:
@@ -91,8 +94,10 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str,
                 pid = todo.pop()
                 todo += tree.get(pid, [])
                 kb = _hwm_kb(pid)
-                kind, old = peaks.get(pid, (_kind(pid, proc.pid), 0))
-                peaks[pid] = (kind, max(old, kb))
+                seen, old = peaks.get(pid, ("launcher scripts", 0))
+                # Classified anew each time (a launcher script execs into the JVM), but not
+                # once it exits (an exiting process has no command line).
+                peaks[pid] = (_kind(pid, proc.pid) or seen, max(old, kb))
             stop.wait(0.1)
 
     watcher = threading.Thread(target=sample, daemon=True)
