@@ -212,7 +212,7 @@ def test_the_report_is_one_self_contained_page(
     top = movers(frame, RELEASE)
     assert top.height == 20
     assert all(f">{who}<" in page for who in top.get_column("freelancer"))
-    assert "policy changed" in page
+    assert "policy changed" in page and "eligibility.min_outcomes 3 -&gt; 4" in page
     _lab(release_market, tmp_path / "b", "2020-03", str(exclusion_only), "--as-of", "2020-11-08")
     for name in ("freelancers.parquet", "summary.json", "report.html"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -302,3 +302,17 @@ def test_bad_lab_arguments_get_one_line(
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_the_policy_item_names_the_parameters_that_differ(exclusion_only: Path) -> None:
+    from jobsuccess.lab.run import policy_difference
+
+    words = policy_difference(
+        parse_spec("2020-03").book(), parse_spec(str(exclusion_only)).book(), RELEASE
+    )
+    assert words == (
+        "the candidate's rules (2020-03 -> 2020-11-3-clients): outcomes.no_feedback "
+        '"negative_when_excessive" -> "exclude"; eligibility.min_outcomes 3 -> 4'
+    )
+    pooled = policy_difference(parse_spec("auto").book(), parse_spec("auto@k=3").book(), RELEASE)
+    assert pooled == "the candidate's rules (2020-11): privacy.k 1 -> 3"

@@ -8,6 +8,7 @@ batch engine and returns their `jobsuccess.lab.compare.freelancer_frame` rows.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -84,6 +85,24 @@ def empty_frame() -> pl.DataFrame:
     )
     book = PolicyBook.shipped()
     return lab_frame(one, book, book, [dt.date(2020, 1, 1)]).clear()
+
+
+#: A policy's labels, not its rules.
+_LABELS: Final = ("name", "effective", "title", "basis")
+
+
+def policy_difference(base: PolicyBook, candidate: PolicyBook, day: dt.date) -> str:
+    """The words of the "policy changed" item: which parameters differ between the
+    policies that compute the score on ``day``, e.g. ``eligibility.min_clients 3 -> 2``."""
+    (_, b), (_, c) = base.computation(day), candidate.computation(day)
+    left, right = dict(b.parameters()), dict(c.parameters())
+    changed = [
+        f"{key} {json.dumps(left.get(key))} -> {json.dumps(right.get(key))}"
+        for key in dict.fromkeys([*left, *right])
+        if key not in _LABELS and left.get(key) != right.get(key)
+    ]
+    names = b.name if b.name == c.name else f"{b.name} -> {c.name}"
+    return f"the candidate's rules ({names}): " + ("; ".join(changed) or "the same parameters")
 
 
 def movers(frame: pl.DataFrame, day: dt.date, n: int = MOVERS) -> pl.DataFrame:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 Work = Callable[[History], pl.DataFrame]
 DEFAULT_MASTER = "local[2]"
+POLARS_THREADS = os.environ.get("JOBSUCCESS_SPARK_POLARS_THREADS", "1")
 
 
 @contextmanager
@@ -69,6 +70,9 @@ def session(master: str = DEFAULT_MASTER) -> Iterator[SparkSession]:
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.driver.maxResultSize", "0")
+            # One task is one core's work: its worker's Polars gets one thread, not one per
+            # core of the machine (N workers x N threads on N cores thrash).
+            .config("spark.executorEnv.POLARS_MAX_THREADS", POLARS_THREADS)
             .getOrCreate()
         )
     except Exception as exc:  # the JVM did not start: say so in one line
