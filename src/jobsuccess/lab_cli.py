@@ -92,9 +92,7 @@ def lab_command(
         days = [parse_date(as_of)]
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("exists and is not a folder", file=str(out_dir))
-    what = (
-        f"the candidate's rules ({candidate_spec.label}) instead of the base's ({base_spec.label})"
-    )
+    what = run.policy_difference(base_book, candidate_book, days[-1])
     if spark_master is not None:
         from jobsuccess.spark_cli import movers_history, open_dataset, spark_lab
 
