@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format bench bench-smoke clean
+.PHONY: install demo test lint format bench bench-smoke bench-spark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: install         ## engine at 1M and 10M contracts, self-checked against b
 
 bench-smoke: install   ## a tiny run of the benchmark with its self-check, as CI does
 	$(BIN)/python bench/engine_bench.py --sizes 20000
+
+bench-spark: install   ## on demand: local runner vs Spark local[2] at 10M contracts, Spark alone at 30M (see README)
+	$(BIN)/python bench/spark_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/.cache

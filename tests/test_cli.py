@@ -366,14 +366,16 @@ def test_score_takes_a_freelancer_and_defaults_to_the_freelancer_audience(tmp_pa
 
 
 def test_the_help_does_not_import_the_heavy_packages() -> None:
-    """``jobsuccess --help`` must answer at once: no polars, engine, SQLAlchemy or FastAPI."""
+    """``jobsuccess --help`` must answer at once: no polars, engine, SQLAlchemy, FastAPI,
+    plotly (the lab's page) or pyspark."""
     import subprocess
     import sys
 
     code = (
         "import sys, jobsuccess.cli; "
         "print(sorted(m for m in ('polars', 'sqlalchemy', 'fastapi', 'pydantic', "
-        "'jobsuccess.engine', 'jobsuccess.explain') if m in sys.modules))"
+        "'jobsuccess.engine', 'jobsuccess.explain', 'jobsuccess.lab.run', 'plotly', 'pyspark') "
+        "if m in sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -18,8 +18,11 @@ from rich.table import Table
 from jobsuccess.cli_common import (
     AsOf,
     JsonOpt,
+    MasterOpt,
     PolicyOpt,
     PrivacyKOpt,
+    RunnerOpt,
+    check_runner,
     err,
     out,
     parse_date,
@@ -31,7 +34,9 @@ from jobsuccess.cli_common import load_history as _load
 from jobsuccess.cli_common import print_json as _print_json
 from jobsuccess.errors import InputError
 from jobsuccess.explain_cli import register as register_explain
+from jobsuccess.lab_cli import register as register_lab
 from jobsuccess.service.cli import register as register_service
+from jobsuccess.spark_cli import register as register_spark
 
 if TYPE_CHECKING:  # the heavy packages load in the commands that use them (a quick --help)
     import polars as pl
@@ -284,15 +289,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def flat_scores(scores: Scores) -> pl.DataFrame:
-    """One row per (freelancer, as_of): the score, statuses and each window's figures."""
-    import polars as pl
+    """`jobsuccess.report.flat_scores` (imported when called: a quick ``--help``)."""
+    from jobsuccess.report import flat_scores as flat
 
-    wide = scores.windows.with_columns(pl.col("window").cast(pl.String)).pivot(
-        on="window", index=["freelancer", "as_of"], values=["score", "outcomes", "clients"]
-    )
-    return scores.scores.join(wide, on=["freelancer", "as_of"], how="left").sort(
-        "freelancer", "as_of"
-    )
+    return flat(scores)
 
 
 def batch_frames(
@@ -303,7 +303,6 @@ def batch_frames(
     progress: bool = True,
     what: str = "freelancers",
 ) -> pl.DataFrame:
-    import polars as pl
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -312,10 +311,8 @@ def batch_frames(
         TimeElapsedColumn,
     )
 
-    from jobsuccess.engine import score_batch
+    from jobsuccess.report import batch_rows
 
-    parts: list[pl.DataFrame] = []
-    total = len(history.freelancers)
     columns = [
         TextColumn("[bold]scoring"),
         BarColumn(),
@@ -324,19 +321,20 @@ def batch_frames(
         TimeElapsedColumn(),
     ]
     with Progress(*columns, console=err, disable=not progress) as bar:
-        task = bar.add_task("score", total=total)
-        for scores in score_batch(history, book, day, partition_size=partition_size):
-            parts.append(flat_scores(scores))
-            bar.advance(task, scores.scores.height)
-    if not parts:
-        return pl.DataFrame()
-    return pl.concat(parts, how="diagonal_relaxed").sort("freelancer", "as_of")
+        task = bar.add_task("score", total=len(history.freelancers))
+        return batch_rows(history, book, day, partition_size, lambda n: bar.advance(task, n))
 
 
 @app.command("batch")
 @user_errors
 def batch_command(
-    folder: Annotated[Path, typer.Argument(help="A table folder (or a JSON history).")],
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="A table folder (or a JSON history), or a dataset written by jobsuccess "
+            "partition (needed by --runner spark)."
+        ),
+    ],
     out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
     as_of: AsOf = None,
     policy: PolicyOpt = "auto",
@@ -351,15 +349,31 @@ def batch_command(
             "reverse.",
         ),
     ] = False,
+    runner: RunnerOpt = "local",
+    master: MasterOpt = None,
 ) -> None:
     """Score a whole marketplace into one Parquet file."""
     from jobsuccess.io.atomic import refuse_folder
     from jobsuccess.policy import load_policy
 
+    spark_master = check_runner(runner, master)
+    if spark_master is not None and agencies:
+        raise InputError(
+            "--agencies needs the local runner (an agency's freelancers span buckets)",
+            field="--agencies",
+        )
     refuse_folder(out_file)  # before the scoring, not after it
-    history = _load(folder)
     book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
+    if spark_master is not None:
+        from jobsuccess.spark_cli import open_dataset, spark_batch
+
+        frame = spark_batch(open_dataset(folder), book, day, partition_size, spark_master)
+        with atomic_path(out_file) as tmp:
+            frame.write_parquet(tmp)
+        summarize(frame, out_file)
+        return
+    history = _load(folder)
     frame = batch_frames(history, book, day, partition_size)
     if agencies:
         from jobsuccess.subjects import for_agencies
@@ -530,6 +544,8 @@ def _examples_dir() -> Path:
 
 # Commands that live beside the core ones, in the adapters' own modules.
 register_explain(app)
+register_lab(app)
+register_spark(app)
 register_service(app)
 
 

@@ -150,9 +150,43 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def load_history(path: Path) -> History:
+    """A history file or table folder, or a partitioned dataset (`jobsuccess partition`)
+    read whole."""
     from jobsuccess.io import load
+    from jobsuccess.spark.dataset import Dataset, is_dataset
 
+    if path.is_dir() and is_dataset(path):
+        return Dataset.open(path).load_all()
     return load(path)
+
+
+RunnerOpt = Annotated[
+    str,
+    typer.Option(
+        "--runner",
+        help="local (this process) or spark (one Spark task per bucket of a dataset written "
+        "by jobsuccess partition).",
+    ),
+]
+MasterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--master",
+        help="With --runner spark: the Spark master, e.g. local[2] (the default), local[*] or "
+        "spark://host:7077.",
+    ),
+]
+
+
+def check_runner(runner: str, master: str | None) -> str | None:
+    """The Spark master to run on, or None for the local runner."""
+    if runner not in ("local", "spark"):
+        raise InputError(f"expected local or spark, got {runner!r}", field="--runner")
+    if runner == "local":
+        if master is not None:
+            raise InputError("--master goes with --runner spark", field="--master")
+        return None
+    return master or "local[2]"
 
 
 def print_json(data: Any) -> None:

@@ -7,13 +7,14 @@ Reads the engine's frames; the words for each contract come from the rule that d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import polars as pl
 
 from jobsuccess.engine import BY_NAME, Scores
 from jobsuccess.engine.windows import FIGURES, WINDOW_ORDER
+from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
 from jobsuccess.subjects import SubjectKind
 
@@ -127,3 +128,43 @@ def all_json(
     """Every (freelancer, as_of) of a result, in the engine's order."""
     keys = scores.scores.select("freelancer", "as_of").iter_rows()
     return [score_json(scores, book, f, d, subject=subject) for f, d in keys]
+
+
+def flat_scores(scores: Scores) -> pl.DataFrame:
+    """One row per (freelancer, as_of): the score, statuses and each window's figures (the
+    rows of ``jobsuccess batch``)."""
+    wide = scores.windows.with_columns(pl.col("window").cast(pl.String)).pivot(
+        on="window", index=["freelancer", "as_of"], values=["score", "outcomes", "clients"]
+    )
+    return scores.scores.join(wide, on=["freelancer", "as_of"], how="left").sort(
+        "freelancer", "as_of"
+    )
+
+
+def batch_rows(
+    history: History,
+    book: PolicyBook,
+    day: dt.date,
+    partition_size: int = 50_000,
+    advance: Callable[[int], None] | None = None,
+) -> pl.DataFrame:
+    """The rows ``jobsuccess batch`` writes: `flat_scores` of every partition of `score_batch`,
+    sorted by freelancer (an empty frame without columns for a history without freelancers).
+    The unit of work of every runner: the whole marketplace here, one bucket on Spark."""
+    from jobsuccess.engine import score_batch
+
+    parts: list[pl.DataFrame] = []
+    for scores in score_batch(history, book, day, partition_size=partition_size):
+        parts.append(flat_scores(scores))
+        if advance is not None:
+            advance(scores.scores.height)
+    return combine(parts)
+
+
+def combine(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """Partitions' (or buckets') `batch_rows` as one frame: the same rows in the same order,
+    however the freelancers were split (parts without rows carry nothing)."""
+    parts = [p for p in parts if p.height]
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="diagonal_relaxed").sort("freelancer", "as_of")

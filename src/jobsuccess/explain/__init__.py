@@ -37,6 +37,7 @@ __all__ = [
     "Audience",
     "Scenario",
     "advise",
+    "compare",
     "explain",
     "forecast",
     "load_scenario",
@@ -60,6 +61,26 @@ def explain(
     who = pick_freelancer(history, freelancer)
     history = screen(history.only([who]), book)
     return _change.explain(history, book, who, start, end, audience)
+
+
+def compare(
+    history: History,
+    base: PolicyBook,
+    candidate: PolicyBook,
+    *,
+    as_of: dt.date,
+    freelancer: str | None = None,
+    audience: Audience = "operator",
+    what: str = "the candidate policy",
+) -> dict[str, Any]:
+    """``{"from", "to", "delta", "changes"}``: one date's score under ``base`` then under
+    ``candidate`` (the policy lab's attribution of a mover), with a "policy changed" item
+    named by ``what`` for what the contracts' rows do not explain."""
+    who = pick_freelancer(history, freelancer)
+    one = history.only([who])
+    return _change.compare(
+        screen(one, base), screen(one, candidate), base, candidate, who, as_of, audience, what
+    )
 
 
 def forecast(

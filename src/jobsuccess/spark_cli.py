@@ -1,0 +1,131 @@
+"""``jobsuccess partition``, and the Spark side of ``batch`` and ``lab`` (``--runner spark``).
+
+Registered on the main app by `register`; pyspark is imported only when a Spark run starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from jobsuccess.cli_common import err, out, plural, user_errors
+from jobsuccess.cli_common import load_history as _load
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from jobsuccess.model import History
+    from jobsuccess.policy import PolicyBook
+    from jobsuccess.spark.dataset import Dataset
+
+
+@user_errors
+def partition_command(
+    market: Annotated[Path, typer.Argument(help="A table folder (or a JSON history).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="The dataset folder to write.")],
+    buckets: Annotated[
+        int,
+        typer.Option(
+            "--buckets",
+            help="How many buckets (one Spark task each): freelancers go to bucket "
+            "crc32(id) mod N; marketplace-wide actions to every bucket.",
+        ),
+    ],
+) -> None:
+    """Write a marketplace as a Parquet dataset bucketed by freelancer, for --runner spark."""
+    from jobsuccess.spark.dataset import partition
+
+    manifest = partition(_load(market), out_dir, buckets)
+    per = manifest["contracts_per_bucket"]
+    out.print(
+        f"wrote {plural(manifest['contracts'], 'contract')} of "
+        f"{plural(manifest['freelancers'], 'freelancer')} in "
+        f"{plural(buckets, 'bucket')} ({per['min']:,} to {per['max']:,} contracts each) to "
+        f"{out_dir}"
+    )
+
+
+def open_dataset(path: Path) -> Dataset:
+    from jobsuccess.spark.dataset import Dataset
+
+    return Dataset.open(path)
+
+
+def _bar(dataset: Dataset, master: str) -> tuple[object, Callable[[int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn(f"[bold]spark {master}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("buckets"),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("buckets", total=dataset.buckets)
+    return bar, lambda done: bar.update(task, completed=done)
+
+
+def spark_batch(
+    dataset: Dataset, book: PolicyBook, day: dt.date, partition_size: int, master: str
+) -> pl.DataFrame:
+    """`jobsuccess.report.batch_rows` of every bucket, inside Spark, combined as the local
+    runner combines its partitions."""
+    from functools import partial
+
+    from rich.progress import Progress
+
+    from jobsuccess.report import batch_rows, combine
+    from jobsuccess.spark.runner import map_buckets
+
+    work = partial(batch_rows, book=book, day=day, partition_size=partition_size)
+    bar, progress = _bar(dataset, master)
+    assert isinstance(bar, Progress)
+    with bar:
+        frames = map_buckets(dataset, work, master=master, progress=progress)
+    return combine(frames)
+
+
+def spark_lab(
+    dataset: Dataset,
+    base: PolicyBook,
+    candidate: PolicyBook,
+    days: list[dt.date],
+    partition_size: int,
+    master: str,
+) -> pl.DataFrame:
+    """`jobsuccess.lab.run.lab_frame` of every bucket, inside Spark."""
+    from functools import partial
+
+    import polars as pl
+    from rich.progress import Progress
+
+    from jobsuccess.lab.run import empty_frame, lab_frame
+    from jobsuccess.spark.runner import map_buckets
+
+    work = partial(
+        lab_frame, base=base, candidate=candidate, days=days, partition_size=partition_size
+    )
+    bar, progress = _bar(dataset, master)
+    assert isinstance(bar, Progress)
+    with bar:
+        frames = [
+            f for f in map_buckets(dataset, work, master=master, progress=progress) if f.height
+        ]
+    if not frames:
+        return empty_frame()
+    return pl.concat(frames).sort("freelancer", "as_of")
+
+
+def movers_history(dataset: Dataset, freelancers: list[str]) -> History:
+    """The histories of a few freelancers, read from their buckets only."""
+    return dataset.load_all(freelancers)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``partition`` to the main ``jobsuccess`` app."""
+    app.command("partition")(partition_command)
