@@ -316,3 +316,22 @@ def test_the_policy_item_names_the_parameters_that_differ(exclusion_only: Path) 
     )
     pooled = policy_difference(parse_spec("auto").book(), parse_spec("auto@k=3").book(), RELEASE)
     assert pooled == "the candidate's rules (2020-11): privacy.k 1 -> 3"
+
+
+def test_the_lab_scores_are_the_batch_scores(small_market: Path, tmp_path: Path) -> None:
+    """Both sides are the batch engine's rows: ``jobsuccess batch`` gives the same scores and
+    statuses under each spec."""
+    _lab(small_market, tmp_path / "lab", "2020-11", "auto@k=3", "--as-of", "2026-11-01")
+    lab = pl.read_parquet(tmp_path / "lab" / "freelancers.parquet")
+    for side, policy in (("base", ["--policy", "2020-11"]), ("candidate", ["--privacy-k", "3"])):
+        out = tmp_path / f"{side}.parquet"
+        args = ["batch", str(small_market), "--as-of", "2026-11-01", *policy, "--out", str(out)]
+        assert _invoke(*args).exit_code == 0
+        batch = pl.read_parquet(out).select("freelancer", "score", "top_rated", "rising_talent")
+        mine = lab.select(
+            "freelancer",
+            score=pl.col(f"{side}_score"),
+            top_rated=pl.col(f"{side}_top_rated"),
+            rising_talent=pl.col(f"{side}_rising_talent"),
+        )
+        assert mine.equals(batch)
