@@ -50,7 +50,9 @@ from jobsuccess.explain.valuation import (
     GROUP,
     NO_SCORE,
     SHARES,
+    client_key,
     counted,
+    keyed_columns,
     score_groups,
     value_columns,
     window_columns,
@@ -65,9 +67,12 @@ MAX_PLAYERS: Final = 24
 """Players at most in one attribution; more changes are grouped by kind (module doc)."""
 CHUNK_ROWS: Final = 400_000
 """Ledger rows valued in one engine call (coalitions of several problems share a call)."""
-MAX_VALUED_ROWS: Final = 6_000_000
-"""Ledger rows valued in all for one problem: a sampled plan draws fewer permutations past it
-(never fewer than `jobsuccess.explain.shapley.MIN_PERMUTATIONS`)."""
+MAX_VALUED_ROWS: Final = 2_000_000
+"""Ledger rows valued for one problem at most: past it, a plan samples fewer coalitions (an
+exact plan becomes a sampled one; never fewer than one antithetic pair of permutations)."""
+TOTAL_VALUED_ROWS: Final = 6_000_000
+"""Ledger rows valued for all problems of one `attribute` call (a forecast has many), shared
+evenly."""
 SHOWN_IDS: Final = 5
 """Contracts a grouped change names (it says how many more)."""
 
@@ -146,7 +151,8 @@ class _Player:
 def attribute(problems: Sequence[Problem]) -> list[Attribution]:
     """Attribute every problem; coalitions of one policy are valued together, a chunk of at
     most `CHUNK_ROWS` ledger rows per engine call."""
-    prepared = [_prepare(p) for p in problems]
+    share = TOTAL_VALUED_ROWS // max(1, len(problems))
+    prepared = [_prepare(p, min(MAX_VALUED_ROWS, share)) for p in problems]
     value: list[list[float]] = [[NO_SCORE] * pr.plan.size for pr in prepared]
     best: list[list[str | None]] = [[None] * pr.plan.size for pr in prepared]
     by_policy: dict[str, list[int]] = {}
@@ -254,7 +260,7 @@ def _movers(players: list[_Player]) -> list[_Player]:
     return [p for p in players if p.moves]
 
 
-def _prepare(problem: Problem) -> _Prepared:
+def _prepare(problem: Problem, rows_budget: int) -> _Prepared:
     policy, audience = problem.policy, problem.audience
     columns = value_columns(policy)
     ids = _candidates(problem.before, problem.after, policy)
@@ -314,20 +320,33 @@ def _prepare(problem: Problem) -> _Prepared:
     )
     # rows in no window add nothing to any coalition (score_groups would drop them anyway)
     inside = counted(policy)
+    keyed = keyed_columns(policy)
     sides = pl.concat(
         [
             frame.filter(inside)
             .join(owner, on="id")
-            .select(*columns, "player", pl.lit(side, dtype=pl.UInt8()).alias("side"))
+            .with_columns(client_key())
+            .select(*keyed, "player", pl.lit(side, dtype=pl.UInt8()).alias("side"))
             for side, frame in ((0, problem.before), (1, problem.after))
         ],
         how="vertical",
     )
-    const = problem.after.filter(inside).join(owner, on="id", how="anti").select(columns)
+    const = (
+        problem.after.filter(inside)
+        .join(owner, on="id", how="anti")
+        .with_columns(client_key())
+        .select(keyed)
+    )
     per = max(1, const.height + sides.height // 2)
     n = len(movers)
-    budget = max(min(problem.budget, MAX_VALUED_ROWS // per), MIN_PERMUTATIONS * (n + 1))
-    chosen = plan(n, seed=problem.seed, exact_up_to=problem.exact_up_to, budget=budget)
+    budget = max(1, min(problem.budget, rows_budget // per))
+    chosen = plan(
+        n,
+        seed=problem.seed,
+        exact_up_to=min(problem.exact_up_to, budget.bit_length() - 1),
+        budget=budget,
+        min_permutations=MIN_PERMUTATIONS if budget >= MIN_PERMUTATIONS * (n + 1) else 2,
+    )
     return _Prepared(players, chosen, const, sides, grouped)
 
 

@@ -111,10 +111,19 @@ class Plan:
         return _settle([e / len(self.permutations) for e in effects], total)
 
 
-def plan(n: int, *, seed: int = 0, exact_up_to: int = EXACT_UP_TO, budget: int = BUDGET) -> Plan:
+def plan(
+    n: int,
+    *,
+    seed: int = 0,
+    exact_up_to: int = EXACT_UP_TO,
+    budget: int = BUDGET,
+    min_permutations: int = MIN_PERMUTATIONS,
+) -> Plan:
+    """The coalitions to value: exact up to ``exact_up_to`` players, else about ``budget``
+    coalitions of sampled permutations (at least ``min_permutations``, an even number)."""
     if n <= exact_up_to:
         return Plan(n, ())
-    count = max(MIN_PERMUTATIONS, budget // (n + 1))
+    count = max(min_permutations, budget // (n + 1))
     count += count % 2
     rng = random.Random(seed)
     perms: list[tuple[int, ...]] = []
