@@ -195,6 +195,7 @@ def _points(
 ) -> list[Point]:
     marks = [0] + [i for i in range(1, len(timeline)) if changed(timeline[i - 1], timeline[i])]
     pairs = list(pairwise(marks))
+
     def at(day: Day) -> pl.DataFrame:
         # the rows of the dates compared only (not a partition of every date: memory)
         return rows.filter(pl.col("on") == day.on)
