@@ -86,7 +86,8 @@ def risks(
     )
     first = idle.group_by("id").agg(pl.col("on").min().alias("from"))
     now = (
-        rows.sort("on")
+        rows.select("id", "on", "last_activity", "earnings", "rule")
+        .sort("on")
         .group_by("id", maintain_order=True)
         .first()
         .select("id", "last_activity", "earnings", "rule")
@@ -189,13 +190,15 @@ def effects(
         # each risk's two ledgers, with only what the valuation reads and only rows in some
         # window, valued a chunk at a time: every column of every date would grow with
         # risks x contracts
-        inside, keep = counted(policy), value_columns(policy)
+        inside, keep = counted(policy), ["id", *value_columns(policy)]
+        lean = rows.filter(pl.col("on").is_in(sorted({r.on for _, r in mine})) & inside)
+        by_date = lean.select("on", *keep).partition_by("on", as_dict=True, include_key=False)
         parts: list[pl.DataFrame] = []
         pending: list[int] = []
         for k, (i, risk) in enumerate(mine):
-            base = rows.filter(pl.col("on") == risk.on)
+            base = by_date.get((risk.on,), lean.select(keep).clear())
             changed = run.filter((pl.col("freelancer") == f"v{i}") & (pl.col("on") == risk.on))
-            changed = normalize(changed).select(base.columns)
+            changed = normalize(changed).filter(inside).select(keep)
             if not whole:
                 changed = pl.concat(
                     [base.filter(~pl.col("id").is_in(list(risk.contracts))), changed],
@@ -203,10 +206,8 @@ def effects(
                 )
             j = 2 * len(pending)
             parts += [
-                base.filter(inside).select(*keep).with_columns(pl.lit(j, pl.UInt32).alias(GROUP)),
-                changed.filter(inside)
-                .select(*keep)
-                .with_columns(pl.lit(j + 1, pl.UInt32).alias(GROUP)),
+                base.with_columns(pl.lit(j, pl.UInt32).alias(GROUP)),
+                changed.with_columns(pl.lit(j + 1, pl.UInt32).alias(GROUP)),
             ]
             pending.append(i)
             if k == len(mine) - 1 or sum(p.height for p in parts) >= CHUNK_ROWS:
