@@ -52,3 +52,8 @@ def parse_day(text: str) -> dt.date:
     if problem:
         raise ValueError(problem)
     return day
+
+
+#: Events in one what-if scenario (file, CLI or API): each hypothetical contract is valued in
+#: the attribution, so a scenario is bounded like any other request (issue 8).
+MAX_SCENARIO_EVENTS: Final = 200

@@ -50,7 +50,7 @@ def test_invalid_records_are_422_naming_the_field(service: Service) -> None:
 
 def test_the_ledger_pages_in_log_order(service: Service) -> None:
     first = service.get("/v1/freelancers/f1/ledger", "operator", limit=5).json()
-    assert len(first["entries"]) == 5 and first["next_after"] == first["entries"][-1]["seq"]
+    assert len(first["entries"]) == 5 and first["next_after"] == first["entries"][-1]["n"] == 5
     rest = service.get("/v1/freelancers/f1/ledger", "operator", after=first["next_after"]).json()
     seqs = [e["seq"] for e in first["entries"] + rest["entries"]]
     assert seqs == sorted(seqs) and len(seqs) == 12 and rest["next_after"] is None

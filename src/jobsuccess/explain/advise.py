@@ -25,14 +25,14 @@ from typing import Any
 import polars as pl
 
 from jobsuccess.engine import evaluate
-from jobsuccess.explain.attribution import EFFECT_DIGITS
+from jobsuccess.explain.attribution import CHUNK_ROWS, EFFECT_DIGITS
 from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.forecast import computation_plan
 from jobsuccess.explain.frozen import freeze, open_contracts
 from jobsuccess.explain.kinds import IDLE_RULES
 from jobsuccess.explain.ledger import normalize
 from jobsuccess.explain.projection import project
-from jobsuccess.explain.valuation import GROUP, score_groups
+from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
 from jobsuccess.explain.words import contracts_phrase
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
@@ -86,7 +86,8 @@ def risks(
     )
     first = idle.group_by("id").agg(pl.col("on").min().alias("from"))
     now = (
-        rows.sort("on")
+        rows.select("id", "on", "last_activity", "earnings", "rule")
+        .sort("on")
         .group_by("id", maintain_order=True)
         .first()
         .select("id", "last_activity", "earnings", "rule")
@@ -186,26 +187,45 @@ def effects(
         whole = policy.outcomes.no_feedback == "negative_when_excessive"
         merged = _variants(frozen, mine, as_of, whole)
         run = evaluate(merged, policy, sorted({r.on for _, r in mine})).ledger
-        parts = []
+        # each risk's two ledgers, with only what the valuation reads and only rows in some
+        # window, valued a chunk at a time: every column of every date would grow with
+        # risks x contracts
+        inside, keep = counted(policy), ["id", *value_columns(policy)]
+        lean = rows.filter(pl.col("on").is_in(sorted({r.on for _, r in mine})) & inside)
+        by_date = lean.select("on", *keep).partition_by("on", as_dict=True, include_key=False)
+        parts: list[pl.DataFrame] = []
+        pending: list[int] = []
         for k, (i, risk) in enumerate(mine):
-            base = rows.filter(pl.col("on") == risk.on)
+            base = by_date.get((risk.on,), lean.select(keep).clear())
             changed = run.filter((pl.col("freelancer") == f"v{i}") & (pl.col("on") == risk.on))
-            changed = normalize(changed).select(base.columns)
+            changed = normalize(changed).filter(inside).select(keep)
             if not whole:
                 changed = pl.concat(
                     [base.filter(~pl.col("id").is_in(list(risk.contracts))), changed],
                     how="vertical",
                 )
+            j = 2 * len(pending)
             parts += [
-                base.with_columns(pl.lit(2 * k, pl.UInt32).alias(GROUP)),
-                changed.with_columns(pl.lit(2 * k + 1, pl.UInt32).alias(GROUP)),
+                base.with_columns(pl.lit(j, pl.UInt32).alias(GROUP)),
+                changed.with_columns(pl.lit(j + 1, pl.UInt32).alias(GROUP)),
             ]
-        scored = score_groups(pl.concat(parts, how="vertical"), policy, as_of, 2 * len(mine))
-        values = scored.rows()
-        for k, (i, _) in enumerate(mine):
-            (_, _, v0, s0), (_, _, v1, s1) = values[2 * k], values[2 * k + 1]
-            out[i] = ((0.0 if v1 is None else v1) - (0.0 if v0 is None else v0), s1, s0)
+            pending.append(i)
+            if k == len(mine) - 1 or sum(p.height for p in parts) >= CHUNK_ROWS:
+                out.update(_paired(parts, pending, policy, as_of))
+                parts, pending = [], []
     return [out[i] for i in range(len(found))]
+
+
+def _paired(
+    parts: list[pl.DataFrame], risks: list[int], policy: Policy, as_of: dt.date
+) -> dict[int, tuple[float, int | None, int | None]]:
+    """Value groups 2j (without the action) and 2j + 1 (with it) of risk ``risks[j]``."""
+    values = score_groups(pl.concat(parts, how="vertical"), policy, as_of, 2 * len(risks)).rows()
+    out = {}
+    for j, i in enumerate(risks):
+        (_, _, v0, s0), (_, _, v1, s1) = values[2 * j], values[2 * j + 1]
+        out[i] = ((0.0 if v1 is None else v1) - (0.0 if v0 is None else v0), s1, s0)
+    return out
 
 
 def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.date) -> str:

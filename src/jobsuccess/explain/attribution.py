@@ -11,14 +11,26 @@ contracts idling together that push a window under its eligibility bar share the
 
 For a freelancer, every contract whose pooled shares changed (a batch closing, its members
 changing) joins one player per batch: "private feedback from 3 clients", never one client's.
+
+Bounded (issue 8: one request must never take the service down):
+
+- at most `MAX_PLAYERS` players (``Problem.max_players``): beyond, the changes are grouped by
+  kind (every idle contract one player, every new contract another...), each group a player
+  whose effect is its members' joint effect. The effects still add up exactly to the delta
+  (Shapley values of any partition do); what is lost is the split inside a group, and the
+  method says so (``grouped by kind``);
+- coalitions are valued a chunk at a time (`CHUNK_ROWS` ledger rows per engine call), from the
+  rows that are in some window only (the others cannot move the score), and no more of them
+  than `MAX_VALUED_ROWS` rows in all: memory is linear in the ledger and in the scenario,
+  whatever the number of coalitions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -33,11 +45,14 @@ from jobsuccess.explain.ledger import (
     weight_of,
     windows_of,
 )
-from jobsuccess.explain.shapley import BUDGET, EXACT_UP_TO, Plan, plan
+from jobsuccess.explain.shapley import BUDGET, EXACT_UP_TO, MIN_PERMUTATIONS, Plan, plan
 from jobsuccess.explain.valuation import (
     GROUP,
     NO_SCORE,
     SHARES,
+    client_key,
+    counted,
+    keyed_columns,
     score_groups,
     value_columns,
     window_columns,
@@ -48,6 +63,18 @@ from jobsuccess.policy import Policy
 EFFECT_DIGITS = 6
 SAME_DAY = dt.date(2000, 1, 1)
 """Coalitions are valued on one nominal date: window membership is already in the rows."""
+MAX_PLAYERS: Final = 24
+"""Players at most in one attribution; more changes are grouped by kind (module doc)."""
+CHUNK_ROWS: Final = 400_000
+"""Ledger rows valued in one engine call (coalitions of several problems share a call)."""
+MAX_VALUED_ROWS: Final = 2_000_000
+"""Ledger rows valued for one problem at most: past it, a plan samples fewer coalitions (an
+exact plan becomes a sampled one; never fewer than one antithetic pair of permutations)."""
+TOTAL_VALUED_ROWS: Final = 6_000_000
+"""Ledger rows valued for all problems of one `attribute` call (a forecast has many), shared
+evenly."""
+SHOWN_IDS: Final = 5
+"""Contracts a grouped change names (it says how many more)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +108,8 @@ class Problem:
     exact_up_to: int = EXACT_UP_TO
     budget: int = BUDGET
     """Coalitions valued at most when sampling (see `jobsuccess.explain.shapley`)."""
+    max_players: int = MAX_PLAYERS
+    """Players at most; more changes are grouped by kind (see the module doc)."""
 
 
 @dataclass(frozen=True)
@@ -120,54 +149,104 @@ class _Player:
 
 
 def attribute(problems: Sequence[Problem]) -> list[Attribution]:
-    """Attribute every problem; coalitions of one policy are valued in one engine call."""
-    prepared = [_prepare(p) for p in problems]
-    out: list[Attribution | None] = [None] * len(problems)
+    """Attribute every problem; coalitions of one policy are valued together, a chunk of at
+    most `CHUNK_ROWS` ledger rows per engine call."""
+    share = TOTAL_VALUED_ROWS // max(1, len(problems))
+    prepared = [_prepare(p, min(MAX_VALUED_ROWS, share)) for p in problems]
+    value: list[list[float]] = [[NO_SCORE] * pr.plan.size for pr in prepared]
+    best: list[list[str | None]] = [[None] * pr.plan.size for pr in prepared]
     by_policy: dict[str, list[int]] = {}
     for i, p in enumerate(problems):
         by_policy.setdefault(p.policy.name, []).append(i)
     for indices in by_policy.values():
-        frames, offsets = [], []
-        offset = 0
-        for i in indices:
-            _, pl_, const, sides = prepared[i]
-            frames.append(_coalition_rows(pl_, const, sides, offset))
-            offsets.append(offset)
-            offset += pl_.size
         policy = problems[indices[0]].policy
-        scored = score_groups(pl.concat(frames, how="vertical"), policy, SAME_DAY, offset)
+        chunk = _Chunk(policy)
+        for i in indices:
+            pr = prepared[i]
+            per = max(1, pr.const.height + pr.sides.height // 2)
+            step = max(1, CHUNK_ROWS // per)
+            for lo in range(0, pr.plan.size, step):
+                hi = min(pr.plan.size, lo + step)
+
+                def sink(
+                    v: list[float], b: list[str | None], i: int = i, lo: int = lo, hi: int = hi
+                ) -> None:
+                    value[i][lo:hi], best[i][lo:hi] = v, b
+
+                chunk.add(pr, lo, hi, sink)
+        chunk.flush()
+    out = []
+    for i, pr in enumerate(prepared):
+        own, pl_ = value[i], pr.plan
+        effects = pl_.combine(own)
+        changes = [
+            Change(p.contract, p.kind, e if p.moves else 0.0, p.text, p.contracts)
+            for p, e in zip(_movers(pr.players), effects, strict=True)
+        ] + [
+            Change(p.contract, p.kind, 0.0, p.text, p.contracts) for p in pr.players if not p.moves
+        ]
+        first, last = best[i][pl_.none], best[i][pl_.all]
+        if first != last and first is not None and last is not None:
+            changes.append(
+                Change(
+                    None,
+                    kinds.BEST_WINDOW,
+                    0.0,
+                    f"your displayed score now comes from the {window_word(last)} "
+                    f"instead of the {window_word(first)}",
+                )
+            )
+        method = pl_.method if pl_.n else "none"
+        if pr.grouped:
+            method += f", {pr.grouped} changes grouped by kind into {pl_.n} players"
+        out.append(Attribution(own[pl_.none], own[pl_.all], first, last, ordered(changes), method))
+    return out
+
+
+class _Chunk:
+    """Coalition rows waiting to be valued in one engine call, and where each value goes."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.frames: list[pl.DataFrame] = []
+        self.sinks: list[tuple[int, int, _Sink]] = []
+        self.rows = 0
+        self.groups = 0
+
+    def add(self, pr: _Prepared, lo: int, hi: int, sink: _Sink) -> None:
+        frame = _coalition_rows(pr.plan, pr.const, pr.sides, lo, hi, self.groups)
+        self.frames.append(frame)
+        self.sinks.append((self.groups, hi - lo, sink))
+        self.groups += hi - lo
+        self.rows += frame.height
+        if self.rows >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.sinks:
+            return
+        rows = pl.concat(self.frames, how="vertical")
+        scored = score_groups(rows, self.policy, SAME_DAY, self.groups)
         value = [NO_SCORE if v is None else float(v) for v in scored.get_column("best_score")]
         best = scored.get_column("best").to_list()
-        for i, start in zip(indices, offsets, strict=True):
-            players, pl_, _, _ = prepared[i]
-            own = value[start : start + pl_.size]
-            effects = pl_.combine(own)
-            changes = [
-                Change(p.contract, p.kind, e if p.moves else 0.0, p.text, p.contracts)
-                for p, e in zip(_movers(players), effects, strict=True)
-            ] + [
-                Change(p.contract, p.kind, 0.0, p.text, p.contracts) for p in players if not p.moves
-            ]
-            first, last = best[start + pl_.none], best[start + pl_.all]
-            if first != last and first is not None and last is not None:
-                changes.append(
-                    Change(
-                        None,
-                        kinds.BEST_WINDOW,
-                        0.0,
-                        f"your displayed score now comes from the {window_word(last)} "
-                        f"instead of the {window_word(first)}",
-                    )
-                )
-            out[i] = Attribution(
-                own[pl_.none],
-                own[pl_.all],
-                first,
-                last,
-                ordered(changes),
-                pl_.method if pl_.n else "none",
-            )
-    return [a for a in out if a is not None]
+        for start, size, sink in self.sinks:
+            sink(value[start : start + size], best[start : start + size])
+        self.frames, self.sinks, self.rows, self.groups = [], [], 0, 0
+
+
+_Sink = Callable[[list[float], list[str | None]], None]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    players: list[_Player]
+    plan: Plan
+    const: pl.DataFrame
+    """The rows no player changes, only those in some window."""
+    sides: pl.DataFrame
+    """Each player's rows before (side 0) and after (side 1), only those in some window."""
+    grouped: int
+    """How many changes were grouped into fewer players (0: none were)."""
 
 
 def ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
@@ -181,7 +260,7 @@ def _movers(players: list[_Player]) -> list[_Player]:
     return [p for p in players if p.moves]
 
 
-def _prepare(problem: Problem) -> tuple[list[_Player], Plan, pl.DataFrame, pl.DataFrame]:
+def _prepare(problem: Problem, rows_budget: int) -> _Prepared:
     policy, audience = problem.policy, problem.audience
     columns = value_columns(policy)
     ids = _candidates(problem.before, problem.after, policy)
@@ -229,26 +308,84 @@ def _prepare(problem: Problem) -> tuple[list[_Player], Plan, pl.DataFrame, pl.Da
             f"{contracts_phrase(unpooled_ids)}: decided by private feedback (not shown){together}"
         )
         players.append(_Player(tuple(unpooled_ids), kinds.PRIVATE_UNPOOLED, text, None, moved))
+    grouped = 0
+    if len(_movers(players)) > problem.max_players:
+        grouped = len(_movers(players))
+        players = _grouped(players, problem.max_players)
     movers = _movers(players)
     owner = pl.DataFrame(
         [(c, j) for j, p in enumerate(movers) for c in p.contracts],
         schema={"id": pl.String(), "player": pl.UInt32()},
         orient="row",
     )
+    # rows in no window add nothing to any coalition (score_groups would drop them anyway)
+    inside = counted(policy)
+    keyed = keyed_columns(policy)
     sides = pl.concat(
         [
-            frame.join(owner, on="id").select(
-                *columns, "player", pl.lit(side, dtype=pl.UInt8()).alias("side")
-            )
+            frame.filter(inside)
+            .join(owner, on="id")
+            .with_columns(client_key())
+            .select(*keyed, "player", pl.lit(side, dtype=pl.UInt8()).alias("side"))
             for side, frame in ((0, problem.before), (1, problem.after))
         ],
         how="vertical",
     )
-    const = problem.after.join(owner, on="id", how="anti").select(columns)
-    chosen = plan(
-        len(movers), seed=problem.seed, exact_up_to=problem.exact_up_to, budget=problem.budget
+    const = (
+        problem.after.filter(inside)
+        .join(owner, on="id", how="anti")
+        .with_columns(client_key())
+        .select(keyed)
     )
-    return players, chosen, const, sides
+    per = max(1, const.height + sides.height // 2)
+    n = len(movers)
+    budget = max(1, min(problem.budget, rows_budget // per))
+    chosen = plan(
+        n,
+        seed=problem.seed,
+        exact_up_to=min(problem.exact_up_to, budget.bit_length() - 1),
+        budget=budget,
+        min_permutations=MIN_PERMUTATIONS if budget >= MIN_PERMUTATIONS * (n + 1) else 2,
+    )
+    return _Prepared(players, chosen, const, sides, grouped)
+
+
+def _grouped(players: list[_Player], most: int) -> list[_Player]:
+    """The movers in at most ``most`` players: one per kind (the kinds with the fewest
+    contracts share a last player when there are more kinds than that)."""
+    movers = _movers(players)
+    by_kind: dict[str, list[_Player]] = {}
+    for p in movers:
+        by_kind.setdefault(p.kind, []).append(p)
+    kinds_ = sorted(by_kind, key=lambda k: (-sum(len(p.contracts) for p in by_kind[k]), k))
+    if len(kinds_) > most:
+        rest = [p for k in kinds_[most - 1 :] for p in by_kind.pop(k)]
+        by_kind[_OTHER] = rest
+        kinds_ = [*kinds_[: most - 1], _OTHER]
+    out = [p for p in players if not p.moves]
+    for kind in kinds_:
+        members = by_kind[kind]
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        contracts = tuple(sorted({c for p in members for c in p.contracts}))
+        label = "other changes" if kind == _OTHER else kind
+        text = (
+            f"{len(members)} changes counted together ({label}): "
+            f"{_few(contracts)}; more changes than one explanation values one by one"
+        )
+        out.append(_Player(contracts, kind, text, None, True))
+    return out
+
+
+_OTHER = kinds.GROUPED
+
+
+def _few(ids: Sequence[str]) -> str:
+    """A few contract ids and how many more."""
+    shown = sorted(ids)[:SHOWN_IDS]
+    more = len(ids) - len(shown)
+    return contracts_phrase(shown) + (f" and {more} more contracts" if more > 0 else "")
 
 
 def _candidates(before: pl.DataFrame, after: pl.DataFrame, policy: Policy) -> list[str]:
@@ -281,12 +418,14 @@ def _value_key(row: Row | None, columns: Sequence[str]) -> tuple[object, ...] | 
     return (round(weight_of(row), 12), tuple(round(s, 12) for s in shares_of(row)), windows)
 
 
-def _coalition_rows(p: Plan, const: pl.DataFrame, sides: pl.DataFrame, offset: int) -> pl.DataFrame:
-    """Every coalition's mixed ledger, labelled ``group`` = offset + coalition."""
-    membership = p.membership().with_columns(
-        (pl.col("coalition") + offset).cast(pl.UInt32).alias(GROUP)
+def _coalition_rows(
+    p: Plan, const: pl.DataFrame, sides: pl.DataFrame, lo: int, hi: int, offset: int
+) -> pl.DataFrame:
+    """Coalitions ``lo .. hi - 1``'s mixed ledgers, labelled ``group`` = offset + coalition - lo."""
+    membership = p.membership(lo, hi).with_columns(
+        (pl.col("coalition") - lo + offset).cast(pl.UInt32).alias(GROUP)
     )
-    coalitions = membership.select(GROUP).unique()
+    coalitions = pl.DataFrame({GROUP: range(offset, offset + hi - lo)}, schema={GROUP: pl.UInt32()})
     parts = [const.join(coalitions, how="cross")]
     if p.n:
         parts.append(

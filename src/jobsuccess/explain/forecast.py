@@ -24,7 +24,7 @@ from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.frozen import freeze
 from jobsuccess.explain.ledger import rows_under
 from jobsuccess.explain.projection import project
-from jobsuccess.explain.valuation import GROUP, score_groups
+from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
@@ -106,13 +106,18 @@ def days(
 ) -> list[Day]:
     """Each planned date's displayed score (valued from ``rows``) and statuses (the engine's)."""
     index = {on: i for i, (on, _) in enumerate(plan)}
-    labelled = rows.with_columns(
-        pl.col("on").replace_strict(index, return_dtype=pl.UInt32).alias(GROUP)
-    )
     scored: dict[int, tuple[Any, ...]] = {}
     for name in dict.fromkeys(p.name for _, p in plan):
         policy = next(p for _, p in plan if p.name == name)
-        part = labelled.filter(pl.col("on").is_in([on for on, p in plan if p.name == name]))
+        # only what the valuation reads, and only rows in some window: the projection holds
+        # every date's rows, and a copy of all its columns would double the peak
+        part = rows.filter(
+            pl.col("on").is_in([on for on, p in plan if p.name == name]) & counted(policy)
+        ).select(
+            *value_columns(policy),
+            "on",
+            pl.col("on").replace_strict(index, return_dtype=pl.UInt32).alias(GROUP),
+        )
         result = score_groups(part, policy, groups=len(plan))
         for g, best, value, rounded in result.iter_rows():
             if plan[g][1].name == name:
@@ -190,10 +195,10 @@ def _points(
 ) -> list[Point]:
     marks = [0] + [i for i in range(1, len(timeline)) if changed(timeline[i - 1], timeline[i])]
     pairs = list(pairwise(marks))
-    by_date = rows.partition_by("on", as_dict=True)
 
     def at(day: Day) -> pl.DataFrame:
-        return by_date.get((day.on,), rows.clear())
+        # the rows of the dates compared only (not a partition of every date: memory)
+        return rows.filter(pl.col("on") == day.on)
 
     problems: list[Problem] = []
     splits: list[int] = []

@@ -7,7 +7,7 @@ computation date so far and forecast, the last change explained, the forecast an
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -24,6 +24,11 @@ from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
 
 FORECAST_MONTHS = 6
+PAST_ROWS: Final = 300_000
+"""Contract-dates the chart of past scores computes at most (one engine run per chunk of
+`CHUNK_ROWS`): a long history gets an evenly sampled chart, never one run per day."""
+CHUNK_ROWS: Final = 100_000
+MIN_POINTS: Final = 12
 
 
 def computation_dates(book: PolicyBook, first: dt.date, last: dt.date) -> list[dt.date]:
@@ -41,7 +46,9 @@ def computation_dates(book: PolicyBook, first: dt.date, last: dt.date) -> list[d
 def score_history(
     history: History, book: PolicyBook, freelancer: str, as_of: dt.date
 ) -> list[tuple[dt.date, int | None]]:
-    """The displayed score on every computation date since the first contract started."""
+    """The displayed score on the computation dates since the first contract started: every
+    one while they are at most `PAST_ROWS` contract-dates, else an even sample of them (at
+    least `MIN_POINTS`, always the first and the last)."""
     one = history.only([freelancer])
     start = one.contracts.get_column("start").min()
     if not isinstance(start, dt.date) or start > as_of:
@@ -49,8 +56,50 @@ def score_history(
     dates = computation_dates(book, start, as_of)
     if not dates:
         return []
-    frame = score(one, book, dates, statuses=False).scores.sort("as_of")
-    return [(row["computed_on"], row["score"]) for row in frame.iter_rows(named=True)]
+    size = max(1, one.contracts.height)
+    most = max(MIN_POINTS, PAST_ROWS // size)
+    if len(dates) > most:
+        step = (len(dates) - 1) / (most - 1)
+        dates = sorted({dates[round(i * step)] for i in range(most)})
+    return scores_on(one, book, dates)
+
+
+def scores_on(
+    one: History, book: PolicyBook, dates: list[dt.date]
+) -> list[tuple[dt.date, int | None]]:
+    """The displayed score on ``dates`` (computation dates), a chunk of dates per engine run."""
+    per = max(1, CHUNK_ROWS // max(1, one.contracts.height))
+    out: list[tuple[dt.date, int | None]] = []
+    for lo in range(0, len(dates), per):
+        frame = score(one, book, dates[lo : lo + per], statuses=False).scores.sort("as_of")
+        out += [(row["computed_on"], row["score"]) for row in frame.iter_rows(named=True)]
+    return out
+
+
+def last_change(
+    history: History, book: PolicyBook, freelancer: str, past: list[tuple[dt.date, int | None]]
+) -> tuple[dt.date, dt.date] | None:
+    """The two consecutive computation dates of the chart's last change of the displayed
+    score. On a sampled chart, the change between the last two samples that differ is pinned
+    to its day by bisection (a change that went and came back between two samples is not
+    seen: the chart does not show it either)."""
+    changes = [i for i in range(1, len(past)) if past[i][1] != past[i - 1][1]]
+    if not changes:
+        return None
+    (lo, _), (hi, after) = past[changes[-1] - 1], past[changes[-1]]
+    between = computation_dates(book, lo, hi)
+    if between[0] != lo:
+        between.insert(0, lo)
+    one = history.only([freelancer])
+    a, b = 0, len(between) - 1  # score(a) != after, score(b) == after
+    while b - a > 1:
+        mid = (a + b) // 2
+        ((_, value),) = scores_on(one, book, [between[mid]])
+        if value == after:
+            b = mid
+        else:
+            a = mid
+    return between[a], between[b]
 
 
 def _steps(
@@ -80,10 +129,9 @@ def render(
     view = score_view(snap, book, audience)
     past = score_history(history, book, freelancer, as_of)
     last = None
-    changes = [i for i in range(1, len(past)) if past[i][1] != past[i - 1][1]]
-    if changes:
-        i = changes[-1]
-        last = explain(history, book, freelancer, past[i - 1][0], past[i][0], audience)
+    pair = last_change(history, book, freelancer, past)
+    if pair is not None:
+        last = explain(history, book, freelancer, pair[0], pair[1], audience)
     ahead = forecast(history, book, freelancer, as_of, FORECAST_MONTHS, audience)
     steps = _steps((snap.on, ahead["now"]["score"]), ahead["changes"])
     steps.append((dt.date.fromisoformat(ahead["until"]), steps[-1][1]))

@@ -43,6 +43,8 @@ OUTCOME_CHANGED = "outcome changed"
 BEST_WINDOW = "best window switched"
 POLICY_CHANGED = "policy changed"
 HYPOTHETICAL = "hypothetical change"
+GROUPED = "changes grouped"
+"""Changes of several kinds counted as one player (an attribution over its player budget)."""
 
 OPERATOR_RULES = OVERRULED
 IDLE_RULES = ("idle_with_earnings", "idle_without_earnings")

@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from jobsuccess.errors import InputError
-from jobsuccess.limits import FIRST_DAY, LAST_DAY, MAX_AMOUNT
+from jobsuccess.limits import FIRST_DAY, LAST_DAY, MAX_AMOUNT, MAX_SCENARIO_EVENTS
 from jobsuccess.model import ContractType, EndedBy, EndReason
 
 
@@ -156,7 +156,7 @@ OPERATOR_ONLY = ("remove_feedback", "flag_client", "appeal", "policy")
 
 class Scenario(_Model):
     description: str | None = Field(default=None, max_length=2000)
-    events: tuple[Event, ...] = Field(min_length=1, max_length=1000)
+    events: tuple[Event, ...] = Field(min_length=1, max_length=MAX_SCENARIO_EVENTS)
     _source: str = PrivateAttr(default="scenario")
 
     @property
@@ -169,6 +169,14 @@ def parse(data: Any, file: str = "scenario") -> Scenario:
     """Validate a scenario: an object with ``events`` or a plain list of events."""
     if isinstance(data, list):
         data = {"events": data}
+    events = data.get("events") if isinstance(data, dict) else None
+    if isinstance(events, list) and len(events) > MAX_SCENARIO_EVENTS:
+        # refused before validating a single event: a huge scenario costs nothing
+        raise InputError(
+            f"a scenario has at most {MAX_SCENARIO_EVENTS} events, this one has {len(events)}",
+            file=file,
+            field="events",
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

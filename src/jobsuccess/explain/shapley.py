@@ -57,8 +57,10 @@ class Plan:
         """The coalition with every change applied."""
         return (1 << self.n) - 1 if self.exact else self.n
 
-    def membership(self) -> pl.DataFrame:
-        """(coalition, player, side) for every coalition and player; side 1 = applied."""
+    def membership(self, lo: int = 0, hi: int | None = None) -> pl.DataFrame:
+        """(coalition, player, side) for coalitions ``lo .. hi - 1`` (default: all) and every
+        player; side 1 = applied. A range keeps a chunk's frame as small as the chunk."""
+        hi = self.size if hi is None else min(hi, self.size)
         schema = {"coalition": pl.UInt32(), "player": pl.UInt32(), "side": pl.UInt8()}
         if self.n == 0:
             return pl.DataFrame({"coalition": [0], "player": [None], "side": [None]}, schema=schema)
@@ -66,26 +68,32 @@ class Plan:
             return pl.DataFrame(
                 [
                     (mask, player, (mask >> player) & 1)
-                    for mask in range(1 << self.n)
+                    for mask in range(lo, hi)
                     for player in range(self.n)
                 ],
                 schema=schema,
                 orient="row",
             )
+        width = self.n + 1
+        first, last = lo // width, (hi - 1) // width
         positions = pl.DataFrame(
             [
                 (k, player, pos)
-                for k, order in enumerate(self.permutations)
-                for pos, player in enumerate(order)
+                for k in range(first, last + 1)
+                for pos, player in enumerate(self.permutations[k])
             ],
             schema={"perm": pl.UInt32(), "player": pl.UInt32(), "pos": pl.UInt32()},
             orient="row",
         )
-        steps = pl.DataFrame({"t": range(self.n + 1)}, schema={"t": pl.UInt32()})
-        return positions.join(steps, how="cross").select(
-            (pl.col("perm") * (self.n + 1) + pl.col("t")).alias("coalition"),
-            "player",
-            (pl.col("pos") < pl.col("t")).cast(pl.UInt8).alias("side"),
+        steps = pl.DataFrame({"t": range(width)}, schema={"t": pl.UInt32()})
+        return (
+            positions.join(steps, how="cross")
+            .select(
+                (pl.col("perm") * width + pl.col("t")).alias("coalition"),
+                "player",
+                (pl.col("pos") < pl.col("t")).cast(pl.UInt8).alias("side"),
+            )
+            .filter(pl.col("coalition").is_between(lo, hi - 1))
         )
 
     def combine(self, value: Sequence[float]) -> list[float]:
@@ -103,10 +111,19 @@ class Plan:
         return _settle([e / len(self.permutations) for e in effects], total)
 
 
-def plan(n: int, *, seed: int = 0, exact_up_to: int = EXACT_UP_TO, budget: int = BUDGET) -> Plan:
+def plan(
+    n: int,
+    *,
+    seed: int = 0,
+    exact_up_to: int = EXACT_UP_TO,
+    budget: int = BUDGET,
+    min_permutations: int = MIN_PERMUTATIONS,
+) -> Plan:
+    """The coalitions to value: exact up to ``exact_up_to`` players, else about ``budget``
+    coalitions of sampled permutations (at least ``min_permutations``, an even number)."""
     if n <= exact_up_to:
         return Plan(n, ())
-    count = max(MIN_PERMUTATIONS, budget // (n + 1))
+    count = max(min_permutations, budget // (n + 1))
     count += count % 2
     rng = random.Random(seed)
     perms: list[tuple[int, ...]] = []

@@ -35,6 +35,16 @@ def value_columns(p: Policy) -> list[str]:
     return ["client", "weight", *SHARES, *window_columns(p)]
 
 
+def client_key() -> pl.Expr:
+    """The client key `score_groups` groups clients by (a hash of the client id)."""
+    return pl.col("client").hash(CLIENT_SEED).alias("ckey")
+
+
+def keyed_columns(p: Policy) -> list[str]:
+    """`value_columns` with the client as its key: what a copied row needs, without strings."""
+    return ["ckey", *(c for c in value_columns(p) if c != "client")]
+
+
 def counted(p: Policy) -> pl.Expr:
     """Rows that contribute to some window (all others cannot move the score)."""
     return pl.any_horizontal(pl.col(c).fill_null(False) for c in window_columns(p))
@@ -45,7 +55,8 @@ def score_groups(
 ) -> pl.DataFrame:
     """Value every group of ``rows``: one row per group with ``best``, ``best_score``, ``score``.
 
-    ``rows`` holds ledger rows (at least `value_columns`) and a ``group`` column; ``on`` (when
+    ``rows`` holds ledger rows (at least `value_columns`, or `keyed_columns`) and a ``group``
+    column; ``on`` (when
     given) is the date every group is computed on, else each row's own ``on`` is kept (rows of
     one group must then share it). Groups without an eligible window get ``best_score`` null.
     With ``groups``, the result has exactly the groups ``0 .. groups - 1`` (empty ones too).
@@ -57,9 +68,11 @@ def score_groups(
     )
     frame = rows.filter(counted(p)).with_columns(
         pl.col(GROUP).cast(pl.UInt64).alias("fkey"),
-        pl.col(GROUP).cast(pl.String).alias("freelancer"),
-        # Rows may come from several engine runs: one client key for all of them.
-        pl.col("client").hash(CLIENT_SEED).alias("ckey"),
+        # carried through the aggregation, never read: no per-row string
+        pl.lit("", dtype=pl.String()).alias("freelancer"),
+        # Rows may come from several engine runs: one client key for all of them (`client_key`
+        # computes it once, before rows are copied into many coalitions).
+        *([] if "ckey" in rows.columns else [client_key()]),
         *([pl.lit(on, dtype=pl.Date()).alias("on")] if on is not None else []),
     )
     best = (

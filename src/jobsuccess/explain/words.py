@@ -8,7 +8,9 @@ shares, a held one by its public feedback.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
+from string import Formatter
 from typing import Any
 
 from jobsuccess.engine import BY_NAME
@@ -72,8 +74,18 @@ def _facts(row: Row) -> dict[str, Any]:
 
 
 def rule_reason(row: Row, policy: Policy) -> str:
-    """The engine's own sentence for the rule that decided this row."""
-    return BY_NAME[str(row["rule"])].describe(_facts(row), policy)
+    """The engine's own sentence for the rule that decided this row (given only the row's
+    fields its text names: a ledger row has dozens, and a history thousands of rows)."""
+    rule = BY_NAME[str(row["rule"])]
+    needed = _named(rule.text)
+    return rule.describe(_facts({k: v for k, v in row.items() if k in needed}), policy)
+
+
+@functools.cache
+def _named(text: str) -> frozenset[str]:
+    """The fields a rule's text names, and those `Rule.describe` and `_facts` read."""
+    fields = {name.split(".")[0].split("[")[0] for _, name, _, _ in Formatter().parse(text) if name}
+    return frozenset(fields | {"removal_refused", "removal_refused_on", "dispute_outcome"})
 
 
 def held_reason(row: Row, policy: Policy) -> str:

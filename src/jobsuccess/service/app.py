@@ -26,6 +26,7 @@ from starlette.routing import Match
 from jobsuccess.errors import InputError
 from jobsuccess.policy import PolicyBook, load_policy
 from jobsuccess.service.explain_port import Explainer, ExplainUnavailable, default_explainer
+from jobsuccess.service.limits import BodyLimit
 from jobsuccess.service.routes import health, router
 from jobsuccess.store import Database, open_database
 from jobsuccess.store.ledger import ConflictError
@@ -57,12 +58,15 @@ def create_app(
     policy: str | PolicyBook = "auto",
     explainer: Explainer | None = None,
     migrate: bool = True,
+    max_body: int | None = None,
+    max_whatif_body: int | None = None,
 ) -> FastAPI:
     """The service over the store at ``db_url`` (default: the embedded SQLite file).
 
     ``db`` passes an open `Database` instead (tests, benchmarks); ``policy`` is a
     ``--policy`` spec or a book; ``explainer`` connects the explanations (see
-    `jobsuccess.service.explain_port`).
+    `jobsuccess.service.explain_port`); ``max_body`` and ``max_whatif_body`` bound request
+    bodies in bytes (default: `jobsuccess.service.limits`, or its environment variables).
     """
     database = db or open_database(db_url, migrate=migrate, background_checkpoints=True)
 
@@ -89,6 +93,7 @@ def create_app(
     app.state.db = database
     app.state.book = policy if isinstance(policy, PolicyBook) else load_policy(policy)
     app.state.explainer = explainer or default_explainer()
+    app.add_middleware(BodyLimit, limit=max_body, whatif=max_whatif_body)
     app.include_router(health)
     app.include_router(router)
     _handlers(app)

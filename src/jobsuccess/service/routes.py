@@ -122,20 +122,27 @@ def freelancer_ledger(
     freelancer: FreelancerId,
     db: Db,
     caller: Caller,
-    after: Annotated[int, Query(ge=0, le=2**62, description="return entries after this seq")] = 0,
+    after: Annotated[
+        int,
+        Query(ge=0, le=2**62, description="return entries after this position (an entry's n)"),
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> s.Ledger:
-    """A freelancer's records in log order (operator; the freelancer, without private feedback)."""
+    """A freelancer's records in log order (operator; the freelancer, without private feedback
+    and without the operators' notes not marked public). Entries are numbered per freelancer
+    (``n``); only operators see the log's global ``seq``."""
     audience = may_read_private(caller, freelancer)
-    entries = ledger.records_of(
-        db, freelancer, after=after, limit=limit, private=audience == "operator"
-    )
+    operator_view = audience == "operator"
+    entries = ledger.records_of(db, freelancer, after=after, limit=limit, private=operator_view)
     if not entries and after == 0:
         raise _not_found(f"no records of freelancer {freelancer!r}")
     return s.Ledger(
         freelancer=freelancer,
         audience=audience,
-        entries=[s.LedgerEntry(seq=seq, record=record) for seq, record in entries],
+        entries=[
+            s.LedgerEntry(n=n, seq=seq if operator_view else None, record=record)
+            for n, seq, record in entries
+        ],
         next_after=entries[-1][0] if len(entries) == limit else None,
     )
 
@@ -511,9 +518,15 @@ def advice(
 # --- operator actions ------------------------------------------------------------------------
 
 
-def _record_action(db: Database, given_id: str | None, **fields: Any) -> s.ActionResult:
+def _record_action(
+    db: Database, given_id: str | None, *, note_public: bool, **fields: Any
+) -> s.ActionResult:
     fields["date"] = fields.get("date") or dt.date.today()
-    record_id = given_id or derived_id("action", *(fields.get(k) for k in sorted(fields)))
+    if note_public:  # part of the content (and of the derived id) only when set
+        fields["note_public"] = True
+    record_id = given_id or derived_id(
+        "action", *(fields.get(k) for k in sorted(fields)), secret=db.id_secret
+    )
     action = ActionRecord(id=record_id, kind="action", **fields)
     result = ledger.append(db, [to_row(action)])
     return s.ActionResult(id=record_id, inserted=result.inserted == 1)
@@ -536,6 +549,7 @@ def flag_client(body: s.ClientFlag, db: Db, _: Operator) -> s.ActionResult:
         freelancer=body.freelancer,
         date=body.date,
         note=body.note,
+        note_public=body.note_public,
     )
 
 
@@ -559,6 +573,7 @@ def remove_feedback(body: s.FeedbackRemoval, db: Db, _: Operator) -> s.ActionRes
         contract=body.contract,
         date=body.date,
         note=body.note,
+        note_public=body.note_public,
     )
 
 
@@ -575,6 +590,7 @@ def decide_appeal(body: s.AppealDecision, db: Db, _: Operator) -> s.ActionResult
         contract=body.contract,
         date=body.date,
         note=body.note,
+        note_public=body.note_public,
     )
 
 

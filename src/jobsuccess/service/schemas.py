@@ -147,7 +147,14 @@ class SearchResult(_Out):
 
 
 class LedgerEntry(_Out):
-    seq: int = Field(description="position in the log; pass the last one as ?after= for more")
+    n: int = Field(
+        description="position among this freelancer's records, from 1; pass the last one as "
+        "?after= for more"
+    )
+    seq: int | None = Field(
+        description="position in the whole log (operators only: null for the freelancer, to "
+        "whom it would tell how many records others received)"
+    )
     record: dict[str, Any]
 
 
@@ -174,7 +181,10 @@ class Explanation(_Out):
 class _Action(_In):
     id: Ident | None = Field(default=None, description="default: derived from the content")
     date: Day | None = Field(default=None, description="default: today")
-    note: Note | None = None
+    note: Note | None = Field(default=None, description="operators only unless note_public")
+    note_public: bool = Field(
+        default=False, description="show the note to the freelancer (and only then)"
+    )
 
 
 class ClientFlag(_Action):
@@ -203,6 +213,9 @@ class AppealDecision(_In):
     contract: Ident
     decision: Literal["upheld", "rejected"]
     note: Annotated[Note, Field(min_length=1, description="the reason, recorded")]
+    note_public: bool = Field(
+        default=False, description="show the reason to the freelancer (and only then)"
+    )
 
 
 class ActionResult(_Out):

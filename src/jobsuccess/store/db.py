@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,11 +32,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from jobsuccess.errors import InputError
+from jobsuccess.store.schema import settings
 
 #: The embedded default: a SQLite file in the working directory (``JOBSUCCESS_DB`` overrides).
 DEFAULT_URL: Final = "sqlite:///jobsuccess.db"
@@ -44,7 +48,16 @@ _WRITE: Final = "jobsuccess_write"
 _MIGRATION_LOCK: Final = 0x6A5F6D6967  # an arbitrary constant: pg_advisory_xact_lock key
 #: The newest migration (tests check it is the head of ``migrations/versions``). Opening a store
 #: already at this revision does not import Alembic at all.
-SCHEMA_REVISION: Final = "0003"
+SCHEMA_REVISION: Final = "0004"
+#: The settings row of the store's id secret, and the variable that can pin it at creation.
+ID_SECRET: Final = "id_secret"
+ID_SECRET_ENV: Final = "JOBSUCCESS_ID_SECRET"
+
+
+def new_id_secret() -> str:
+    """A new store's id secret: ``$JOBSUCCESS_ID_SECRET`` when set (to give several stores of
+    one deployment the same ids), else 32 random bytes."""
+    return os.environ.get(ID_SECRET_ENV) or secrets.token_hex(32)
 
 
 def resolve_url(url: str | None) -> str:
@@ -107,6 +120,24 @@ class Database:
             return rows
         finally:
             raw.close()
+
+    @cached_property
+    def id_secret(self) -> str:
+        """The key of the ids this store derives (`jobsuccess.store.records.derived_id`),
+        generated once (migration 0004, or here in a store emptied since) and kept in the
+        store, so that a rerun import derives the same ids and stays exactly-once."""
+        query = select(settings.c.value).where(settings.c.name == ID_SECRET)
+        with self.read() as conn:
+            found = conn.execute(query).scalar()
+        if found is None:
+            with self.write() as conn:
+                fresh = {"name": ID_SECRET, "value": new_id_secret()}
+                if self.dialect == "postgresql":
+                    conn.execute(pg_insert(settings).values(fresh).on_conflict_do_nothing())
+                else:
+                    conn.execute(sqlite_insert(settings).values(fresh).on_conflict_do_nothing())
+                found = conn.execute(query).scalar_one()  # the first writer's, if two raced
+        return str(found)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,7 +1,8 @@
 """Importing a history (JSON file or table folder) into the ledger, resumably.
 
 A history describes state; the importer turns it into ledger records with deterministic ids
-(`jobsuccess.store.records.derived_id`):
+(`jobsuccess.store.records.derived_id`, keyed with the store's own secret so that an id
+reveals nothing about the record, and a rerun derives the same ids):
 
 * a ``contract`` record per contract, its id derived from (freelancer, contract) alone, with
   the contract's client, type, start, category and agency;
@@ -36,16 +37,21 @@ from jobsuccess.store.records import (
     CONTENT_COLUMNS,
     added_content,
     canonical_column,
-    derived_id,
-    derived_id_of,
+    keyed_id,
+    plain_id,
+    plain_id_of,
     sha256,
 )
 
 DEFAULT_CHUNK: Final = 500  # freelancers per transaction
 
 
-def history_rows(history: History) -> pl.DataFrame:
-    """Every record of ``history`` as log rows (columns: id, CONTENT_COLUMNS, digest)."""
+def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
+    """Every record of ``history`` as log rows (columns: id, CONTENT_COLUMNS, digest).
+
+    Ids are keyed with ``secret`` (the store's `Database.id_secret`); ``None`` gives the plain
+    ids stored before migration 0004 (which reveal content: tests and the migration only).
+    """
     c = history.contracts
     parts = [
         c.select(
@@ -95,7 +101,7 @@ def history_rows(history: History) -> pl.DataFrame:
     ]
     frame = pl.concat(parts, how="diagonal_relaxed")
     frame = frame.with_columns(
-        pl.lit(None, dtype=pl.String()).alias(col)
+        pl.lit(None, dtype=pl.Boolean() if col == "note_public" else pl.String()).alias(col)
         for col in (*CONTENT_COLUMNS, *ADDED_CONTENT)
         if col not in frame.columns
     ).select(*CONTENT_COLUMNS, *ADDED_CONTENT)
@@ -117,9 +123,11 @@ def history_rows(history: History) -> pl.DataFrame:
         strict=True,
     )
     ids = [
-        derived_id("contract", f, c) if kind == "contract" else derived_id_of(text, n)
+        plain_id("contract", f, c) if kind == "contract" else plain_id_of(text, n)
         for kind, (f, c), text, n in zip(kinds, keys, canon, occurrence, strict=True)
     ]
+    if secret is not None:
+        ids = [keyed_id(secret, i) for i in ids]
     return frame.with_columns(
         pl.Series("id", ids, dtype=pl.String()),
         pl.Series("digest", [sha256(t) for t in canon], dtype=pl.String()),
@@ -155,7 +163,7 @@ def import_history(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Append ``history`` to the ledger; ``progress(done, total)`` after every chunk."""
-    rows = history_rows(history)
+    rows = history_rows(history, secret=db.id_secret)
     total, inserted = rows.height, 0
     done = 0
     if progress:

@@ -67,13 +67,24 @@ BATCH_SCHEMA: Final[dict[str, pl.DataType]] = {
     "category": pl.String(),
     "until": pl.Date(),
     "cause": pl.String(),
+    "note_public": pl.Boolean(),
     "digest": pl.String(),
 }
 _COLUMNS: Final = (*BATCH_SCHEMA, "received_at")
 _NAMES: Final = ", ".join(f'"{c}"' for c in _COLUMNS)
 _TYPES: Final = {
-    "sqlite": {pl.Date(): "DATE", pl.Float64(): "REAL", pl.Int16(): "INTEGER"},
-    "postgresql": {pl.Date(): "DATE", pl.Float64(): "DOUBLE PRECISION", pl.Int16(): "SMALLINT"},
+    "sqlite": {
+        pl.Date(): "DATE",
+        pl.Float64(): "REAL",
+        pl.Int16(): "INTEGER",
+        pl.Boolean(): "BOOLEAN",
+    },
+    "postgresql": {
+        pl.Date(): "DATE",
+        pl.Float64(): "DOUBLE PRECISION",
+        pl.Int16(): "SMALLINT",
+        pl.Boolean(): "BOOLEAN",
+    },
 }
 _STAMP: Final = {"sqlite": "TEXT", "postgresql": "TIMESTAMPTZ"}
 
@@ -291,11 +302,11 @@ def _typed(staged: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- reading ---------------------------------------------------------------------------------
 
-#: What a snapshot reads back: the batch's fields in log order, less the id and digest, with
-#: recommend as the engine's Int8.
+#: What a snapshot reads back: the batch's fields in log order, less the id, digest and
+#: note_public (no engine input), with recommend as the engine's Int8.
 _LOG_SCHEMA: Final[dict[str, pl.DataType]] = {
     "seq": pl.Int64(),
-    **{c: t for c, t in BATCH_SCHEMA.items() if c not in ("id", "digest")},
+    **{c: t for c, t in BATCH_SCHEMA.items() if c not in ("id", "digest", "note_public")},
     "recommend": pl.Int8(),
 }
 
@@ -416,18 +427,24 @@ def records_of(
     after: int = 0,
     limit: int = 1000,
     private: bool = True,
-) -> list[tuple[int, dict[str, Any]]]:
-    """A freelancer's records in log order after sequence number ``after``: (seq, record)."""
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """A freelancer's records in log order after the first ``after`` of them:
+    (position, seq, record), position counting from 1 among this freelancer's records.
+
+    Positions are the freelancer's own cursor: the global ``seq`` would tell a freelancer how
+    many records everyone else received in between, so only operators are shown it.
+    """
     query = (
         select(records)
-        .where(records.c.freelancer == freelancer, records.c.seq > after)
+        .where(records.c.freelancer == freelancer)
         .order_by(records.c.seq)
+        .offset(after)
         .limit(limit)
     )
     with db.read() as conn:
         return [
-            (row["seq"], from_row(dict(row), private=private))
-            for row in conn.execute(query).mappings()
+            (after + i + 1, row["seq"], from_row(dict(row), private=private))
+            for i, row in enumerate(conn.execute(query).mappings())
         ]
 
 

@@ -23,10 +23,13 @@ kind                fields
 
 Ids: a sender chooses each record's id (1-200 printable characters, unique across the log);
 sending the same record again is a no-op, sending different content under a known id is a
-conflict. Content is compared by `digest`, a SHA-256 of the canonical content (kind plus every
+conflict. Ids are shown to the freelancer the record is about: a sender choosing ids must not
+derive them from private content (`derived_id` keys them with the store's secret). Content is
+compared by `digest`, a SHA-256 of the canonical content (kind plus every
 content column, dates in ISO form, numbers as floats or ints by column), so ``5`` and ``5.0``
 stars are the same record. `derived_id` makes the deterministic ids the importer and the
-operator-action endpoints use when no id is given.
+operator-action endpoints use when no id is given: HMACs under the store's own secret, so an
+id reveals nothing about the record (migration 0004 rewrote the plain hashes stored before).
 
 Every string is printable text without control characters, every number finite and bounded,
 every date between 1970 and 2199 (`jobsuccess.limits`, shared with the loader, the options and
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Final, Literal
@@ -125,8 +129,9 @@ CONTENT_COLUMNS: Final = (
 #: Content columns added after the first release, in digest order. Each is part of a
 #: record's canonical text only when set (``|name=value`` after the others), so every record
 #: stored before it existed keeps its digest and its derived id.
-ADDED_CONTENT: Final = ("agency", "category", "until", "cause")
+ADDED_CONTENT: Final = ("agency", "category", "until", "cause", "note_public")
 _FLOATS: Final = frozenset({"amount", "stars"})
+_BOOLS: Final = frozenset({"note_public"})
 _INTS: Final = frozenset({"recommend"})
 _DATES: Final = frozenset({"start", "end", "date", "until"})
 
@@ -245,7 +250,14 @@ class ActionRecord(_Record):
     freelancer: Ident | None = None
     contract: Ident | None = None
     client: Ident | None = None
-    note: Note | None = None
+    note: Note | None = Field(
+        default=None, description="operators only, unless note_public (migration 0004)"
+    )
+    note_public: bool = Field(
+        default=False,
+        strict=True,
+        description="the note may be shown to the freelancer (false: operators only)",
+    )
     until: Day | None = Field(default=None, description="account_hold: the hold's last day")
     cause: PauseCause | None = Field(
         default=None, description="contract_paused: why (client or inactivity)"
@@ -304,6 +316,10 @@ def to_row(record: BaseModel) -> dict[str, Any]:
         if key != "id":
             row[rename.get(key, key)] = value
     row["id"] = data["id"]
+    if not row.get("note_public"):
+        # stored only when set: an action sent before 0004 (or sent again without the flag)
+        # keeps its digest
+        row["note_public"] = None
     row["digest"] = digest(row)
     return row
 
@@ -333,9 +349,21 @@ def _day(value: dt.date) -> str:
     return value.isoformat()
 
 
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
 #: The formatter of each content column.
 FORMAT: Final[dict[str, Callable[[Any], str]]] = {
-    c: _number if c in _FLOATS else _integer if c in _INTS else _day if c in _DATES else _text
+    c: _number
+    if c in _FLOATS
+    else _integer
+    if c in _INTS
+    else _day
+    if c in _DATES
+    else _flag
+    if c in _BOOLS
+    else _text
     for c in (*CONTENT_COLUMNS, *ADDED_CONTENT)
 }
 
@@ -379,17 +407,41 @@ def _part(value: Any) -> str:
     return _integer(value)
 
 
-def derived_id(*parts: Any) -> str:
-    """A deterministic record id from content (and an occurrence number, for repeats).
+def plain_id(*parts: Any) -> str:
+    """The unkeyed id of some content: what the importer and the action endpoints stored
+    before migration 0004. It reveals the content (anyone can hash guesses), so it is never
+    stored any more; `keyed_id` of it is.
 
-    ``derived_id(*content, n)`` of a row's content values equals
-    ``derived_id_of(canonical(row), n)``: the importer derives ids from canonical texts.
+    ``plain_id(*content, n)`` of a row's content values equals
+    ``plain_id_of(canonical(row), n)``: the importer derives ids from canonical texts.
     """
     return "d-" + sha256("|".join(_part(p) for p in parts))[:32]
 
 
-def derived_id_of(canonical_text: str, n: int) -> str:
+def plain_id_of(canonical_text: str, n: int) -> str:
     return "d-" + sha256(f"{canonical_text}|{n}")[:32]
+
+
+#: The form of a plain id (`plain_id`): migration 0004 rewrites stored ids of this form.
+PLAIN_ID: Final = re.compile(r"d-[0-9a-f]{32}")
+
+
+def keyed_id(secret: str, plain: str) -> str:
+    """An id that reveals nothing about the content without the store's secret: an HMAC of
+    the plain id, so a store migrated from plain ids and a rerun import agree."""
+    mac = hmac.new(secret.encode(), plain.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return "k-" + mac.hexdigest()[:32]
+
+
+def derived_id(*parts: Any, secret: str) -> str:
+    """A deterministic record id from content, keyed with the store's secret
+    (`jobsuccess.store.db.Database.id_secret`): the same content gives the same id in one
+    store (re-imports and resent actions stay no-ops) and an id reveals nothing."""
+    return keyed_id(secret, plain_id(*parts))
+
+
+def derived_id_of(canonical_text: str, n: int, *, secret: str) -> str:
+    return keyed_id(secret, plain_id_of(canonical_text, n))
 
 
 def _canonical(column: str, value: Any) -> Any:
@@ -400,6 +452,8 @@ def _canonical(column: str, value: Any) -> Any:
         return float(value)
     if column in _INTS:
         return int(value)
+    if column in _BOOLS:
+        return bool(value)
     if column in _DATES:
         return value.isoformat()
     return value
@@ -409,7 +463,8 @@ def from_row(row: Mapping[str, Any], *, private: bool = True) -> dict[str, Any]:
     """A log row back in its record form (the JSON the API returns).
 
     ``private=False`` drops the private fields (``recommend``, ``end_reason``) that never
-    reach a freelancer or a client.
+    reach a freelancer or a client, and an action's note unless the operator marked it public
+    (the note is then null, whether there was one or not; ``note_public`` is not shown).
     """
     kind = row["kind"]
     out: dict[str, Any] = {"id": row["id"], "kind": kind}
@@ -418,7 +473,13 @@ def from_row(row: Mapping[str, Any], *, private: bool = True) -> dict[str, Any]:
     for field in fields:
         if not private and field in PRIVATE_FIELDS:
             continue
-        value = row[rename.get(field, field)]
+        value = row.get(rename.get(field, field))
+        if field == "note_public":
+            if private:
+                out[field] = bool(value)
+            continue
+        if field == "note" and not private and not row.get("note_public"):
+            value = None
         out[field] = _canonical(rename.get(field, field), value) if value is not None else None
     return out
 
@@ -441,7 +502,17 @@ _FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "payment": ("freelancer", "contract", "date", "amount"),
     "feedback": ("freelancer", "contract", "date", "stars", "recommend"),
     "dispute": ("freelancer", "contract", "opened", "outcome"),
-    "action": ("type", "date", "freelancer", "contract", "client", "note", "until", "cause"),
+    "action": (
+        "type",
+        "date",
+        "freelancer",
+        "contract",
+        "client",
+        "note",
+        "note_public",
+        "until",
+        "cause",
+    ),
 }
 #: Private feedback (docs/domain.md section 10): operators only.
 PRIVATE_FIELDS: Final = frozenset({"recommend", "end_reason"})

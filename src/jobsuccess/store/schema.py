@@ -22,6 +22,10 @@ Three groups:
 
 ``api_keys``
     Service keys: a public ``prefix`` to find the row and the SHA-256 of the whole key.
+
+``settings``
+    The store's own values, by name: ``id_secret`` (migration 0004), the key of every derived
+    record id (`jobsuccess.store.records.derived_id`), generated once with the store.
 """
 
 from __future__ import annotations
@@ -113,6 +117,7 @@ records: Final = Table(
     Column("category", Text),  # migration 0003: a contract's category
     Column("until", Date),  # migration 0003: an account_hold's last day
     Column("cause", Text),  # migration 0003: why a contract_paused contract was paused
+    Column("note_public", Boolean),  # migration 0004: an action's note may reach the freelancer
     Index("ix_records_freelancer_seq", "freelancer", "seq"),
     Index(
         "uq_records_contract",
@@ -201,4 +206,11 @@ api_keys: Final = Table(
     Column("label", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime()),
+)
+
+settings: Final = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
