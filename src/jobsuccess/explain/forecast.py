@@ -215,9 +215,12 @@ def _points(
     marks = [0] + [i for i in range(1, len(timeline)) if changed(timeline[i - 1], timeline[i])]
     pairs = list(pairwise(marks))
 
+    # the rows of the compared dates only, in one pass (not a partition of every date: memory)
+    compared = sorted({timeline[i].on for pair in pairs for i in pair})
+    by_date = rows.filter(pl.col("on").is_in(compared)).partition_by("on", as_dict=True)
+
     def at(day: Day) -> pl.DataFrame:
-        # the rows of the dates compared only (not a partition of every date: memory)
-        return rows.filter(pl.col("on") == day.on)
+        return by_date.get((day.on,), rows.clear())
 
     problems: list[Problem] = []
     splits: list[int] = []
