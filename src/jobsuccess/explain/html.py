@@ -131,7 +131,7 @@ def render(
     last = None
     pair = last_change(history, book, freelancer, past)
     if pair is not None:
-        last = explain(history, book, freelancer, pair[0], pair[1], audience)
+        last = explain(history, book, freelancer, pair[0], pair[1], audience, brief=True)
     base = projected(history, book, freelancer, as_of, FORECAST_MONTHS)  # forecast's and advice's
     ahead = forecast(history, book, freelancer, as_of, FORECAST_MONTHS, audience, base)
     steps = _steps((snap.on, ahead["now"]["score"]), ahead["changes"])
