@@ -27,11 +27,10 @@ import polars as pl
 from jobsuccess.engine import evaluate
 from jobsuccess.explain.attribution import CHUNK_ROWS, EFFECT_DIGITS
 from jobsuccess.explain.audience import Audience
-from jobsuccess.explain.forecast import computation_plan
-from jobsuccess.explain.frozen import freeze, open_contracts
+from jobsuccess.explain.forecast import Projected, projected
+from jobsuccess.explain.frozen import open_contracts
 from jobsuccess.explain.kinds import IDLE_RULES
 from jobsuccess.explain.ledger import normalize
-from jobsuccess.explain.projection import project
 from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
 from jobsuccess.explain.words import contracts_phrase
 from jobsuccess.model import History
@@ -292,11 +291,12 @@ def advise(
     as_of: dt.date,
     audience: Audience,
     months: int = 6,
+    given: Projected | None = None,
 ) -> dict[str, Any]:
-    """The advice JSON: actions ranked by their effect on the displayed score."""
-    frozen = freeze(history.only([freelancer]), as_of)
-    plan = computation_plan(book, as_of, months)
-    rows = project(frozen, plan)
+    """The advice JSON: actions ranked by their effect on the displayed score (``given``: the
+    projection of the same history, freelancer, date and months, `forecast.projected`)."""
+    base = given or projected(history, book, freelancer, as_of, months)
+    frozen, plan, rows = base.frozen, base.plan, base.rows
     found = risks(rows, plan, open_contracts(frozen), as_of)
     advice = [
         Advice(risk, e[0], e[1], e[2], _text(risk, e, as_of))

@@ -49,19 +49,36 @@ def explain(
     start: dt.date,
     end: dt.date,
     audience: Audience,
+    *,
+    brief: bool = False,
 ) -> dict[str, Any]:
-    """The explain JSON: both scores, the delta and every change, largest effect first."""
+    """The explain JSON: both scores, the delta and every change, largest effect first.
+
+    ``brief``: ``from`` and ``to`` hold only the date and the score, not every contract (the
+    report's "last change" reads nothing else, and a long history has thousands)."""
     first, second = snapshots(history, book, freelancer, [start, end])
     result = between(history, first, second, audience)
+    if brief:
+        return {
+            **to_json(first, second, result, book, audience, views=False),
+            "from": {"as_of": first.as_of.isoformat(), "score": first.head["score"]},
+            "to": {"as_of": second.as_of.isoformat(), "score": second.head["score"]},
+        }
     return to_json(first, second, result, book, audience)
 
 
 def to_json(
-    first: Snapshot, second: Snapshot, result: Attribution, book: PolicyBook, audience: Audience
+    first: Snapshot,
+    second: Snapshot,
+    result: Attribution,
+    book: PolicyBook,
+    audience: Audience,
+    *,
+    views: bool = True,
 ) -> dict[str, Any]:
     return {
-        "from": score_view(first, book, audience),
-        "to": score_view(second, book, audience),
+        "from": score_view(first, book, audience) if views else {},
+        "to": score_view(second, book, audience) if views else {},
         "delta": round(result.delta, EFFECT_DIGITS),
         "changes": [c.to_json() for c in result.changes],
         "method": result.method,

@@ -159,6 +159,24 @@ def _statuses(
     }
 
 
+@dataclass(frozen=True)
+class Projected:
+    """A frozen history, its computation plan and its projected rows: what a forecast and the
+    advice both start from (the report computes it once for both)."""
+
+    frozen: History
+    plan: list[tuple[dt.date, Policy]]
+    rows: pl.DataFrame
+
+
+def projected(
+    history: History, book: PolicyBook, freelancer: str, as_of: dt.date, months: int
+) -> Projected:
+    frozen = freeze(history.only([freelancer]), as_of)
+    plan = computation_plan(book, as_of, months)
+    return Projected(frozen, plan, project(frozen, plan))
+
+
 def forecast(
     history: History,
     book: PolicyBook,
@@ -166,11 +184,12 @@ def forecast(
     as_of: dt.date,
     months: int,
     audience: Audience,
+    given: Projected | None = None,
 ) -> dict[str, Any]:
-    """The forecast JSON: today's score and every later date where it or a status changes."""
-    frozen = freeze(history.only([freelancer]), as_of)
-    plan = computation_plan(book, as_of, months)
-    rows = project(frozen, plan)
+    """The forecast JSON: today's score and every later date where it or a status changes
+    (``given``: the projection of the same history, freelancer, date and months)."""
+    base = given or projected(history, book, freelancer, as_of, months)
+    frozen, plan, rows = base.frozen, base.plan, base.rows
     timeline = days(frozen, book, plan, rows)
     points = _points(frozen, freelancer, timeline, rows, audience)
     now = timeline[0]
@@ -196,9 +215,12 @@ def _points(
     marks = [0] + [i for i in range(1, len(timeline)) if changed(timeline[i - 1], timeline[i])]
     pairs = list(pairwise(marks))
 
+    # the rows of the compared dates only, in one pass (not a partition of every date: memory)
+    compared = sorted({timeline[i].on for pair in pairs for i in pair})
+    by_date = rows.filter(pl.col("on").is_in(compared)).partition_by("on", as_dict=True)
+
     def at(day: Day) -> pl.DataFrame:
-        # the rows of the dates compared only (not a partition of every date: memory)
-        return rows.filter(pl.col("on") == day.on)
+        return by_date.get((day.on,), rows.clear())
 
     problems: list[Problem] = []
     splits: list[int] = []

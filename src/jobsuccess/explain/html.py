@@ -17,7 +17,7 @@ from jobsuccess.explain.advise import advise
 from jobsuccess.explain.audience import Audience, score_view
 from jobsuccess.explain.change import explain
 from jobsuccess.explain.chart import svg
-from jobsuccess.explain.forecast import STATUS_WORDS, forecast
+from jobsuccess.explain.forecast import STATUS_WORDS, forecast, projected
 from jobsuccess.explain.ledger import snapshots
 from jobsuccess.explain.words import WINDOW_WORDS
 from jobsuccess.model import History
@@ -131,8 +131,9 @@ def render(
     last = None
     pair = last_change(history, book, freelancer, past)
     if pair is not None:
-        last = explain(history, book, freelancer, pair[0], pair[1], audience)
-    ahead = forecast(history, book, freelancer, as_of, FORECAST_MONTHS, audience)
+        last = explain(history, book, freelancer, pair[0], pair[1], audience, brief=True)
+    base = projected(history, book, freelancer, as_of, FORECAST_MONTHS)  # forecast's and advice's
+    ahead = forecast(history, book, freelancer, as_of, FORECAST_MONTHS, audience, base)
     steps = _steps((snap.on, ahead["now"]["score"]), ahead["changes"])
     steps.append((dt.date.fromisoformat(ahead["until"]), steps[-1][1]))
     chart = svg(
@@ -153,7 +154,7 @@ def render(
         chart=Markup(chart),
         last=last,
         forecast=ahead,
-        advice=advise(history, book, freelancer, as_of, audience),
+        advice=advise(history, book, freelancer, as_of, audience, FORECAST_MONTHS, base),
         shown=_shown,
         window_words=WINDOW_WORDS,
         status_words=STATUS_WORDS,
