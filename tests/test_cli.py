@@ -29,7 +29,7 @@ def _wide_tables() -> Iterator[None]:
 
 TOP_KEYS = [
     "freelancer", "as_of", "computed_on", "policy", "score", "best", "reason", "windows",
-    "contracts", "status",
+    "evidence", "contracts", "status",
 ]  # fmt: skip
 WINDOW_KEYS = [
     "score",

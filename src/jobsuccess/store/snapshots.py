@@ -281,6 +281,23 @@ def latest_score(
     return row, figures
 
 
+def windows_of(
+    db: Database, computed_on: dt.date, freelancers: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The stored windows of some freelancers on one computation date (search results'
+    evidence), by freelancer."""
+    found: dict[str, list[dict[str, Any]]] = {f: [] for f in freelancers}
+    if not freelancers:
+        return found
+    query = select(windows).where(
+        windows.c.computed_on == computed_on, windows.c.freelancer.in_(list(freelancers))
+    )
+    with db.read() as conn:
+        for w in conn.execute(query).mappings():
+            found[w["freelancer"]].append(dict(w))
+    return found
+
+
 def score_history(
     db: Database,
     freelancer: str,
