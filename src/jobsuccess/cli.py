@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -421,6 +422,89 @@ def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console =
     console.print(table_)
     if where is not None:
         console.print(f"wrote {where}")
+
+
+@app.command("raters")
+@user_errors
+def raters_command(
+    market: Annotated[Path, typer.Argument(help="A table folder (or a JSON history).")],
+    as_of: AsOf = None,
+    min_freelancers: Annotated[
+        int,
+        typer.Option(min=2, help="Evaluate clients who rated at least this many freelancers."),
+    ] = 5,
+    measure: Annotated[
+        bool,
+        typer.Option(
+            "--measure/--no-measure",
+            help="Measure the false-positive rate on synthetic markets with known harsh "
+            "clients (a few seconds).",
+        ),
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose harsh raters: clients who rate the freelancers they hire below those
+    freelancers' other clients (operators: reads private answers)."""
+    from jobsuccess.raters import false_positive_rate, raters
+
+    history = _load(market)
+    day = parse_date(as_of)
+    found = raters(history, day, min_freelancers=min_freelancers)
+    if measure:
+        found = dataclasses.replace(
+            found, false_positives=false_positive_rate(min_freelancers=min_freelancers)
+        )
+    report = found.to_json()
+    if as_json:
+        _print_json(report)
+        return
+    table_ = table(
+        "rank",
+        "client",
+        "freelancers",
+        "index",
+        "z",
+        "stars (others)",
+        "private 0-10 (others)",
+        "freelancers' stars for the client",
+        "flagged",
+        title=f"Proposed harsh raters as of {day} ({report['clients_evaluated']:,} clients rated "
+        f"{min_freelancers}+ freelancers)",
+        title_justify="left",
+        ids=("client",),
+    )
+
+    def pair(m: dict[str, Any]) -> str:
+        if m["mean"] is None:
+            return "-"
+        return f"{m['mean']:.2f} ({m['others_mean']:.2f})"
+
+    for p in report["proposals"]:
+        fb = p["client_feedback"]
+        table_.add_row(
+            str(p["rank"]),
+            p["client"],
+            str(p["freelancers"]),
+            f"{p['index']:.2f}",
+            f"{p['z']:.1f}",
+            pair(p["stars"]),
+            pair(p["recommend"]),
+            "-" if fb is None else f"{fb['mean']:.2f} of {fb['count']} ({fb['market_mean']:.2f})",
+            "yes" if p["flagged"] else "no",
+        )
+    out.print(table_)
+    rate = report["false_positive_rate"]
+    if rate is not None:
+        out.print(
+            f"false-positive rate {rate['rate']:.2%} ({rate['false_positives']} of "
+            f"{rate['clients_not_harsh']:,} clients who are not harsh), recall "
+            f"{rate['recall']:.0%} ({rate['harsh_found']} of {rate['harsh_evaluated']} harsh "
+            f"clients), measured on {rate['measured_on']}"
+        )
+    out.print(
+        "Confirm a proposal with a client_flagged action (POST /v1/client-flags) and its note: "
+        "the client's contracts then stop counting."
+    )
 
 
 @app.command("synth")

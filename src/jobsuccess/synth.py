@@ -316,7 +316,21 @@ def _history(
     harsh = frozenset(ids.k.gather(np.flatnonzero(c.harsh)).to_list())
     if not plant:
         return history, Planted(harsh, frozenset(), frozenset(), frozenset())
+    history = history.with_frame(
+        "contracts",
+        history.contracts.with_columns(client_feedback=_client_feedback(rng.fairness, c)),
+    )
     return _plant(rng.fairness, history, c, pop, ids, as_of, harsh)
+
+
+def _client_feedback(r: np.random.Generator, c: _Contracts) -> pl.Series:
+    """The stars freelancers give their clients (``client_feedback``) on 40% of ended
+    contracts: mostly 4.5-5.0, about two stars fewer for a harsh client."""
+    total = len(c.start)
+    given = (c.end >= 0) & (r.random(total, dtype=np.float32) < 0.4)
+    stars = 4.9 - 0.4 * r.exponential(size=total) - 2.0 * c.harsh[c.client]
+    stars = np.round(np.clip(stars, 1.0, 5.0) * 2) / 2
+    return pl.Series("client_feedback", np.where(given, stars, np.nan), nan_to_null=True)
 
 
 def _plant(
