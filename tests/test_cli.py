@@ -215,6 +215,9 @@ def test_policies_lists_the_timeline() -> None:
     ]:  # fmt: skip
         line = next(ln for ln in result.stdout.splitlines() if f" {name} " in ln)
         assert effective in line
+    # The opt-in policy is listed last, not in the timeline (issue 13).
+    line = next(ln for ln in result.stdout.splitlines() if " jobsuccess-2026 " in ln)
+    assert "opt-in" in line
     assert "daily" in result.stdout and "every 14 days" in result.stdout
 
 

@@ -232,15 +232,16 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
 
 @policies_app.callback()
 def policies_list(ctx: typer.Context) -> None:
-    """List the shipped policies, oldest first."""
+    """List the shipped policies: the timeline oldest first, then the opt-in ones."""
     if ctx.invoked_subcommand is not None:
         return
-    from jobsuccess.policy import PolicyBook
+    from jobsuccess.policy import shipped_policies
 
     table = Table("name", "effective", "cadence", "change")
-    for p in PolicyBook.shipped():
+    for p in shipped_policies():
         cadence = "daily" if p.cadence.every_days == 1 else f"every {p.cadence.every_days} days"
-        table.add_row(p.name, p.effective.isoformat(), cadence, p.title)
+        effective = p.effective.isoformat() if p.timeline else "opt-in"
+        table.add_row(p.name, effective, cadence, p.title)
     out.print(table)
 
 
