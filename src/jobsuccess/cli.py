@@ -523,6 +523,14 @@ def synth_command(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
+    client_feedback: Annotated[
+        bool,
+        typer.Option(
+            "--client-feedback",
+            help="Fill client_feedback (the freelancers' stars for their clients) on 40% of "
+            "ended contracts, for jobsuccess raters (the store does not keep the field).",
+        ),
+    ] = False,
 ) -> None:
     """Write a realistic synthetic marketplace (a table folder, or one JSON file)."""
     from jobsuccess.io import dump_json, write_tables
@@ -533,7 +541,7 @@ def synth_command(
     table_format: Literal["parquet", "csv"] = "csv" if fmt == "csv" else "parquet"
     day = parse_date(as_of) if as_of else dt.date(2026, 11, 1)
     try:
-        history = marketplace(freelancers, seed=seed, as_of=day)
+        history = marketplace(freelancers, seed=seed, as_of=day, client_feedback=client_feedback)
     except ValueError as exc:  # a size or date the generator cannot honour
         raise InputError(str(exc)) from None
     if fmt == "json":

@@ -218,7 +218,7 @@ def false_positive_rate(
 
     fp = negatives = tp = positives = 0
     for seed in seeds:
-        market, planted = planted_marketplace(freelancers, seed=seed)
+        market, planted = planted_marketplace(freelancers, seed=seed, client_feedback=True)
         found = raters(market, DEFAULT_AS_OF, min_freelancers=min_freelancers).clients
         harsh = pl.col("client").is_in(list(planted.harsh_clients))
         fp += found.filter(~harsh & pl.col("proposed")).height

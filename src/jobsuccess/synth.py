@@ -119,14 +119,21 @@ _APPEAL_NOTES: Final = (
 
 
 def marketplace(
-    freelancers: int, *, seed: int, as_of: date = DEFAULT_AS_OF, years: float = 4.0
+    freelancers: int,
+    *,
+    seed: int,
+    as_of: date = DEFAULT_AS_OF,
+    years: float = 4.0,
+    client_feedback: bool = False,
 ) -> History:
     """A synthetic marketplace of ``freelancers`` (about `MEAN_CONTRACTS` contracts each).
 
     The same arguments give the same frames, byte for byte. Every date is on or before
     ``as_of``; freelancers joined up to ``years`` before it.
     """
-    return planted_marketplace(freelancers, seed=seed, as_of=as_of, years=years)[0]
+    return planted_marketplace(
+        freelancers, seed=seed, as_of=as_of, years=years, client_feedback=client_feedback
+    )[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +150,23 @@ class Planted:
 
 
 def planted_marketplace(
-    freelancers: int, *, seed: int, as_of: date = DEFAULT_AS_OF, years: float = 4.0
+    freelancers: int,
+    *,
+    seed: int,
+    as_of: date = DEFAULT_AS_OF,
+    years: float = 4.0,
+    client_feedback: bool = False,
 ) -> tuple[History, Planted]:
-    """`marketplace` and what it planted (the same frames, byte for byte)."""
+    """`marketplace` and what it planted (the same frames, byte for byte).
+
+    ``client_feedback``: fill the contract field of that name (the freelancers' stars for
+    their clients) on 40% of ended contracts; drawn either way, so nothing else changes.
+    """
     _check(freelancers, years, as_of)
     rng = _Streams(seed)
     as_of_day = (as_of - _EPOCH).days
     pop = _population(rng.freelancers, freelancers, as_of_day, years)
-    return _history(rng, pop, as_of_day, plant=True)
+    return _history(rng, pop, as_of_day, plant=True, client_feedback=client_feedback)
 
 
 def contracts_for(
@@ -269,7 +285,12 @@ class _Contracts:
 
 
 def _history(
-    rng: _Streams, pop: _Population, as_of: int, *, plant: bool = False
+    rng: _Streams,
+    pop: _Population,
+    as_of: int,
+    *,
+    plant: bool = False,
+    client_feedback: bool = False,
 ) -> tuple[History, Planted]:
     c = _contracts(rng, pop, as_of)
     fb = _feedback(rng.feedback, c, as_of)
@@ -316,10 +337,11 @@ def _history(
     harsh = frozenset(ids.k.gather(np.flatnonzero(c.harsh)).to_list())
     if not plant:
         return history, Planted(harsh, frozenset(), frozenset(), frozenset())
-    history = history.with_frame(
-        "contracts",
-        history.contracts.with_columns(client_feedback=_client_feedback(rng.fairness, c)),
-    )
+    stars = _client_feedback(rng.fairness, c)  # drawn either way: the stream stays in step
+    if client_feedback:
+        history = history.with_frame(
+            "contracts", history.contracts.with_columns(client_feedback=stars)
+        )
     return _plant(rng.fairness, history, c, pop, ids, as_of, harsh)
 
 
