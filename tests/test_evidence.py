@@ -46,3 +46,18 @@ def test_score_json_evidence_is_the_displayed_windows() -> None:
     assert block["window"] == view["best"]
     assert (block["outcomes"], block["clients"]) == (best["outcomes"], best["clients"])
     assert block["low"] <= best["score"] <= block["high"]
+
+
+def test_the_html_report_states_the_evidence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from jobsuccess.cli import app
+
+    story = Path(__file__).parents[1] / "examples" / "idle-drop.json"
+    out = tmp_path / "r.html"
+    args = ["report", str(story), "--as-of", "2024-11-20", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Evidence: 16 outcomes from 15 clients; 95% interval 53-91% (Wilson)." in out.read_text()
