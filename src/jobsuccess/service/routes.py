@@ -4,7 +4,7 @@ answer for the caller's audience (`schemas`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.dependencies.models import Dependant
@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
-from jobsuccess.report import evidence, window_figures
+from jobsuccess.report import DIGITS, evidence, window_figures
 from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import (
     Caller,
@@ -163,6 +163,20 @@ def public_score(row: dict[str, Any], figures: list[dict[str, Any]]) -> s.Public
     )
 
 
+def _lower_bound(row: dict[str, Any], shown: dict[str, Any]) -> float:
+    """The evidence interval's lower bound of a stored score (its displayed window's row)."""
+    score = shown["score"]
+    figures = {
+        str(shown["window"]): {
+            "score": None if score is None else round(float(score), DIGITS),
+            "outcomes": int(shown["outcomes"]),
+            "clients": int(shown["clients"]),
+        }
+    }
+    low = evidence(row["best"], figures)["low"]
+    return -1.0 if low is None else float(low)
+
+
 def _evidence(row: dict[str, Any], figures: list[dict[str, Any]]) -> s.Evidence:
     """The score JSON's evidence block, built by the CLI's own code from the stored windows."""
     best = row["best"] if row["score"] is not None else None
@@ -280,10 +294,22 @@ def search_freelancers(
     min_score: Annotated[int, Query(ge=0, le=100)] = 90,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    sort: Annotated[
+        Literal["score", "evidence"],
+        Query(
+            description="score: best score first (then outcomes, clients); evidence: the "
+            "evidence interval's lower bound first (then score)"
+        ),
+    ] = "score",
 ) -> s.SearchResult:
     """Freelancers at or above ``min_score`` in the newest finished snapshot, best first, each
     with the evidence behind the score (operator, client)."""
-    day, rows = snapshots.search(db, min_score, limit=limit, offset=offset)
+    if sort == "evidence":
+        day, rows = snapshots.search_by_evidence(
+            db, min_score, _lower_bound, limit=limit, offset=offset
+        )
+    else:
+        day, rows = snapshots.search(db, min_score, limit=limit, offset=offset)
     figures = (
         snapshots.windows_of(db, day, [r["freelancer"] for r in rows]) if day is not None else {}
     )
