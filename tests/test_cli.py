@@ -29,7 +29,7 @@ def _wide_tables() -> Iterator[None]:
 
 TOP_KEYS = [
     "freelancer", "as_of", "computed_on", "policy", "score", "best", "reason", "windows",
-    "contracts", "status",
+    "evidence", "contracts", "status",
 ]  # fmt: skip
 WINDOW_KEYS = [
     "score",
@@ -215,6 +215,9 @@ def test_policies_lists_the_timeline() -> None:
     ]:  # fmt: skip
         line = next(ln for ln in result.stdout.splitlines() if f" {name} " in ln)
         assert effective in line
+    # The opt-in policy is listed last, not in the timeline (issue 13).
+    line = next(ln for ln in result.stdout.splitlines() if " jobsuccess-2026 " in ln)
+    assert "opt-in" in line
     assert "daily" in result.stdout and "every 14 days" in result.stdout
 
 

@@ -25,7 +25,7 @@ TIMELINE = {
     "2023-12": dt.date(2023, 12, 10),
     "2024-09": dt.date(2024, 9, 3),
 }
-META = ("name", "effective", "title", "basis")
+META = ("name", "effective", "title", "basis", "timeline")
 
 
 def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -20,7 +20,7 @@ import pytest
 from histories import action, contract, history, job
 from jobsuccess.engine import score
 from jobsuccess.explain import explain
-from jobsuccess.policy import Policy, PolicyBook, _Section
+from jobsuccess.policy import Policy, PolicyBook, _Section, shipped_policies
 
 PACKAGE = Path(sys.modules["jobsuccess"].__file__ or "").parent
 DECLARING = PACKAGE / "policy.py"
@@ -84,9 +84,11 @@ def _market() -> Any:
 
 def test_every_policy_parameter_is_read(reads: set[str]) -> None:
     h = _market()
-    for name in [p.name for p in PolicyBook.shipped()]:
+    policies = shipped_policies()  # the timeline's and the opt-in ones (jobsuccess-2026)
+    assert "jobsuccess-2026" in [p.name for p in policies]
+    for policy in policies:
         for k in (1, 3):
-            book = PolicyBook.single(PolicyBook.shipped().get(name).with_privacy(k))
+            book = PolicyBook.single(policy.with_privacy(k))
             score(h, book, [dt.date(2019, 9, 15), dt.date(2019, 10, 1)])
     explain(h, PolicyBook.shipped(), start=dt.date(2019, 8, 1), end=dt.date(2019, 9, 15))
     declared = set(_leaves(Policy))

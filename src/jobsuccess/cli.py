@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -236,15 +237,16 @@ def render_score(result: dict[str, Any], console: Console = out) -> None:
 
 @policies_app.callback()
 def policies_list(ctx: typer.Context) -> None:
-    """List the shipped policies, oldest first."""
+    """List the shipped policies: the timeline oldest first, then the opt-in ones."""
     if ctx.invoked_subcommand is not None:
         return
-    from jobsuccess.policy import PolicyBook
+    from jobsuccess.policy import shipped_policies
 
     table = Table("name", "effective", "cadence", "change")
-    for p in PolicyBook.shipped():
+    for p in shipped_policies():
         cadence = "daily" if p.cadence.every_days == 1 else f"every {p.cadence.every_days} days"
-        table.add_row(p.name, p.effective.isoformat(), cadence, p.title)
+        effective = p.effective.isoformat() if p.timeline else "opt-in"
+        table.add_row(p.name, effective, cadence, p.title)
     out.print(table)
 
 
@@ -437,6 +439,89 @@ def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console =
         console.print(f"wrote {where}")
 
 
+@app.command("raters")
+@user_errors
+def raters_command(
+    market: Annotated[Path, typer.Argument(help="A table folder (or a JSON history).")],
+    as_of: AsOf = None,
+    min_freelancers: Annotated[
+        int,
+        typer.Option(min=2, help="Evaluate clients who rated at least this many freelancers."),
+    ] = 5,
+    measure: Annotated[
+        bool,
+        typer.Option(
+            "--measure/--no-measure",
+            help="Measure the false-positive rate on synthetic markets with known harsh "
+            "clients (a few seconds).",
+        ),
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose harsh raters: clients who rate the freelancers they hire below those
+    freelancers' other clients (operators: reads private answers)."""
+    from jobsuccess.raters import false_positive_rate, raters
+
+    history = _load(market)
+    day = parse_date(as_of)
+    found = raters(history, day, min_freelancers=min_freelancers)
+    if measure:
+        found = dataclasses.replace(
+            found, false_positives=false_positive_rate(min_freelancers=min_freelancers)
+        )
+    report = found.to_json()
+    if as_json:
+        _print_json(report)
+        return
+    table_ = table(
+        "rank",
+        "client",
+        "freelancers",
+        "index",
+        "z",
+        "stars (others)",
+        "private 0-10 (others)",
+        "freelancers' stars for the client",
+        "flagged",
+        title=f"Proposed harsh raters as of {day} ({report['clients_evaluated']:,} clients rated "
+        f"{min_freelancers}+ freelancers)",
+        title_justify="left",
+        ids=("client",),
+    )
+
+    def pair(m: dict[str, Any]) -> str:
+        if m["mean"] is None:
+            return "-"
+        return f"{m['mean']:.2f} ({m['others_mean']:.2f})"
+
+    for p in report["proposals"]:
+        fb = p["client_feedback"]
+        table_.add_row(
+            str(p["rank"]),
+            p["client"],
+            str(p["freelancers"]),
+            f"{p['index']:.2f}",
+            f"{p['z']:.1f}",
+            pair(p["stars"]),
+            pair(p["recommend"]),
+            "-" if fb is None else f"{fb['mean']:.2f} of {fb['count']} ({fb['market_mean']:.2f})",
+            "yes" if p["flagged"] else "no",
+        )
+    out.print(table_)
+    rate = report["false_positive_rate"]
+    if rate is not None:
+        out.print(
+            f"false-positive rate {rate['rate']:.2%} ({rate['false_positives']} of "
+            f"{rate['clients_not_harsh']:,} clients who are not harsh), recall "
+            f"{rate['recall']:.0%} ({rate['harsh_found']} of {rate['harsh_evaluated']} harsh "
+            f"clients), measured on {rate['measured_on']}"
+        )
+    out.print(
+        "Confirm a proposal with a client_flagged action (POST /v1/client-flags) and its note: "
+        "the client's contracts then stop counting."
+    )
+
+
 @app.command("synth")
 @user_errors
 def synth_command(
@@ -452,6 +537,14 @@ def synth_command(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
+    client_feedback: Annotated[
+        bool,
+        typer.Option(
+            "--client-feedback",
+            help="Fill client_feedback (the freelancers' stars for their clients) on 40% of "
+            "ended contracts, for jobsuccess raters (the store does not keep the field).",
+        ),
+    ] = False,
 ) -> None:
     """Write a realistic synthetic marketplace (a table folder, or one JSON file)."""
     from jobsuccess.io import dump_json, write_tables
@@ -462,7 +555,7 @@ def synth_command(
     table_format: Literal["parquet", "csv"] = "csv" if fmt == "csv" else "parquet"
     day = parse_date(as_of) if as_of else dt.date(2026, 11, 1)
     try:
-        history = marketplace(freelancers, seed=seed, as_of=day)
+        history = marketplace(freelancers, seed=seed, as_of=day, client_feedback=client_feedback)
     except ValueError as exc:  # a size or date the generator cannot honour
         raise InputError(str(exc)) from None
     if fmt == "json":

@@ -56,6 +56,7 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
         "end_reason": pl.String(),
         "category": pl.String(),
         "agency": pl.String(),
+        "client_feedback": pl.Float64(),
     },
     "payments": {
         "freelancer": pl.String(),

@@ -76,6 +76,37 @@ class Idle(_Section):
 
     enabled: bool
     days: int = Field(ge=1, description="days without a payment (or since the start) to be idle")
+    rhythm_factor: float = Field(
+        default=0.0,
+        ge=0,
+        description="a contract paid on a rhythm is idle after max(days, this * its median "
+        "gap between payments); 0 = off (jobsuccess-2026)",
+    )
+    rhythm_min_payments: int = Field(
+        default=3, ge=2, description="payments that establish a contract's rhythm"
+    )
+
+
+class ScopeChange(_Section):
+    """jobsuccess-2026 (ours): a contract the client closes with a negative end reason and
+    replaces with a new contract for the same freelancer soon after counts as continued."""
+
+    enabled: bool = False
+    days: int = Field(
+        default=14, ge=0, description="days between the close and the replacement's start"
+    )
+
+
+class VanishedClient(_Section):
+    """jobsuccess-2026 (ours): an idle contract whose client left the marketplace does not
+    count against the freelancer."""
+
+    enabled: bool = False
+    days: int = Field(
+        default=90,
+        ge=1,
+        description="days without a payment to anyone or a new contract, marketplace-wide",
+    )
 
 
 class Tier(_Section):
@@ -210,6 +241,11 @@ class Policy(_Section):
     effective: dt.date
     title: str
     basis: str = Field(description="what in this policy is official and what is reconstruction")
+    timeline: bool = Field(
+        default=True,
+        description="part of the shipped timeline (`auto`); false: an opt-in policy, "
+        "applied only when named",
+    )
     outcomes: Outcomes
     long_term: LongTerm
     idle: Idle
@@ -222,6 +258,8 @@ class Policy(_Section):
     rising_talent: RisingTalent
     feedback_removal: FeedbackRemoval
     privacy: Privacy
+    scope_change: ScopeChange = Field(default_factory=ScopeChange)
+    vanished_client: VanishedClient = Field(default_factory=VanishedClient)
 
     def with_privacy(self, k: int) -> Policy:
         """This policy with private feedback pooled in batches of ``k`` clients."""
@@ -282,9 +320,33 @@ def _shipped() -> dict[str, dict[str, Any]]:
     folder = resources.files("jobsuccess") / "policies"
     return {
         entry.name.removesuffix(".toml"): _read_toml(entry, f"policies/{entry.name}")
-        for entry in folder.iterdir()
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".toml")
     }
+
+
+def shipped_policies() -> tuple[Policy, ...]:
+    """Every shipped policy: the timeline's, then the opt-in ones (``timeline = false``,
+    e.g. ``jobsuccess-2026``), each resolved (a shipped file may ``extends`` another)."""
+    raw = _shipped()
+    done: dict[str, Policy] = {}
+
+    def resolve(name: str, seen: tuple[str, ...] = ()) -> Policy:
+        if name in done:
+            return done[name]
+        if name not in raw or name in seen:
+            raise InputError(f"policies/{name}.toml: cannot extend {name!r}")
+        data = dict(raw[name])
+        base = data.pop("extends", None)
+        if base is not None:
+            parent = resolve(str(base), (*seen, name)).model_dump()
+            parent.pop("timeline", None)  # an opt-in policy's flag is its own
+            data = _merge(parent, data)
+        done[name] = _validate(data, f"policies/{name}.toml")
+        return done[name]
+
+    policies = [resolve(name) for name in raw]
+    return tuple(sorted(policies, key=lambda p: (not p.timeline, p.effective, p.name)))
 
 
 @dataclass(frozen=True)
@@ -302,9 +364,9 @@ class PolicyBook:
 
     @classmethod
     def shipped(cls) -> PolicyBook:
-        return cls(
-            tuple(_validate(data, f"policies/{name}.toml") for name, data in _shipped().items())
-        )
+        """The shipped timeline (`auto`): opt-in policies (``timeline = false``) are not in it;
+        `read_policy` finds them by name."""
+        return cls(tuple(p for p in shipped_policies() if p.timeline))
 
     @classmethod
     def single(cls, policy: Policy) -> PolicyBook:
@@ -354,12 +416,25 @@ def read_policy(spec: str, book: PolicyBook | None = None) -> Policy:
     book = book or PolicyBook.shipped()
     path = Path(spec)
     if not path.suffix and not path.exists():
-        return book.get(spec)
+        return _named(spec, book)
     data = _read_toml(path, str(path))
     base_name = data.pop("extends", None)
     if base_name is not None:
-        data = _merge(book.get(str(base_name)).model_dump(), data)
+        data = _merge(_named(str(base_name), book).model_dump(), data)
     return _validate(data, str(path))
+
+
+def _named(name: str, book: PolicyBook) -> Policy:
+    """A policy of ``book`` by name, or a shipped opt-in one (``jobsuccess-2026``)."""
+    try:
+        return book.get(name)
+    except InputError:
+        opt_in = [p for p in shipped_policies() if not p.timeline]
+        for policy in opt_in:
+            if policy.name == name:
+                return policy
+        known = [p.name for p in (*book.policies, *opt_in)]
+        raise InputError(f"no policy named {name!r}; known: {', '.join(known)}") from None
 
 
 def load_policy(

@@ -13,7 +13,12 @@ type and a payment pattern (hourly: weekly, fortnightly or monthly; fixed: a few
 retainer: sporadic), a length, whether it still runs, was closed (by whom) or was left open
 by a vanished client, and a latent client satisfaction. Satisfaction drives the candid private
 answer, the inflated public stars, the end reason and disputes; harsh clients lower it for
-everyone they hire.
+everyone they hire. Then, from a stream of their own (so every other value of a seed is as it
+was), `marketplace` plants the cases of the jobsuccess-2026 rules as new rows: scope changes
+(closed as not completed by the client and replaced within a week), vanished clients (a new
+client who pays a few weeks and is never seen again) and retainers paid on a slow rhythm;
+`planted_marketplace` also says which (and which clients are harsh). `contracts_for` (the
+benchmark's exact sizes) plants nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +34,14 @@ import polars as pl
 
 from jobsuccess.model import DISPUTE_OUTCOMES, END_REASONS, ENDED_BY, History
 
-__all__ = ["DEFAULT_AS_OF", "MEAN_CONTRACTS", "contracts_for", "marketplace"]
+__all__ = [
+    "DEFAULT_AS_OF",
+    "MEAN_CONTRACTS",
+    "Planted",
+    "contracts_for",
+    "marketplace",
+    "planted_marketplace",
+]
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -64,6 +76,13 @@ _AGENCY_SHARE: Final = 0.10
 _AGENCY_MEMBERS: Final = 8
 _THROUGH_AGENCY: Final = 0.8
 _FRAUD_RATE: Final = 0.0005  # of clients, later suspended for fraud
+# Planted for the jobsuccess-2026 rules (issue 13): per freelancer, a scope change (a contract
+# the client closes as not completed and replaces at once), a vanished client's open contract,
+# and a retainer paid on a slow regular rhythm. Drawn from a stream of their own, after
+# everything else, as new rows only: every other value of a seed is as it was.
+_SCOPE_CHANGE_SHARE: Final = 0.02
+_VANISHED_SHARE: Final = 0.02
+_RHYTHM_SHARE: Final = 0.02
 
 # Contract lengths in days: lognormal (median, sigma) by payment pattern.
 _FIXED_DAYS: Final = (12.0, 1.0)
@@ -100,18 +119,54 @@ _APPEAL_NOTES: Final = (
 
 
 def marketplace(
-    freelancers: int, *, seed: int, as_of: date = DEFAULT_AS_OF, years: float = 4.0
+    freelancers: int,
+    *,
+    seed: int,
+    as_of: date = DEFAULT_AS_OF,
+    years: float = 4.0,
+    client_feedback: bool = False,
 ) -> History:
     """A synthetic marketplace of ``freelancers`` (about `MEAN_CONTRACTS` contracts each).
 
     The same arguments give the same frames, byte for byte. Every date is on or before
     ``as_of``; freelancers joined up to ``years`` before it.
     """
+    return planted_marketplace(
+        freelancers, seed=seed, as_of=as_of, years=years, client_feedback=client_feedback
+    )[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Planted:
+    """What a synthetic marketplace was built to hold, for tests and measurements: the
+    clients who rate everyone harshly, and the contracts planted for the jobsuccess-2026
+    rules (scope changes: the contract closed and replaced; a vanished client's contract; a
+    retainer paid on a rhythm)."""
+
+    harsh_clients: frozenset[str]
+    scope_changes: frozenset[str]
+    vanished: frozenset[str]
+    retainers: frozenset[str]
+
+
+def planted_marketplace(
+    freelancers: int,
+    *,
+    seed: int,
+    as_of: date = DEFAULT_AS_OF,
+    years: float = 4.0,
+    client_feedback: bool = False,
+) -> tuple[History, Planted]:
+    """`marketplace` and what it planted (the same frames, byte for byte).
+
+    ``client_feedback``: fill the contract field of that name (the freelancers' stars for
+    their clients) on 40% of ended contracts; drawn either way, so nothing else changes.
+    """
     _check(freelancers, years, as_of)
     rng = _Streams(seed)
     as_of_day = (as_of - _EPOCH).days
     pop = _population(rng.freelancers, freelancers, as_of_day, years)
-    return _history(rng, pop, as_of_day)
+    return _history(rng, pop, as_of_day, plant=True, client_feedback=client_feedback)
 
 
 def contracts_for(
@@ -134,7 +189,7 @@ def contracts_for(
     pop = pop.head(keep)
     if keep:
         pop.count[-1] -= int(total[keep - 1]) - contracts
-    return _history(rng, pop, as_of_day)
+    return _history(rng, pop, as_of_day)[0]
 
 
 def _check(size: int, years: float, as_of: date) -> None:
@@ -154,7 +209,7 @@ class _Streams:
             return np.random.Generator(np.random.PCG64(children[i]))
 
         # Spawned children depend only on their position: a seventh leaves the six as they were.
-        children = np.random.SeedSequence(seed).spawn(7)
+        children = np.random.SeedSequence(seed).spawn(8)
         self.freelancers = gen(0)
         self.contracts = gen(1)
         self.clients = gen(2)
@@ -162,6 +217,7 @@ class _Streams:
         self.feedback = gen(4)
         self.events = gen(5)
         self.agencies = gen(6)
+        self.fairness = gen(7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +284,14 @@ class _Contracts:
     end_reason: I8  # index into END_REASONS
 
 
-def _history(rng: _Streams, pop: _Population, as_of: int) -> History:
+def _history(
+    rng: _Streams,
+    pop: _Population,
+    as_of: int,
+    *,
+    plant: bool = False,
+    client_feedback: bool = False,
+) -> tuple[History, Planted]:
     c = _contracts(rng, pop, as_of)
     fb = _feedback(rng.feedback, c, as_of)
     disputes = _disputes(rng.events, c)
@@ -243,7 +306,7 @@ def _history(rng: _Streams, pop: _Population, as_of: int) -> History:
         amount=pay.amount,
     )
     del pay
-    return History.from_frames(
+    history = History.from_frames(
         contracts=ids.table(
             freelancer=("f", c.freelancer),
             id=ids.c,
@@ -270,6 +333,168 @@ def _history(rng: _Streams, pop: _Population, as_of: int) -> History:
             outcome=_labels(DISPUTE_OUTCOMES, disputes.outcome),
         ),
         actions=_action_frame(ids, c, fb, actions),
+    )
+    harsh = frozenset(ids.k.gather(np.flatnonzero(c.harsh)).to_list())
+    if not plant:
+        return history, Planted(harsh, frozenset(), frozenset(), frozenset())
+    stars = _client_feedback(rng.fairness, c)  # drawn either way: the stream stays in step
+    if client_feedback:
+        history = history.with_frame(
+            "contracts", history.contracts.with_columns(client_feedback=stars)
+        )
+    return _plant(rng.fairness, history, c, pop, ids, as_of, harsh)
+
+
+def _client_feedback(r: np.random.Generator, c: _Contracts) -> pl.Series:
+    """The stars freelancers give their clients (``client_feedback``) on 40% of ended
+    contracts: mostly 4.5-5.0, about two stars fewer for a harsh client."""
+    total = len(c.start)
+    given = (c.end >= 0) & (r.random(total, dtype=np.float32) < 0.4)
+    stars = 4.9 - 0.4 * r.exponential(size=total) - 2.0 * c.harsh[c.client]
+    stars = np.round(np.clip(stars, 1.0, 5.0) * 2) / 2
+    return pl.Series("client_feedback", np.where(given, stars, np.nan), nan_to_null=True)
+
+
+def _plant(
+    r: np.random.Generator,
+    h: History,
+    c: _Contracts,
+    pop: _Population,
+    ids: _Ids,
+    as_of: int,
+    harsh: frozenset[str],
+) -> tuple[History, Planted]:
+    """Add the jobsuccess-2026 cases as new rows (existing rows keep every value)."""
+    freelancers = len(ids.f)
+    contracts: list[tuple[int, str, int, int | None, str | None]] = []
+    payments: list[tuple[int, int, float]] = []  # (contract number, day, amount)
+    feedback: list[tuple[int, int, float, int]] = []
+    owner: dict[int, tuple[int, int]] = {}  # contract number -> (freelancer, client)
+    n = len(c.start)
+    digits = max(7, len(str(n)))
+    kinds: dict[str, list[int]] = {"scope": [], "vanished": [], "rhythm": []}
+
+    def new(f: int, k: int, start: int, end: int | None, reason: str | None, typ: str) -> int:
+        number = n + len(contracts) + 1
+        owner[number] = (f, k)
+        contracts.append((number, typ, start, end, reason))
+        return number
+
+    def cents(x: float) -> float:
+        return round(x, 2)
+
+    # Scope changes: after one of a freelancer's ended contracts, the same client hires again
+    # for a month, closes it as not completed, and opens a new contract within a week.
+    base = np.flatnonzero((c.end >= 0) & (c.end <= as_of - 150))
+    chosen = base[r.random(len(base)) < _SCOPE_CHANGE_SHARE * freelancers / max(1, len(base))]
+    for x in chosen.tolist():
+        f, k = int(c.freelancer[x]), int(c.client[x])
+        start = int(c.end[x]) + int(r.integers(3, 30))
+        end = start + int(r.integers(20, 45))
+        if end + 14 > as_of:
+            continue
+        old = new(f, k, start, end, "not_completed", "fixed")
+        payments.append((old, end, cents(float(r.uniform(150, 900)))))
+        feedback.append((old, end + int(r.integers(1, 10)), 4.5, int(r.integers(4, 8))))
+        kinds["scope"].append(old)
+        again = end + int(r.integers(0, 8))
+        nxt = new(f, k, again, None, None, "hourly")
+        for day in range(again + 14, min(as_of, again + 120), 14):
+            payments.append((nxt, day, cents(float(r.uniform(150, 600)))))
+    # Vanished clients: a new client hires once, pays for a few weeks and is never seen again.
+    clients = c.clients
+    for f in np.flatnonzero(r.random(freelancers) < _VANISHED_SHARE).tolist():
+        low, high = max(int(pop.first[f]), as_of - 700), min(int(pop.last[f]), as_of - 120)
+        if low > high:
+            continue
+        clients += 1
+        start = int(r.integers(low, high + 1))
+        one = new(int(f), clients - 1, start, None, None, "hourly")
+        for j in range(int(r.integers(1, 4))):
+            payments.append((one, start + 7 * (j + 1), cents(float(r.uniform(100, 500)))))
+        kinds["vanished"].append(one)
+    # Retainers on a rhythm: a client active lately (it started a contract in the last two
+    # months) pays the freelancer every 40-80 days; the last payment is 95 days to three
+    # gaps old, so it is idle under 2024-09 and not yet under jobsuccess-2026.
+    recent = np.flatnonzero(c.start >= as_of - 60)
+    chosen = recent[r.random(len(recent)) < _RHYTHM_SHARE * freelancers / max(1, len(recent))]
+    for x in chosen.tolist():
+        gap = int(r.integers(40, 81))
+        last = as_of - int(r.integers(95, 3 * gap - 5))
+        m = int(r.integers(3, 7))
+        start = last - gap * (m - 1) - int(r.integers(3, 15))
+        if start < int(pop.first[c.freelancer[x]]):
+            continue
+        ret = new(int(c.freelancer[x]), int(c.client[x]), start, None, None, "hourly")
+        for j in range(m):
+            day = last - gap * (m - 1 - j) + (int(r.integers(-2, 3)) if 0 < j < m - 1 else 0)
+            payments.append((ret, day, cents(float(r.uniform(300, 900)))))
+        kinds["rhythm"].append(ret)
+    if not contracts:
+        return h, Planted(harsh, frozenset(), frozenset(), frozenset())
+
+    def cid(numbers: list[int]) -> list[str]:
+        return [f"c{i:0{digits}d}" for i in numbers]
+
+    def kid(k: int) -> str:
+        return ids.k[k] if k < len(ids.k) else f"k{k + 1:0{max(5, len(str(clients)))}d}"
+
+    def fid(number: int) -> str:
+        return str(ids.f[owner[number][0]])
+
+    def as_date(d: int | None) -> date | None:
+        return None if d is None else date.fromordinal(_EPOCH.toordinal() + d)
+
+    added = pl.DataFrame(
+        {
+            "freelancer": [fid(x[0]) for x in contracts],
+            "id": cid([x[0] for x in contracts]),
+            "client": [kid(owner[x[0]][1]) for x in contracts],
+            "type": [x[1] for x in contracts],
+            "start": [as_date(x[2]) for x in contracts],
+            "end": [as_date(x[3]) for x in contracts],
+            "ended_by": [None if x[3] is None else "client" for x in contracts],
+            "end_reason": [x[4] for x in contracts],
+        }
+    )
+    paid = pl.DataFrame(
+        {
+            "freelancer": [fid(x) for x, _, _ in payments],
+            "contract": cid([x for x, _, _ in payments]),
+            "date": [as_date(d) for _, d, _ in payments],
+            "amount": [a for _, _, a in payments],
+        }
+    )
+    rated = pl.DataFrame(
+        {
+            "freelancer": [fid(x) for x, _, _, _ in feedback],
+            "contract": cid([x for x, _, _, _ in feedback]),
+            "date": [as_date(d) for _, d, _, _ in feedback],
+            "stars": [s for _, _, s, _ in feedback],
+            "recommend": [rec for _, _, _, rec in feedback],
+        }
+    )
+    orders = {
+        "contracts": ["freelancer", "id"],
+        "payments": ["freelancer", "contract", "date", "amount"],
+        "feedback": ["freelancer", "contract", "date", "stars", "recommend"],
+    }
+    frames = {}
+    for name, extra in (("contracts", added), ("payments", paid), ("feedback", rated)):
+        old_frame = getattr(h, name)
+        extra = extra.with_columns(
+            pl.lit(None, dtype=old_frame.schema[col]).alias(col)
+            for col in old_frame.columns
+            if col not in extra.columns
+        )
+        both = pl.concat([old_frame, extra.select(old_frame.columns).cast(old_frame.schema)])
+        frames[name] = both.sort(orders[name], nulls_last=True, maintain_order=True)
+    out = History.from_frames(**frames, disputes=h.disputes, actions=h.actions)
+    return out, Planted(
+        harsh,
+        frozenset(cid(kinds["scope"])),
+        frozenset(cid(kinds["vanished"])),
+        frozenset(cid(kinds["rhythm"])),
     )
 
 

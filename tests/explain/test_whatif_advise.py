@@ -114,6 +114,14 @@ def test_operator_may_change_the_policy_and_sees_it_attributed():
     assert any(c["kind"] == "policy changed" for c in result["changes"])
 
 
+def test_operator_may_try_the_opt_in_policy_jobsuccess_2026():
+    """Issue 13: what jobsuccess-2026 would change for one freelancer, by name."""
+    h = idle_drop()
+    scenario = parse_scenario({"events": [{"type": "policy", "policy": "jobsuccess-2026"}]})
+    result = whatif(h, BOOK, as_of=AS_OF, scenario=scenario, audience="operator")
+    assert result["after"]["policy"] == "jobsuccess-2026"
+
+
 def test_advice_ranks_by_the_engines_effect_and_names_the_idle_contracts():
     h = idle_drop()
     result = advise(h, BOOK, as_of=AS_OF, audience="freelancer")

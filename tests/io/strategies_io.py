@@ -36,6 +36,7 @@ def sample_doc() -> list[dict[str, Any]]:
                     "ended_by": "client",
                     "end_reason": "completed",
                     "agency": "a1",
+                    "client_feedback": 4.5,
                     "payments": [
                         {"date": "2020-02-14", "amount": 800.0},
                         {"date": "2020-02-20", "amount": -50},

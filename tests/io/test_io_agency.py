@@ -21,9 +21,10 @@ def write_doc(path: Path, doc: object) -> Path:
 
 
 def test_agency_is_the_last_contract_field() -> None:
-    """Appended, so the table format's existing column order stays."""
-    assert list(SCHEMAS["contracts"])[-1] == "agency"
-    assert FIELDS["contracts"][-1].name == "agency" and not FIELDS["contracts"][-1].required
+    """Appended, so the table format's existing column order stays (``client_feedback``,
+    issue 13, was appended after it)."""
+    assert list(SCHEMAS["contracts"])[-2:] == ["agency", "client_feedback"]
+    assert FIELDS["contracts"][-2].name == "agency" and not FIELDS["contracts"][-2].required
 
 
 @pytest.mark.parametrize("fmt", ["json", "parquet", "csv"])
@@ -40,7 +41,7 @@ def test_agency_round_trips(tmp_path: Path, fmt: str) -> None:
         write_tables(h, out, fmt)
         table = pl.read_parquet(out / "contracts.parquet") if fmt == "parquet" else None
         if table is not None:
-            assert table.columns[-1] == "agency"
+            assert table.columns[-2] == "agency"
     assert load(out).contracts.equals(h.contracts)
 
 

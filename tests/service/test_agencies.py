@@ -25,7 +25,16 @@ from store.records import TODAY, rec
 
 BOOK = PolicyBook.shipped()
 PRIVATE = {"recommend", "end_reason", "private_answer"}
-PUBLIC_KEYS = {"audience", "agency", "computed_on", "score", "badges", "outcomes", "clients"}
+PUBLIC_KEYS = {
+    "audience",
+    "agency",
+    "computed_on",
+    "score",
+    "badges",
+    "outcomes",
+    "clients",
+    "evidence",
+}
 
 
 def agency_records(f: str) -> list[dict[str, Any]]:

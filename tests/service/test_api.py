@@ -180,6 +180,23 @@ def test_score_windows_match_the_cli_json(service: Service) -> None:
     assert windows == cli["windows"]
 
 
+def test_score_evidence_is_the_cli_jsons_in_every_audience_and_in_search(service: Service) -> None:
+    """Issue 13 item 5: the evidence block is the CLI's, key for key, wherever the API serves
+    a score (public, freelancer, operator, search results)."""
+    from jobsuccess.engine import score
+    from jobsuccess.report import score_json
+
+    book = PolicyBook.shipped()
+    history = ledger.history(service.db, ["f1"])
+    cli = score_json(score(history, book, TODAY), book, "f1", TODAY)["evidence"]
+    assert set(cli) == {"window", "outcomes", "clients", "method", "level", "low", "high"}
+    for role in ("operator", "f1", "client"):
+        answer = service.get("/v1/freelancers/f1/score", role, as_of=str(TODAY)).json()
+        assert answer["evidence"] == cli, role
+    found = service.get("/v1/freelancers", "client", min_score=0, limit=50).json()["results"]
+    assert [r["evidence"] for r in found if r["freelancer"] == "f1"] == [cli]
+
+
 def test_serve_names_its_store_and_how_many_freelancers_it_holds(
     service: Service, db_url: str, monkeypatch, tmp_path
 ) -> None:
@@ -198,3 +215,20 @@ def test_serve_names_its_store_and_how_many_freelancers_it_holds(
     fresh = f"sqlite:///{tmp_path / 'new.db'}"
     empty = CliRunner().invoke(app, ["serve", "--db", fresh])
     assert "(0 freelancers)" in empty.output and "the store is empty" in empty.output
+
+
+def test_search_sorts_by_the_evidence_lower_bound(service: Service) -> None:
+    """Issue 13 item 5: ``sort=evidence`` ranks by the interval's lower bound (from the stored
+    windows: no migration), the same matches as the default ranking."""
+    by_score = service.get("/v1/freelancers", "client", min_score=0, limit=50).json()["results"]
+    by_evidence = service.get(
+        "/v1/freelancers", "client", min_score=0, limit=50, sort="evidence"
+    ).json()["results"]
+    assert sorted(r["freelancer"] for r in by_evidence) == sorted(r["freelancer"] for r in by_score)
+    lows = [r["evidence"]["low"] for r in by_evidence]
+    assert lows and lows == sorted(lows, reverse=True)
+    first = service.get(
+        "/v1/freelancers", "client", min_score=0, limit=1, offset=1, sort="evidence"
+    ).json()["results"]
+    assert [r["freelancer"] for r in first] == [r["freelancer"] for r in by_evidence[1:2]]
+    assert service.get("/v1/freelancers", "client", sort="stars").status_code == 422

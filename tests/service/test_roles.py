@@ -149,6 +149,7 @@ def test_the_client_view_is_the_public_score_and_badges(shared_service: Service)
         "badges",
         "outcomes",
         "clients",
+        "evidence",
     }
     assert body["audience"] == "public"
     assert not keys_in(body) & (PRIVATE | {"windows", "reason", "best_score", "success"})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from jobsuccess.engine import perk, status
-from jobsuccess.engine.facts import computation_dates, contract_facts, keyed
+from jobsuccess.engine.facts import client_activity, computation_dates, contract_facts, keyed
 from jobsuccess.engine.privacy import pool
 from jobsuccess.engine.rules import classify
 from jobsuccess.engine.weights import weigh
@@ -69,6 +69,7 @@ def score(
     *,
     statuses: bool = True,
     readable_order: bool = True,
+    clients: pl.DataFrame | None = None,
 ) -> Scores:
     """Score every freelancer of ``history`` as of one or more dates.
 
@@ -77,9 +78,12 @@ def score(
     computations, done only for freelancers whose current score could qualify. The ledger is
     ordered by freelancer and contract id, or with ``readable_order=False`` by their hashed
     keys (deterministic too, and much cheaper for a marketplace).
+
+    ``clients``: the marketplace's client activity (`client_activity`), when ``history`` is a
+    part of it; a policy with ``vanished_client`` on reads it (default: ``history``'s own).
     """
     book = book if isinstance(book, PolicyBook) else PolicyBook.single(book)
-    return _score(screen(history, book), book, as_of, statuses, readable_order)
+    return _score(screen(history, book), book, as_of, statuses, readable_order, clients)
 
 
 def screen(history: History, book: PolicyBook | Policy) -> History:
@@ -101,6 +105,7 @@ def _score(
     as_of: dt.date | Sequence[dt.date],
     statuses: bool,
     readable_order: bool,
+    clients: pl.DataFrame | None = None,
 ) -> Scores:
     days = sorted({as_of} if isinstance(as_of, dt.date) else set(as_of))
     plan = pl.DataFrame(
@@ -109,10 +114,12 @@ def _score(
         orient="row",
     )
     runs = {on: book.get(name) for on, name in plan.select("on", "policy").iter_rows()}
-    main = _run_all(history, runs)
+    if clients is None and any(p.vanished_client.enabled for p in runs.values()):
+        clients = client_activity(history)
+    main = _run_all(history, runs, clients)
     summary = main.summary
     if statuses:
-        summary = _with_statuses(book, runs, history, main)
+        summary = _with_statuses(book, runs, history, main, clients)
     else:
         summary = summary.with_columns(
             top_rated=pl.lit(False), top_rated_plus=pl.lit(False), rising_talent=pl.lit(False)
@@ -162,8 +169,11 @@ def score_batch(
     workers. Partitions of some tens of thousands of freelancers keep the group-bys' hash
     tables in cache: one 10M-contract frame is several times slower than 20 partitions.
     """
+    policies = book.policies if isinstance(book, PolicyBook) else (book,)
+    # A vanished client is known from the whole market, not from one partition.
+    clients = client_activity(history) if any(p.vanished_client.enabled for p in policies) else None
     for part in history.partitions(partition_size):
-        yield score(part, book, as_of, statuses=statuses, readable_order=False)
+        yield score(part, book, as_of, statuses=statuses, readable_order=False, clients=clients)
 
 
 def _computation(book: PolicyBook, day: dt.date) -> tuple[dt.date, str]:
@@ -171,11 +181,13 @@ def _computation(book: PolicyBook, day: dt.date) -> tuple[dt.date, str]:
     return on, policy.name
 
 
-def _run_all(history: History, runs: dict[dt.date, Policy]) -> _Run:
+def _run_all(
+    history: History, runs: dict[dt.date, Policy], clients: pl.DataFrame | None = None
+) -> _Run:
     by_policy: dict[str, tuple[Policy, list[dt.date]]] = {}
     for on, policy in runs.items():
         by_policy.setdefault(policy.name, (policy, []))[1].append(on)
-    results = [evaluate(history, policy, dates) for policy, dates in by_policy.values()]
+    results = [evaluate(history, policy, dates, clients) for policy, dates in by_policy.values()]
     return _Run(
         *(
             pl.concat([getattr(r, f) for r in results], how="diagonal_relaxed")
@@ -184,14 +196,19 @@ def _run_all(history: History, runs: dict[dt.date, Policy]) -> _Run:
     )
 
 
-def evaluate(history: History, policy: Policy, dates: Iterable[dt.date]) -> _Run:
+def evaluate(
+    history: History,
+    policy: Policy,
+    dates: Iterable[dt.date],
+    clients: pl.DataFrame | None = None,
+) -> _Run:
     """Run the pipeline under one policy on given computation dates (no cadence applied).
 
     ``history`` has been through `screen` (a raw ``feedback_removed`` counts as allowed).
     """
     days = sorted(set(dates))
     history = keyed(history)
-    ledger = contract_facts(history, policy, days)
+    ledger = contract_facts(history, policy, days, clients)
     for step in PIPELINE:
         ledger = step(ledger, policy)
     windows = _complete(aggregate(ledger, policy), history, policy, days)
@@ -273,7 +290,11 @@ def _summary(
 
 
 def _with_statuses(
-    book: PolicyBook, runs: dict[dt.date, Policy], history: History, main: _Run
+    book: PolicyBook,
+    runs: dict[dt.date, Policy],
+    history: History,
+    main: _Run,
+    clients: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Add Top Rated, Top Rated Plus and Rising Talent to each (freelancer, on).
 
@@ -298,7 +319,7 @@ def _with_statuses(
     could = out.filter("_now").get_column("freelancer").unique()
     past = main.summary
     if extra and len(could):
-        more = _run_all(history.only(could.to_list()), extra).summary
+        more = _run_all(history.only(could.to_list()), extra, clients).summary
         past = pl.concat([past, more.select(past.columns)])
     past = _per_policy(book, past, lambda p: {"_rising": status.rising_talent(p)})
     pairs = pl.DataFrame(

@@ -92,10 +92,35 @@ def computation_dates(dates: list[dt.date]) -> pl.DataFrame:
     return pl.DataFrame({"on": sorted(set(dates))}, schema={"on": pl.Date()})
 
 
-def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl.DataFrame:
+def client_activity(history: History) -> pl.DataFrame:
+    """Each client's days of activity on the marketplace: a positive payment to anyone, or
+    a contract started (``client``, ``date``), from every contract of ``history``.
+
+    `score_batch` computes it once over the whole market and hands it to every partition, so
+    that a vanished client is known from the market, not from one partition.
+    """
+    starts = history.contracts.select("client", pl.col("start").alias("date"))
+    paid = (
+        history.payments.filter(pl.col("amount") > 0)
+        .join(
+            history.contracts.select("freelancer", pl.col("id").alias("contract"), "client"),
+            on=["freelancer", "contract"],
+        )
+        .select("client", "date")
+    )
+    return pl.concat([starts, paid]).unique().sort("client", "date")
+
+
+def contract_facts(
+    history: History,
+    policy: Policy,
+    dates: list[dt.date],
+    clients: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Contracts x computation dates, with the facts every rule and weight reads.
 
-    ``history`` must be `keyed`.
+    ``history`` must be `keyed`. ``clients`` (`client_activity`) is the marketplace's client
+    activity, read when the policy has ``vanished_client`` on; by default the history's own.
     """
     on = computation_dates(dates)
     feedback_days = policy.outcomes.feedback_days
@@ -122,6 +147,12 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
         .pipe(_attach, _contract_actions(history), KEY)
         .pipe(_attach, _flags(history, "fkey", "ckey"), ["fkey", "ckey"])
         .pipe(_attach, _flags(history, "ckey"), "ckey")
+        .pipe(_attach, _replacements(history, policy), KEY)
+        .pipe(
+            _attach,
+            _client_last_active(history, policy, on, clients),
+            per("ckey", dates=on.height),
+        )
         .with_columns(
             earnings=pl.col("earnings").fill_null(0.0),
             earnings_12m=pl.col("earnings_12m").fill_null(0.0),
@@ -144,8 +175,13 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
                 pl.min_horizontal("client_flagged_fkey_ckey_on", "client_flagged_ckey_on")
             ),
             last_activity=pl.max_horizontal("last_paid", "start"),
+            # The replacement exists once it has started (and the contract has ended).
+            continued_on=pl.when(pl.col("ended") & (pl.col("continued_on") <= pl.col("on"))).then(
+                "continued_on"
+            ),
+            idle_after=_idle_after(policy),
         )
-        .drop("client_flagged_fkey_ckey_on", "client_flagged_ckey_on")
+        .drop("client_flagged_fkey_ckey_on", "client_flagged_ckey_on", "_gap", "_paid_days")
         .with_columns(
             fb_date=pl.when("has_feedback").then("fb_date"),
             stars=pl.when("has_feedback").then("stars"),
@@ -153,7 +189,8 @@ def contract_facts(history: History, policy: Policy, dates: list[dt.date]) -> pl
             idle_days=(pl.col("on") - pl.col("last_activity")).dt.total_days(),
             # An idle contract's outcome is dated the day it became idle, so it leaves the
             # windows like any other outcome (a dormant freelancer does not decay to 0%).
-            idle_since=pl.col("last_activity") + pl.duration(days=policy.idle.days),
+            idle_since=pl.col("last_activity") + pl.duration(days=pl.col("idle_after")),
+            client_inactive_days=(pl.col("on") - pl.col("client_last_active")).dt.total_days(),
             removal_refused=pl.when(pl.col("removal_refused_on").is_not_null()).then(
                 pl.col("removal_refused")
             ),
@@ -227,7 +264,94 @@ def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFram
             first_paid=pl.when(paid).then("date").min(),
             last_paid=pl.when(paid).then("date").max(),
             periods_paid=periods.cast(pl.Int32),
+            **_rhythm(policy, paid),
         )
+    )
+
+
+def _rhythm(policy: Policy, paid: pl.Expr) -> dict[str, pl.Expr]:
+    """The median gap in days between a contract's paid days, and how many there are
+    (read only when the policy has ``idle.rhythm_factor``)."""
+    if policy.idle.rhythm_factor <= 0:
+        return {
+            "_gap": pl.lit(None, dtype=pl.Float64).first(),
+            "_paid_days": pl.lit(0, dtype=pl.UInt32).first(),
+        }
+    days = pl.col("date").filter(paid).unique().sort()
+    return {"_gap": days.diff().dt.total_days().median(), "_paid_days": days.len()}
+
+
+def _idle_after(policy: Policy) -> pl.Expr:
+    """Days without a payment after which an open contract is idle: ``idle.days``, or for a
+    contract paid on a rhythm (``rhythm_min_payments`` paid days), ``rhythm_factor`` times
+    its median gap when that is longer (jobsuccess-2026)."""
+    base = pl.lit(policy.idle.days, dtype=pl.Int64)
+    i = policy.idle
+    if i.rhythm_factor <= 0:
+        return base
+    rhythm = (pl.col("_gap") * i.rhythm_factor).ceil().cast(pl.Int64)
+    regular = pl.col("_paid_days").fill_null(0) >= i.rhythm_min_payments
+    return pl.when(regular).then(pl.max_horizontal(base, rhythm)).otherwise(base)
+
+
+def _replacements(history: History, policy: Policy) -> pl.LazyFrame:
+    """Per contract, the first later contract of the same client and freelancer that starts
+    within ``scope_change.days`` of its end, either side (``continued_by``, ``continued_on``);
+    read only when the policy has ``scope_change`` on."""
+    none = history.contracts.lazy().select(
+        KEY,
+        pl.lit(None, dtype=pl.String).alias("continued_by"),
+        pl.lit(None, dtype=pl.Date).alias("continued_on"),
+    )
+    if not policy.scope_change.enabled:
+        return none.head(0)
+    n = policy.scope_change.days
+    ended = history.contracts.lazy().filter(pl.col("end").is_not_null())
+    later = history.contracts.lazy().select(
+        "fkey",
+        "ckey",
+        pl.col(KEY).alias("_other"),
+        pl.col("id").alias("continued_by"),
+        pl.col("start").alias("continued_on"),
+    )
+    return (
+        ended.select(KEY, "fkey", "ckey", "start", "end")
+        .join(later, on=["fkey", "ckey"])
+        .filter(
+            (pl.col("_other") != pl.col(KEY))
+            & (pl.col("continued_on") > pl.col("start"))
+            & ((pl.col("continued_on") - pl.col("end")).dt.total_days().abs() <= n)
+        )
+        .sort(KEY, "continued_on", "continued_by")
+        .group_by(KEY, maintain_order=True)
+        .first()
+        .select(KEY, "continued_by", "continued_on")
+    )
+
+
+def _client_last_active(
+    history: History, policy: Policy, on: pl.DataFrame, clients: pl.DataFrame | None
+) -> pl.LazyFrame:
+    """Per client and ``on``, its last day of activity on the marketplace on or before ``on``
+    (`client_activity`); read only when the policy has ``vanished_client`` on."""
+    keys = history.contracts.lazy().select("client", "ckey").unique()
+    if not policy.vanished_client.enabled:
+        return (
+            keys.join(on.lazy(), how="cross")
+            .select(
+                *per("ckey", dates=on.height),
+                pl.lit(None, dtype=pl.Date).alias("client_last_active"),
+            )
+            .head(0)
+        )
+    activity = client_activity(history) if clients is None else clients
+    return (
+        activity.lazy()
+        .join(keys, on="client")
+        .join(on.lazy(), how="cross")
+        .filter(pl.col("date") <= pl.col("on"))
+        .group_by(per("ckey", dates=on.height))
+        .agg(client_last_active=pl.col("date").max())
     )
 
 

@@ -62,6 +62,8 @@ def _policy_values(policy: Policy) -> dict[str, Any]:
         "success_stars_min": o.success_stars_min,
         "neutral_stars_min": o.neutral_stars_min,
         "excessive_share": f"{o.no_feedback_excessive_share:.0%}",
+        "scope_change_days": policy.scope_change.days,
+        "vanished_days": policy.vanished_client.days,
     }
 
 
@@ -176,6 +178,26 @@ def zero_earnings(p: Policy) -> pl.Expr | None:
     if p.outcomes.zero_earnings != "exclude_unless_negative":
         return None
     return pl.col("ended") & (pl.col("earnings") <= 0)
+
+
+@rule(
+    "excluded",
+    "jobsuccess-2026 (ours): a scope change, closed and reopened",
+    "closed by the client on {end} and continued as {continued_by} (started {continued_on}, "
+    "within {scope_change_days} days): a scope change, counted as continued, not as a failure",
+    private=True,
+)
+def scope_change(p: Policy) -> pl.Expr | None:
+    # The trigger reads the client's (private) end reason contract by contract, so under
+    # pooling (privacy.k > 1) the rule is off: its verdict would stand outside the batches'.
+    if not p.scope_change.enabled or p.privacy.k > 1:
+        return None
+    return (
+        pl.col("ended")
+        & (pl.col("ended_by") == "client")
+        & _negative_end_reason(p)
+        & pl.col("continued_on").is_not_null()
+    )
 
 
 @rule(
@@ -323,27 +345,44 @@ def long_term(p: Policy) -> pl.Expr | None:
 
 
 @rule(
+    "excluded",
+    "jobsuccess-2026 (ours): an idle contract of a vanished client",
+    "open and idle since {idle_since}, and client {client} has had no payment to anyone and "
+    "no new contract on the marketplace for {vanished_days}+ days: not held against you",
+)
+def client_vanished(p: Policy) -> pl.Expr | None:
+    if not (p.idle.enabled and p.vanished_client.enabled):
+        return None
+    return (
+        ~pl.col("ended")
+        & (pl.col("idle_days") >= pl.col("idle_after"))
+        & (pl.col("client_inactive_days") >= p.vanished_client.days)
+    )
+
+
+@rule(
     "neutral",
     "3 Neutral: an idle open contract with earnings",
-    "open and idle since {idle_since}: no payment for {idle_days} days ({idle_days_min}+)",
+    "open and idle since {idle_since}: no payment for {idle_days} days ({idle_after}+)",
     dated=pl.col("idle_since"),
 )
 def idle_with_earnings(p: Policy) -> pl.Expr | None:
+    # `idle_after` is `idle.days`, or longer for a contract paid on a rhythm (jobsuccess-2026).
     if not p.idle.enabled:
         return None
-    return (pl.col("idle_days") >= p.idle.days) & (pl.col("earnings") > 0)
+    return (pl.col("idle_days") >= pl.col("idle_after")) & (pl.col("earnings") > 0)
 
 
 @rule(
     "negative",
     "3 Negative: an idle open contract with no earnings",
-    "open and idle since {idle_since} ({idle_days} days, {idle_days_min}+) with nothing earned",
+    "open and idle since {idle_since} ({idle_days} days, {idle_after}+) with nothing earned",
     dated=pl.col("idle_since"),
 )
 def idle_without_earnings(p: Policy) -> pl.Expr | None:
     if not p.idle.enabled:
         return None
-    return pl.col("idle_days") >= p.idle.days
+    return pl.col("idle_days") >= pl.col("idle_after")
 
 
 @rule("excluded", "3 Excluded: in progress", "open and active: counts once it ends or idles")
@@ -360,6 +399,7 @@ RULES: tuple[Rule, ...] = (
     dispute,
     zero_earnings_negative,
     zero_earnings,
+    scope_change,
     negative_end_reason,
     private_negative,
     public_negative,
@@ -371,6 +411,7 @@ RULES: tuple[Rule, ...] = (
     no_feedback_excessive,
     no_feedback,
     long_term,
+    client_vanished,
     idle_with_earnings,
     idle_without_earnings,
     in_progress,

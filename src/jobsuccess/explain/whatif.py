@@ -42,7 +42,7 @@ from jobsuccess.explain.scenario import (
     Scenario,
 )
 from jobsuccess.model import SCHEMAS, History
-from jobsuccess.policy import Policy, PolicyBook
+from jobsuccess.policy import Policy, PolicyBook, shipped_policies
 
 PUBLIC_ONLY = (
     "{what}: hypothetical feedback counts on its public stars alone, never on the contract's "
@@ -195,10 +195,10 @@ def _apply(edit: _Edit, event: Event, record: str) -> None:
 
 
 def _named_policy(name: str, book: PolicyBook, record: str) -> Policy:
-    """A policy of the book by name (the shipped ones, and the one in use). Never a file: a
-    scenario may come from the API, and reading a path would expose the server's files (or
-    whether they exist)."""
-    candidates: list[Policy] = [*PolicyBook.shipped().policies, *book.policies]
+    """A policy of the book by name (the shipped ones, opt-in ones such as jobsuccess-2026
+    included, and the one in use). Never a file: a scenario may come from the API, and reading
+    a path would expose the server's files (or whether they exist)."""
+    candidates: list[Policy] = [*shipped_policies(), *book.policies]
     for policy in candidates:
         if policy.name == name:
             return policy

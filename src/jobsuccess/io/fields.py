@@ -57,6 +57,7 @@ FIELDS: Final[dict[str, tuple[Field, ...]]] = {
         Field("end_reason", values=END_REASONS),
         Field("category"),
         Field("agency"),
+        Field("client_feedback", "number", bounds=(1, 5)),
     ),
     "payments": (
         _FREELANCER,

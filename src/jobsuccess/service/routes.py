@@ -4,7 +4,7 @@ answer for the caller's audience (`schemas`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.dependencies.models import Dependant
@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
-from jobsuccess.report import window_figures
+from jobsuccess.report import DIGITS, evidence, window_figures
 from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import (
     Caller,
@@ -158,7 +158,7 @@ def _badges(row: dict[str, Any]) -> s.Badges:
     )
 
 
-def public_score(row: dict[str, Any]) -> s.PublicScore:
+def public_score(row: dict[str, Any], figures: list[dict[str, Any]]) -> s.PublicScore:
     return s.PublicScore(
         freelancer=row["freelancer"],
         computed_on=row["computed_on"],
@@ -166,14 +166,35 @@ def public_score(row: dict[str, Any]) -> s.PublicScore:
         badges=_badges(row),
         outcomes=row["outcomes"],
         clients=row["clients"],
+        evidence=_evidence(row, figures),
     )
+
+
+def _lower_bound(row: dict[str, Any], shown: dict[str, Any]) -> float:
+    """The evidence interval's lower bound of a stored score (its displayed window's row)."""
+    score = shown["score"]
+    figures = {
+        str(shown["window"]): {
+            "score": None if score is None else round(float(score), DIGITS),
+            "outcomes": int(shown["outcomes"]),
+            "clients": int(shown["clients"]),
+        }
+    }
+    low = evidence(row["best"], figures)["low"]
+    return -1.0 if low is None else float(low)
+
+
+def _evidence(row: dict[str, Any], figures: list[dict[str, Any]]) -> s.Evidence:
+    """The score JSON's evidence block, built by the CLI's own code from the stored windows."""
+    best = row["best"] if row["score"] is not None else None
+    return s.Evidence.model_validate(evidence(best, window_figures(figures)))
 
 
 def score_view(
     row: dict[str, Any], figures: list[dict[str, Any]], audience: s.AudienceName
 ) -> s.PublicScore | s.FreelancerScore | s.OperatorScore:
     if audience == "public":
-        return public_score(row)
+        return public_score(row, figures)
     common = {
         "freelancer": row["freelancer"],
         "computed_on": row["computed_on"],
@@ -184,6 +205,7 @@ def score_view(
         "badges": _badges(row),
         "outcomes": row["outcomes"],
         "clients": row["clients"],
+        "evidence": _evidence(row, figures),
     }
     if audience == "freelancer":
         return s.FreelancerScore(
@@ -231,7 +253,7 @@ async def freelancer_score(
     freelancer view; operators everything. Asking for a higher audience is a 403.
     """
     view = may_read(caller, freelancer, needs=audience or caller.audience)
-    found = snapshots.latest_score(db, freelancer, as_of, with_windows=view != "public")
+    found = snapshots.latest_score(db, freelancer, as_of, with_windows=True)
     if found is None:
         raise _not_found(
             f"no stored score for freelancer {freelancer!r}"
@@ -279,16 +301,31 @@ def search_freelancers(
     min_score: Annotated[int, Query(ge=0, le=100)] = 90,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    sort: Annotated[
+        Literal["score", "evidence"],
+        Query(
+            description="score: best score first (then outcomes, clients); evidence: the "
+            "evidence interval's lower bound first (then score)"
+        ),
+    ] = "score",
 ) -> s.SearchResult:
     """Freelancers at or above ``min_score`` in the newest finished snapshot, best first, each
     with the evidence behind the score (operator, client)."""
-    day, rows = snapshots.search(db, min_score, limit=limit, offset=offset)
+    if sort == "evidence":
+        day, rows = snapshots.search_by_evidence(
+            db, min_score, _lower_bound, limit=limit, offset=offset
+        )
+    else:
+        day, rows = snapshots.search(db, min_score, limit=limit, offset=offset)
+    figures = (
+        snapshots.windows_of(db, day, [r["freelancer"] for r in rows]) if day is not None else {}
+    )
     return s.SearchResult(
         computed_on=day,
         min_score=min_score,
         limit=limit,
         offset=offset,
-        results=[public_score(r) for r in rows],
+        results=[public_score(r, figures.get(r["freelancer"], [])) for r in rows],
     )
 
 
@@ -335,9 +372,7 @@ async def agency_score(
     """An agency's newest stored score (on or before ``as_of``), over every contract done for
     it (operator; clients get the public view: score, badges, evidence)."""
     view = _agency_audience(caller, agency, audience)
-    found = snapshots.latest_score(
-        db, agency, as_of, with_windows=view != "public", subject="agency"
-    )
+    found = snapshots.latest_score(db, agency, as_of, with_windows=True, subject="agency")
     if found is None:
         raise _not_found(
             f"no stored score for agency {agency!r}" + (f" on or before {as_of}" if as_of else "")

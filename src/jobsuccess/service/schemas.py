@@ -60,6 +60,22 @@ class Badges(_Out):
     rising_talent: bool
 
 
+class Evidence(_Out):
+    """The evidence behind a score (`jobsuccess.report.evidence`, the CLI's score JSON key
+    ``evidence``): from the displayed window's own published figures, nothing private."""
+
+    window: str | None = Field(description="the displayed window, or the longest without a score")
+    outcomes: int = Field(description="counted outcomes in that window")
+    clients: int = Field(description="distinct clients in that window")
+    method: Literal["wilson"] = Field(
+        description="a Wilson score interval on the window's score read as a proportion of "
+        "its outcomes"
+    )
+    level: float = Field(description="the interval's confidence level")
+    low: float | None = Field(description="lower bound, percent; null without a score")
+    high: float | None = Field(description="upper bound, percent; null without a score")
+
+
 class PublicScore(_Out):
     audience: Literal["public"] = "public"
     freelancer: str
@@ -68,6 +84,7 @@ class PublicScore(_Out):
     badges: Badges
     outcomes: int = Field(description="counted outcomes in the longest window (evidence)")
     clients: int = Field(description="distinct clients in the longest window (evidence)")
+    evidence: Evidence
 
 
 class WindowView(_Out):
@@ -97,6 +114,7 @@ class FreelancerScore(_Out):
     outcomes: int
     clients: int
     windows: list[WindowView]
+    evidence: Evidence
 
 
 class OperatorScore(_Out):
@@ -112,6 +130,7 @@ class OperatorScore(_Out):
     outcomes: int
     clients: int
     windows: list[OperatorWindowView]
+    evidence: Evidence
 
 
 ScoreView = Annotated[
@@ -270,6 +289,7 @@ class AgencyPublicScore(_Out):
     badges: Badges
     outcomes: int = Field(description="counted outcomes in the longest window (evidence)")
     clients: int = Field(description="distinct clients in the longest window (evidence)")
+    evidence: Evidence
 
 
 class AgencyOperatorScore(_Out):
@@ -285,6 +305,7 @@ class AgencyOperatorScore(_Out):
     outcomes: int
     clients: int
     windows: list[OperatorWindowView]
+    evidence: Evidence
 
 
 AgencyScoreView = Annotated[

@@ -281,6 +281,78 @@ def latest_score(
     return row, figures
 
 
+def search_by_evidence(
+    db: Database,
+    min_score: int,
+    low: Callable[[dict[str, Any], dict[str, Any]], float],
+    *,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[dt.date | None, list[dict[str, Any]]]:
+    """Like `search`, ranked by ``low(score row, its displayed window's row)`` (the evidence
+    interval's lower bound), then score, outcomes, clients, freelancer: the ranking needs every
+    match's displayed window, read in one join (no stored column: nothing to migrate)."""
+    with db.read() as conn:
+        day = latest_done(conn)
+        if day is None:
+            return None, []
+        query = (
+            select(
+                scores,
+                windows.c.score.label("_w_score"),
+                windows.c.outcomes.label("_w_n"),
+                windows.c.clients.label("_w_clients"),
+                windows.c.eligible.label("_w_eligible"),
+            )
+            .join(
+                windows,
+                (windows.c.freelancer == scores.c.freelancer)
+                & (windows.c.computed_on == scores.c.computed_on)
+                & (windows.c.window == scores.c.best),
+            )
+            .where(scores.c.computed_on == day, scores.c.score >= min_score)
+        )
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    keyed = []
+    for row in rows:
+        shown = {
+            "window": row["best"],
+            "score": row.pop("_w_score"),
+            "outcomes": row.pop("_w_n"),
+            "clients": row.pop("_w_clients"),
+            "eligible": row.pop("_w_eligible"),
+        }
+        keyed.append(
+            (
+                -low(row, shown),
+                -row["score"],
+                -row["outcomes"],
+                -row["clients"],
+                row["freelancer"],
+                row,
+            )
+        )
+    keyed.sort(key=lambda k: k[:5])
+    return day, [k[5] for k in keyed[offset : offset + limit]]
+
+
+def windows_of(
+    db: Database, computed_on: dt.date, freelancers: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The stored windows of some freelancers on one computation date (search results'
+    evidence), by freelancer."""
+    found: dict[str, list[dict[str, Any]]] = {f: [] for f in freelancers}
+    if not freelancers:
+        return found
+    query = select(windows).where(
+        windows.c.computed_on == computed_on, windows.c.freelancer.in_(list(freelancers))
+    )
+    with db.read() as conn:
+        for w in conn.execute(query).mappings():
+            found[w["freelancer"]].append(dict(w))
+    return found
+
+
 def score_history(
     db: Database,
     freelancer: str,
