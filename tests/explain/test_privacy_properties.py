@@ -39,9 +39,9 @@ ANSWER = st.tuples(
 )
 
 
-def view(history: History, policy: Policy, dates: list[dt.date]) -> str:
+def view(history: History, policy: Policy | PolicyBook, dates: list[dt.date]) -> str:
     """Everything the freelancer audience gets on ``dates``, as one canonical string."""
-    book = PolicyBook.single(policy)
+    book = policy if isinstance(policy, PolicyBook) else PolicyBook.single(policy)
     snaps = snapshots(history, book, "f0", dates)
     out: list[Any] = [score_view(s, book, "freelancer") for s in snaps]
     for first, second in itertools.pairwise(snaps):
@@ -100,7 +100,7 @@ def _dates(on: dt.date) -> list[dt.date]:
     return [on, on + dt.timedelta(days=55)]
 
 
-def _ledger(fr: Freelancer, policy: Policy, on: dt.date) -> pl.DataFrame:
+def _ledger(fr: Freelancer, policy: Policy | PolicyBook, on: dt.date) -> pl.DataFrame:
     return score(_history(fr), policy, on, statuses=False).ledger
 
 
@@ -154,3 +154,55 @@ def test_the_differ_has_teeth() -> None:
     pooled, faithful = named("2024-09", k=3), named("2024-09")
     assert view(_history(fr), pooled, _dates(on)) == view(_history(swapped), pooled, _dates(on))
     assert view(_history(fr), faithful, _dates(on)) != view(_history(swapped), faithful, _dates(on))
+
+
+#: The whole timeline pooled in threes: "as of" follows each policy's cadence, and a view
+#: whose dates straddle a rule change explains across it.
+POOLED_TIMELINE = PolicyBook.shipped().with_privacy(3)
+CHANGES = [p.effective for p in POOLED_TIMELINE][1:]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(case=pooled_cases(), change=st.sampled_from(CHANGES), before=st.integers(1, 40),
+       pick=st.randoms(use_true_random=False))  # fmt: skip
+def test_a_swap_stays_hidden_across_a_policy_change(
+    case: tuple[Freelancer, dt.date, Policy], change: dt.date, before: int, pick: Any
+) -> None:
+    """The same swap, under the pooled timeline, seen from a date before a rule change to one
+    after it (explain across the change included)."""
+    generated, on, _ = case
+    shift = change - dt.timedelta(days=before) - on
+    fr = replace(
+        generated,
+        contracts=tuple(_shifted(c, shift) for c in generated.contracts),
+        actions=tuple(replace(a, date=a.date + shift) for a in generated.actions),
+    )
+    day = on + shift
+    closed = _ledger(fr, POOLED_TIMELINE, day).filter(pl.col("private") & ~pl.col("held"))
+    answers = _answers(fr)
+    pairs = [
+        (a, b)
+        for (a, batch_a), (b, batch_b) in itertools.combinations(
+            closed.select("id", "batch").iter_rows(), 2
+        )
+        if batch_a == batch_b and answers[a] != answers[b]
+    ]
+    assume(pairs)
+    a, b = pick.choice(pairs)
+    swapped = _set_answers(fr, {a: answers[b], b: answers[a]})
+    dates = [day, change + dt.timedelta(days=20)]
+    assert view(_history(fr), POOLED_TIMELINE, dates) == view(
+        _history(swapped), POOLED_TIMELINE, dates
+    )
+
+
+def _shifted(c: Contract, by: dt.timedelta) -> Contract:
+    """The contract moved in time by ``by`` (every date)."""
+    return replace(
+        c,
+        start=c.start + by,
+        end=None if c.end is None else c.end + by,
+        payments=tuple(replace(p, date=p.date + by) for p in c.payments),
+        feedback=None if c.feedback is None else replace(c.feedback, date=c.feedback.date + by),
+        dispute=None if c.dispute is None else replace(c.dispute, opened=c.dispute.opened + by),
+    )
