@@ -104,12 +104,11 @@ def _ledger(fr: Freelancer, policy: Policy | PolicyBook, on: dt.date) -> pl.Data
     return score(_history(fr), policy, on, statuses=False).ledger
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(case=pooled_cases(), pick=st.randoms(use_true_random=False))
-def test_swapping_two_answers_in_a_closed_batch_changes_nothing(
-    case: tuple[Freelancer, dt.date, Policy], pick: Any
-) -> None:
-    fr, on, policy = case
+def _swapped_in_a_closed_batch(
+    fr: Freelancer, policy: Policy | PolicyBook, on: dt.date, pick: Any
+) -> Freelancer:
+    """``fr`` with the answers of two members of one closed batch swapped (two whose answers
+    differ, picked at random); the example is discarded where there are none."""
     closed = _ledger(fr, policy, on).filter(pl.col("private") & ~pl.col("held"))
     answers = _answers(fr)
     pairs = [
@@ -121,7 +120,16 @@ def test_swapping_two_answers_in_a_closed_batch_changes_nothing(
     ]
     assume(pairs)
     a, b = pick.choice(pairs)
-    swapped = _set_answers(fr, {a: answers[b], b: answers[a]})
+    return _set_answers(fr, {a: answers[b], b: answers[a]})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(case=pooled_cases(), pick=st.randoms(use_true_random=False))
+def test_swapping_two_answers_in_a_closed_batch_changes_nothing(
+    case: tuple[Freelancer, dt.date, Policy], pick: Any
+) -> None:
+    fr, on, policy = case
+    swapped = _swapped_in_a_closed_batch(fr, policy, on, pick)
     dates = _dates(on)
     assert view(_history(fr), policy, dates) == view(_history(swapped), policy, dates)
 
@@ -178,18 +186,7 @@ def test_a_swap_stays_hidden_across_a_policy_change(
         actions=tuple(replace(a, date=a.date + shift) for a in generated.actions),
     )
     day = on + shift
-    closed = _ledger(fr, POOLED_TIMELINE, day).filter(pl.col("private") & ~pl.col("held"))
-    answers = _answers(fr)
-    pairs = [
-        (a, b)
-        for (a, batch_a), (b, batch_b) in itertools.combinations(
-            closed.select("id", "batch").iter_rows(), 2
-        )
-        if batch_a == batch_b and answers[a] != answers[b]
-    ]
-    assume(pairs)
-    a, b = pick.choice(pairs)
-    swapped = _set_answers(fr, {a: answers[b], b: answers[a]})
+    swapped = _swapped_in_a_closed_batch(fr, POOLED_TIMELINE, day, pick)
     dates = [day, change + dt.timedelta(days=20)]
     assert view(_history(fr), POOLED_TIMELINE, dates) == view(
         _history(swapped), POOLED_TIMELINE, dates
