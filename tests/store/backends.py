@@ -107,3 +107,14 @@ def db(db_url: str) -> Iterator[Database]:
     database = open_database(db_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without any table (a fresh file, or a fresh PostgreSQL schema): where
+    migrations are tested from the start."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/blank.db"
+    else:
+        with pg_schema(migrate=False) as url:
+            yield url

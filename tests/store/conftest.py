@@ -1,3 +1,3 @@
-from store.backends import db, db_url, pg_schema_url
+from store.backends import blank_url, db, db_url, pg_schema_url
 
-__all__ = ["db", "db_url", "pg_schema_url"]
+__all__ = ["blank_url", "db", "db_url", "pg_schema_url"]

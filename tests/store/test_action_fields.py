@@ -7,7 +7,6 @@ migration 0003 goes up and back down."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,6 @@ from jobsuccess.store.importer import history_rows, import_history
 from jobsuccess.store.records import digest, from_row, sha256
 from jobsuccess.store.schema import scores
 from jobsuccess.store.snapshots import run_snapshot, score_rows
-from store.backends import pg_schema
 from store.records import TODAY, assert_same_history, contract, market, row
 
 BOOK = PolicyBook.shipped()
@@ -231,15 +229,6 @@ def test_the_new_fields_read_back_as_records(db: Database) -> None:
     assert got["p"]["cause"] == "inactivity" and got["p"]["until"] is None
     assert from_row({**row("action", "q", type="report_upheld", freelancer="f1", contract="k1",
                            date="2024-02-03"), "seq": 1})["type"] == "report_upheld"  # fmt: skip
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/blank.db"
-    else:
-        with pg_schema(migrate=False) as url:
-            yield url
 
 
 def test_migration_0003_adds_the_columns_to_a_0002_store_and_goes_back(blank_url: str) -> None:

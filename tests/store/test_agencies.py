@@ -3,9 +3,6 @@ carry it, snapshots store agency scores (equal to the engine's), resumably; migr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import polars as pl
 import pytest
 from sqlalchemy import delete, inspect, select, update
@@ -20,7 +17,6 @@ from jobsuccess.store.records import digest
 from jobsuccess.store.schema import agency_scores, agency_windows, computations
 from jobsuccess.store.snapshots import latest_score, run_snapshot, score_history, score_rows
 from jobsuccess.subjects import agencies, for_agencies
-from store.backends import pg_schema
 from store.records import TODAY, contract, market
 
 BOOK = PolicyBook.shipped()
@@ -111,15 +107,6 @@ def test_a_crashed_agency_snapshot_resumes(db: Database) -> None:
     resumed = run_snapshot(db, BOOK, TODAY)
     assert (resumed.status, resumed.computed, resumed.agencies_computed) == ("resumed", 0, 1)
     assert resumed.agencies == 2 and _agency_rows(db) == reference
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/blank.db"
-    else:
-        with pg_schema(migrate=False) as url:
-            yield url
 
 
 def test_migration_0002_adds_agencies_to_a_0001_store_and_goes_back(blank_url: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from jobsuccess.store import Database, open_database
 from jobsuccess.store.db import SCHEMA_REVISION, current_revision, downgrade, head_revision, upgrade
 from jobsuccess.store.keys import create_key, list_keys, revoke_key, verify_key
 from jobsuccess.store.schema import api_keys, metadata
-from store.backends import pg_schema
 
 
 def test_keys_are_stored_hashed_and_verified(db: Database) -> None:
@@ -75,16 +73,6 @@ def test_keys_cli(db_url: str) -> None:
 
 def test_the_schema_revision_constant_is_the_migrations_head() -> None:
     assert head_revision() == SCHEMA_REVISION
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database without any table (a fresh file, or a fresh PostgreSQL schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/blank.db"
-    else:
-        with pg_schema(migrate=False) as url:
-            yield url
 
 
 def test_migrations_create_the_model_and_go_down_and_up(blank_url: str) -> None:

@@ -9,7 +9,6 @@ secret (migration 0004 rewrote the stored ones).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +27,6 @@ from jobsuccess.store.records import (
     plain_id_of,
 )
 from jobsuccess.store.schema import records
-from store.backends import pg_schema
 from store.records import market
 
 RECOMMEND_GUESSES = (None, *range(11))
@@ -97,15 +95,6 @@ def test_derived_ids_are_keyed_with_the_stores_own_secret(db: Database, db_url: 
     again.dispose()
     assert keyed_id("a", plain_id("x")) != keyed_id("b", plain_id("x"))
     assert not PLAIN_ID.fullmatch(keyed_id("a", plain_id("x")))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/blank.db"
-    else:
-        with pg_schema(migrate=False) as url:
-            yield url
 
 
 def test_migration_0004_rewrites_plain_ids_and_a_rerun_import_stays_a_noop(
