@@ -363,9 +363,12 @@ def _per_policy(
     book: PolicyBook, frame: pl.DataFrame, columns: Callable[[Policy], dict[str, pl.Expr]]
 ) -> pl.DataFrame:
     """Add columns whose expressions depend on each row's policy."""
+    names = frame.get_column("policy").unique().sort().to_list()
+    if len(names) == 1:  # the usual case (one date, one policy): no split, no copy
+        return frame.with_columns(**columns(book.get(names[0])))
     parts = [
         frame.filter(pl.col("policy") == name).with_columns(**columns(book.get(name)))
-        for name in frame.get_column("policy").unique().sort().to_list()
+        for name in names
     ]
     return (
         pl.concat(parts)
