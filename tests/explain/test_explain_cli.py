@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from explain.stories import idle_drop_json
 from jobsuccess import cli
 from jobsuccess.explain_cli import register
+from jobsuccess.plot import plotly_js
 
 runner = CliRunner(env={"COLUMNS": "250", "NO_COLOR": "1", "TERM": "dumb"})
 
@@ -109,11 +111,24 @@ def test_report_is_one_self_contained_page(app, story, tmp_path):
     result = runner.invoke(app, ["report", str(story), "--as-of", "2024-11-30", "--out", str(out)])
     assert result.exit_code == 0, result.output
     page = out.read_text()
-    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "<polyline" in page
-    assert "<script" not in page and not re.search(r"(src|href)=\"https?:", page)
+    assert page.startswith("<!DOCTYPE html>")
+    # one script, plotly's own file inline: nothing is loaded from the network
+    assert plotly_js()[:2000] in page and page.count(plotly_js()[:2000]) == 1
+    ours = page.replace(plotly_js(), "")
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=|(src|href)=\"https?:", ours)
     assert "c7" in page and "became idle" in page and "Forecast" in page
-    assert "http://www.w3.org/2000/svg" in page  # the SVG namespace is the only URL
-    assert len(re.findall(r"https?://", page)) == page.count("http://www.w3.org/2000/svg")
+    traces = _traces(page)
+    assert [t["name"] for t in traces] == ["computed", "forecast"]
+    assert all(t["line"]["shape"] == "hv" for t in traces)  # steps, not diagonals
+    assert traces[1]["x"][0] == traces[0]["x"][-1]  # the forecast starts where the past ends
+    assert any("became idle" in why for why in traces[0]["customdata"])  # hover: the cause
+
+
+def _traces(page: str) -> list[dict[str, Any]]:
+    """The chart's traces, as the page hands them to plotly."""
+    start = page.index('Plotly.newPlot(                        "score-chart",')
+    data = page[page.index("[", start) :]
+    return list(json.JSONDecoder().raw_decode(data)[0])
 
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "idle-drop.json"

@@ -1,101 +1,111 @@
-"""An inline SVG line chart of a score over time (no script, no network): history and forecast.
+"""The score chart (plotly): the displayed score on every computation date, and the forecast.
 
-Dates without a score break the line. The forecast continues as a dashed line; the Top Rated
-bar is drawn as a faint rule.
+A displayed score holds from its computation date to the next one, so both lines are steps
+(``line_shape="hv"``), never diagonals. Each point's hover names its value and its cause. The
+forecast continues dashed from the last computed point; the Top Rated bar is a dotted rule.
+Axis labels sit inside the automatic margins, so none is clipped at any width. No I/O: the
+page embeds the figure (`jobsuccess.plot`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from html import escape
-
-Series = Sequence[tuple[dt.date, float | None]]
-
-WIDTH, HEIGHT = 760, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 34
+from typing import Any, NamedTuple
 
 
-def _runs(points: Series) -> list[list[tuple[dt.date, float]]]:
-    """Consecutive stretches with a score."""
-    runs: list[list[tuple[dt.date, float]]] = [[]]
-    for day, value in points:
-        if value is None:
-            if runs[-1]:
-                runs.append([])
-        else:
-            runs[-1].append((day, value))
-    return [r for r in runs if r]
+class Point(NamedTuple):
+    """One date of the chart: the displayed score (None: no score) and why, for the hover."""
+
+    day: dt.date
+    score: float | None
+    why: str = ""
 
 
-def svg(
-    history: Series,
-    forecast: Series = (),
+HISTORY_COLOR = "#0969da"
+FORECAST_COLOR = "#57606a"
+BAR_COLOR = "#8250df"
+
+
+def _trace(points: Sequence[Point], name: str, color: str, dash: str) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "name": name,
+        "x": [p.day.isoformat() for p in points],
+        "y": [p.score for p in points],
+        "customdata": [p.why for p in points],
+        "mode": "lines+markers",
+        "line": {"shape": "hv", "color": color, "dash": dash, "width": 2},
+        "marker": {"size": 6, "color": color},
+        "connectgaps": False,
+        "hovertemplate": "%{x}: <b>%{y}%</b><br>%{customdata}<extra></extra>",
+    }
+
+
+def figure(
+    history: Sequence[Point],
+    forecast: Sequence[Point] = (),
     bar: float | None = 90.0,
     title: str = "Job success score",
-) -> str:
-    """The chart as an ``<svg>`` element."""
-    days = [d for d, _ in (*history, *forecast)]
-    if not days:
-        return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="40">'
-            f'<text x="8" y="24">{escape(title)}: no computation yet</text></svg>'
-        )
-    lo, hi = min(days), max(days)
-    span = max((hi - lo).days, 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+) -> Any:
+    """The chart as a plotly figure."""
+    import plotly.graph_objects as go
 
-    def x(day: dt.date) -> float:
-        return LEFT + plot_w * (day - lo).days / span
-
-    def y(value: float) -> float:
-        return TOP + plot_h * (1 - value / 100)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="100%" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for tick in (0, 25, 50, 75, 100):
-        parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" '
-            f'y2="{y(tick):.1f}" class="grid"/>'
-        )
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" class="axis" '
-            f'text-anchor="end">{tick}%</text>'
-        )
-    if bar is not None:
-        parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(bar):.1f}" y2="{y(bar):.1f}" '
-            f'class="bar"/><text x="{WIDTH - RIGHT}" y="{y(bar) - 4:.1f}" class="axis" '
-            f'text-anchor="end">Top Rated {bar:g}%</text>'
-        )
-    for label_day in _ticks(lo, hi):
-        parts.append(
-            f'<text x="{x(label_day):.1f}" y="{HEIGHT - 10}" class="axis" '
-            f'text-anchor="middle">{label_day.isoformat()}</text>'
-        )
-    for points, css in ((history, "line"), (forecast, "line forecast")):
-        for run in _runs(points):
-            coords = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in run)
-            parts.append(f'<polyline points="{coords}" class="{css}"/>')
-            if len(run) == 1:
-                d, v = run[0]
-                parts.append(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="2.5" class="{css}"/>')
+    fig = go.Figure()
     if history:
-        last = history[-1]
-        if last[1] is not None:
-            parts.append(
-                f'<circle cx="{x(last[0]):.1f}" cy="{y(last[1]):.1f}" r="4" '
-                f'class="now"><title>{last[0]}: {last[1]:.0f}%</title></circle>'
-            )
-    parts.append("</svg>")
-    return "".join(parts)
+        fig.add_trace(_trace(history, "computed", HISTORY_COLOR, "solid"))
+    if forecast:
+        ahead = [history[-1], *forecast] if history else list(forecast)
+        fig.add_trace(_trace(ahead, "forecast", FORECAST_COLOR, "dash"))
+    if bar is not None:
+        fig.add_hline(
+            y=bar,
+            line={"color": BAR_COLOR, "dash": "dot", "width": 1},
+            annotation_text=f"Top Rated {bar:g}%",
+            annotation_position="top left",
+        )
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        template="plotly_white",
+        hovermode="closest",
+        clickmode="event",
+        margin={"l": 10, "r": 10, "t": 48, "b": 10},
+        legend={"orientation": "h", "y": -0.15},
+        height=320,
+        xaxis={"type": "date", "automargin": True},
+        yaxis={"range": [0, 102], "ticksuffix": "%", "automargin": True, "fixedrange": True},
+    )
+    if not history and not forecast:
+        fig.add_annotation(text="no computation yet", showarrow=False, x=0.5, y=0.5,
+                           xref="paper", yref="paper")
+    return fig
 
 
-def _ticks(lo: dt.date, hi: dt.date, count: int = 5) -> list[dt.date]:
-    if lo == hi:
-        return [lo]
-    step = (hi - lo) / (count - 1)
-    return [lo + step * i for i in range(count)]
+def causes_text(causes: Sequence[dict[str, Any]], most: int = 3) -> str:
+    """The causes of a change (explain's or forecast's items) that moved it, largest first."""
+    moved = sorted((c for c in causes if c.get("effect")), key=lambda c: -abs(c["effect"]))
+    parts = [f"{c['text']} ({c['effect']:+.2f})" for c in moved[:most]]
+    if len(moved) > most:
+        parts.append(f"and {len(moved) - most} more")
+    return "<br>".join(parts)
+
+
+def forecast_points(ahead: dict[str, Any]) -> list[Point]:
+    """The forecast (`jobsuccess.explain.forecast`'s JSON) as chart points: each change with
+    its causes and status changes, then its last value held to the horizon."""
+    points: list[Point] = []
+    for change in ahead["changes"]:
+        why = [f"{s}." for s in change.get("status_changes", ())]
+        why.append(causes_text(change.get("causes", ())))
+        points.append(
+            Point(dt.date.fromisoformat(change["date"]), _value(change["score"]), "<br>".join(
+                w for w in why if w
+            ))
+        )
+    last = points[-1].score if points else _value(ahead["now"]["score"])
+    points.append(Point(dt.date.fromisoformat(ahead["until"]), last, "if nothing new happens"))
+    return points
+
+
+def _value(score: int | None) -> float | None:
+    return None if score is None else float(score)

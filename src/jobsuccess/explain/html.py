@@ -1,4 +1,4 @@
-"""``jobsuccess report``: one self-contained HTML page (no script, no network).
+"""``jobsuccess report``: one self-contained HTML page (no network: plotly's script inline).
 
 The score and its ledger as the audience may see them, a chart of the displayed score on every
 computation date so far and forecast, the last change explained, the forecast and the advice.
@@ -16,11 +16,12 @@ from jobsuccess.engine import score
 from jobsuccess.explain.advise import advise
 from jobsuccess.explain.audience import Audience, score_view
 from jobsuccess.explain.change import explain
-from jobsuccess.explain.chart import svg
+from jobsuccess.explain.chart import Point, causes_text, figure, forecast_points
 from jobsuccess.explain.forecast import STATUS_WORDS, forecast, projected
 from jobsuccess.explain.ledger import snapshots
 from jobsuccess.explain.words import WINDOW_WORDS
 from jobsuccess.model import History
+from jobsuccess.plot import embed
 from jobsuccess.policy import PolicyBook
 
 FORECAST_MONTHS = 6
@@ -102,17 +103,6 @@ def last_change(
     return between[a], between[b]
 
 
-def _steps(
-    now: tuple[dt.date, int | None], points: list[dict[str, Any]]
-) -> list[tuple[dt.date, float | None]]:
-    """The forecast as a step line: each value holds until the day before the next change."""
-    out: list[tuple[dt.date, float | None]] = [(now[0], _f(now[1]))]
-    for p in points:
-        day = dt.date.fromisoformat(p["date"])
-        out += [(day - dt.timedelta(days=1), _f(p["previous"])), (day, _f(p["score"]))]
-    return out
-
-
 def _f(value: int | None) -> float | None:
     return None if value is None else float(value)
 
@@ -134,14 +124,15 @@ def render(
         last = explain(history, book, freelancer, pair[0], pair[1], audience, brief=True)
     base = projected(history, book, freelancer, as_of, FORECAST_MONTHS)  # forecast's and advice's
     ahead = forecast(history, book, freelancer, as_of, FORECAST_MONTHS, audience, base)
-    steps = _steps((snap.on, ahead["now"]["score"]), ahead["changes"])
-    steps.append((dt.date.fromisoformat(ahead["until"]), steps[-1][1]))
-    chart = svg(
-        [(d, _f(s)) for d, s in past],
-        steps,
+    why = {} if last is None else {last["to"]["as_of"]: causes_text(last["changes"])}
+    points = [Point(d, _f(v), why.get(d.isoformat(), "")) for d, v in past]
+    fig = figure(
+        points,
+        forecast_points(ahead),
         snap.policy.top_rated.min_score,
         f"Job success score of {freelancer}",
     )
+    chart = embed(fig, "score-chart", script="inline")
     env = Environment(
         loader=PackageLoader("jobsuccess.explain", "templates"),
         autoescape=select_autoescape(["html", "j2"]),

@@ -15,6 +15,7 @@ import polars as pl
 
 from jobsuccess.lab.compare import SEGMENTS, STATUSES, DateSummary, Figures, Summary
 from jobsuccess.lab.run import Mover
+from jobsuccess.plot import embed
 
 BANDS: Final = ("no score", "under 75", "75-79", "80-89", "90+")
 SHOWN_CHANGES: Final = 6
@@ -49,14 +50,7 @@ def band_matrix(frame: pl.DataFrame) -> list[list[int]]:
 
 def _figure_html(fig: Any, div_id: str, first: bool) -> str:
     fig.update_layout(template="plotly_white", margin={"l": 60, "r": 20, "t": 50, "b": 50})
-    return str(
-        fig.to_html(
-            full_html=False,
-            include_plotlyjs=first,
-            div_id=div_id,
-            config={"displaylogo": False, "responsive": True},
-        )
-    )
+    return embed(fig, div_id, script="inline" if first else None)
 
 
 def _pct(x: float) -> str:
