@@ -334,7 +334,7 @@ def _with_statuses(
         )
         .group_by("freelancer", "on")
         # My Stats: a Top Rated eligible week has Rising Talent or a score at the bar.
-        .agg(weeks_at_bar=((pl.col("score") >= pl.col("bar")) | pl.col("_rising")).sum())
+        .agg(weeks_at_bar=status.eligible_week(pl.col("_rising")).sum())
     )
     out = out.join(weeks, on=["freelancer", "on"], how="left").with_columns(
         pl.col("weeks_at_bar").fill_null(0)

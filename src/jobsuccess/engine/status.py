@@ -70,6 +70,13 @@ def top_rated_now(p: Policy) -> pl.Expr:
     ).fill_null(False)
 
 
+def eligible_week(rising: pl.Expr | None = None) -> pl.Expr:
+    """My Stats' "Top Rated eligible week": a weekly date with a score at the bar (column
+    ``bar``) or Rising Talent (``rising``, default the column ``rising_talent``)."""
+    on_rise = pl.col("rising_talent") if rising is None else rising
+    return ((pl.col("score") >= pl.col("bar")) | on_rise).fill_null(False)
+
+
 def top_rated(p: Policy) -> pl.Expr:
     """JSS at or above the bar now, enough eligible weeks, earnings, activity, no hold."""
     return pl.col("_now") & (pl.col("weeks_at_bar") >= p.top_rated.weeks_required)

@@ -4,6 +4,7 @@
     forecast(history, book, as_of=D, months=6)    when the score or a status changes next
     whatif(history, book, as_of=D, scenario=S)    before, after, and why they differ
     advise(history, book, as_of=D)                what the freelancer can do, ranked by effect
+    stats(history, book, as_of=D)                 My Stats: eligible weeks, earnings, shares, holds
     report(history, book, as_of=D)                one self-contained HTML page
 
 Each returns plain JSON-ready data (``report`` an HTML string) for one freelancer (``freelancer``
@@ -23,6 +24,7 @@ from jobsuccess.explain import advise as _advise
 from jobsuccess.explain import change as _change
 from jobsuccess.explain import forecast as _forecast
 from jobsuccess.explain import html as _html
+from jobsuccess.explain import stats as _stats
 from jobsuccess.explain import whatif as _whatif
 from jobsuccess.explain.audience import AUDIENCES, Audience, score_view
 from jobsuccess.explain.ledger import pick_freelancer, snapshots
@@ -44,6 +46,7 @@ __all__ = [
     "parse_scenario",
     "report",
     "score_for",
+    "stats",
     "whatif",
 ]
 
@@ -126,6 +129,21 @@ def advise(
     who = pick_freelancer(history, freelancer)
     history = screen(history.only([who]), book)
     return _advise.advise(history, book, who, as_of, audience, months)
+
+
+def stats(
+    history: History,
+    book: PolicyBook,
+    *,
+    as_of: dt.date,
+    audience: Audience = "freelancer",
+    freelancer: str | None = None,
+) -> dict[str, Any]:
+    """My Stats: Top Rated eligible weeks, 12-month earnings, the shares of clients who would
+    recommend (in closed groups, for the freelancer) and of long-term clients, account holds."""
+    who = pick_freelancer(history, freelancer)
+    history = screen(history.only([who]), book)
+    return _stats.my_stats(history, book, who, as_of, audience)
 
 
 def report(

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,6 +30,8 @@ from jobsuccess.service.limits import BodyLimit
 from jobsuccess.service.routes import health, router
 from jobsuccess.store import Database, open_database
 from jobsuccess.store.ledger import ConflictError
+from jobsuccess.web import mount as _web_mount
+from jobsuccess.web.errors import error_page, is_page
 
 DESCRIPTION = """
 Job success scores as a service: a durable ledger of marketplace records, scheduled snapshots
@@ -39,6 +41,9 @@ of every freelancer's score, and explanations.
 `jobsuccess keys create --role operator|freelancer|client [--freelancer ID]`.
 Operators may do everything; a freelancer key reads only its own freelancer, without private
 feedback; a client key reads public scores, badges and search.
+
+**Web app.** The same keys sign in to the pages at `/` (My Stats, search, the support
+console).
 """
 
 
@@ -89,6 +94,8 @@ def create_app(
         description=DESCRIPTION,
         default_response_class=AsciiJSONResponse,
         lifespan=lifespan,
+        docs_url=None,  # served by the web app from installed assets (no CDN)
+        redoc_url=None,
     )
     app.state.db = database
     app.state.book = policy if isinstance(policy, PolicyBook) else load_policy(policy)
@@ -97,11 +104,24 @@ def create_app(
     app.include_router(health)
     app.include_router(router)
     _handlers(app)
+    _web_mount(app)
     return app
 
 
-def _problem(code: int, detail: Any) -> AsciiJSONResponse:
+def _problem(code: int, detail: Any, request: Request | None = None) -> Response:
+    """The refusal: JSON for the API, an HTML page for a page of the web app."""
+    if request is not None and is_page(request):
+        message = detail if isinstance(detail, str) else _one_line(detail)
+        return error_page(request, code, message)
     return AsciiJSONResponse({"detail": detail}, status_code=code)
+
+
+def _one_line(detail: Any) -> str:
+    if isinstance(detail, list):  # validation errors: where and what
+        return "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in detail)
+    if isinstance(detail, dict) and "message" in detail:
+        return str(detail["message"])
+    return str(detail)
 
 
 def _allowed(request: Request) -> str:
@@ -117,15 +137,15 @@ def _allowed(request: Request) -> str:
 
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> AsciiJSONResponse:
-        response = _problem(exc.status_code, exc.detail)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        response = _problem(exc.status_code, exc.detail, request)
         response.headers.update(exc.headers or {})
         if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
             response.headers["Allow"] = _allowed(request)
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> AsciiJSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
                 "loc": [str(p) for p in e.get("loc", ())],
@@ -134,30 +154,33 @@ def _handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        return _problem(status.HTTP_422_UNPROCESSABLE_CONTENT, errors)
+        return _problem(status.HTTP_422_UNPROCESSABLE_CONTENT, errors, request)
 
     @app.exception_handler(ConflictError)
-    async def _conflict(_: Request, exc: ConflictError) -> AsciiJSONResponse:
+    async def _conflict(request: Request, exc: ConflictError) -> Response:
         return _problem(
             status.HTTP_409_CONFLICT,
             {
                 "message": str(exc),
                 "conflicts": [{"id": c.id, "message": c.message} for c in exc.conflicts],
             },
+            request,
         )
 
     @app.exception_handler(InputError)
-    async def _input(_: Request, exc: InputError) -> AsciiJSONResponse:
-        return _problem(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+    async def _input(request: Request, exc: InputError) -> Response:
+        return _problem(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc), request)
 
     @app.exception_handler(ExplainUnavailable)
-    async def _unavailable(_: Request, exc: ExplainUnavailable) -> AsciiJSONResponse:
-        return _problem(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))
+    async def _unavailable(request: Request, exc: ExplainUnavailable) -> Response:
+        return _problem(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), request)
 
     @app.exception_handler(OperationalError)
-    async def _busy(_: Request, exc: OperationalError) -> AsciiJSONResponse:
+    async def _busy(request: Request, exc: OperationalError) -> Response:
         response = _problem(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "the database is busy or unreachable; retry"
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the database is busy or unreachable; retry",
+            request,
         )
         response.headers["Retry-After"] = "1"
         return response

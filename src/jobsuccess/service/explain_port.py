@@ -81,6 +81,18 @@ class Explainer(Protocol):
         """What the freelancer can do, ranked by effect."""
         ...
 
+    def stats(
+        self,
+        history: History,
+        book: PolicyBook,
+        freelancer: str,
+        *,
+        as_of: dt.date,
+        audience: Audience,
+    ) -> dict[str, Any]:
+        """My Stats: eligible weeks, 12-month earnings, recommend and long-term shares, holds."""
+        ...
+
 
 class ModuleExplainer:
     """`Explainer` on top of `jobsuccess.explain`."""
@@ -153,6 +165,19 @@ class ModuleExplainer:
 
         return explain.advise(history, book, as_of=as_of, audience=audience, freelancer=freelancer)
 
+    def stats(
+        self,
+        history: History,
+        book: PolicyBook,
+        freelancer: str,
+        *,
+        as_of: dt.date,
+        audience: Audience,
+    ) -> dict[str, Any]:
+        from jobsuccess import explain
+
+        return explain.stats(history, book, as_of=as_of, audience=audience, freelancer=freelancer)
+
 
 class Unavailable:
     """The explainer of a build without `jobsuccess.explain`: every answer is 503."""
@@ -160,7 +185,7 @@ class Unavailable:
     def _refuse(self, *_: Any, **__: Any) -> dict[str, Any]:
         raise ExplainUnavailable("explanations are not available in this build")
 
-    explain = forecast = whatif = advice = _refuse
+    explain = forecast = whatif = advice = stats = _refuse
 
 
 def default_explainer() -> Explainer:

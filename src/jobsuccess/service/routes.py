@@ -550,6 +550,23 @@ def advice(
     return shell.model_copy(update={"body": body})
 
 
+@router.get("/freelancers/{freelancer}/stats", tags=["explanations"], responses=EXPLAIN_RESPONSES)
+def stats(
+    freelancer: FreelancerId,
+    db: Db,
+    caller: Caller,
+    explainer: Explain,
+    book: Book,
+    as_of: AsOfQuery = None,
+) -> s.Explanation:
+    """My Stats (operator, the freelancer): Top Rated eligible weeks, 12-month earnings, the
+    share of clients who would recommend (for the freelancer only over closed groups of
+    answers, so no single private answer shows), of long-term clients, and account holds."""
+    history, day, shell = _subject(freelancer, caller, db, as_of)
+    body = explainer.stats(history, book, freelancer, as_of=day, audience=shell.audience)
+    return shell.model_copy(update={"body": body})
+
+
 # --- operator actions ------------------------------------------------------------------------
 
 

@@ -127,3 +127,17 @@ def revoke_key(db: Database, prefix: str) -> ApiKey:
     if row is None:
         raise UnknownKeyError(f"no key with prefix {prefix!r}")
     return _key(row)
+
+
+def active_key(db: Database, prefix: str) -> ApiKey | None:
+    """The active key with this prefix, or None (unknown or revoked): a web session, which
+    holds the prefix of the key it was opened with, checks it on every request, so revoking
+    the key ends the session at once."""
+    rows = db.fetch(
+        "SELECT role, freelancer, label, created_at, revoked_at FROM api_keys WHERE prefix = ?",
+        (prefix,),
+    )
+    if not rows or rows[0][4] is not None:
+        return None
+    role, freelancer, label, created_at, _ = rows[0]
+    return ApiKey(prefix, role, freelancer, label, _moment(created_at), None)

@@ -472,9 +472,36 @@ __all__ = [
     "append",
     "count",
     "exists",
+    "find_freelancers",
     "fold",
     "freelancers",
     "history",
     "log_frame",
+    "recent_actions",
     "records_of",
 ]
+
+
+def find_freelancers(db: Database, text: str, *, limit: int = 20) -> list[str]:
+    """Freelancers whose id starts with ``text`` (sorted, at most ``limit``): the console's
+    search box, an index range read."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = (
+        select(records.c.freelancer)
+        .where(records.c.kind == "contract", records.c.freelancer.like(f"{escaped}%", escape="\\"))
+        .distinct()
+        .order_by(records.c.freelancer)
+        .limit(limit)
+    )
+    with db.read() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def recent_actions(db: Database, *, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:
+    """The newest operator action records of the whole ledger, newest first: (seq, record)."""
+    query = select(records).where(records.c.kind == "action").order_by(records.c.seq.desc())
+    with db.read() as conn:
+        return [
+            (row["seq"], from_row(dict(row), private=True))
+            for row in conn.execute(query.limit(limit)).mappings()
+        ]

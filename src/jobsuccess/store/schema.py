@@ -23,6 +23,11 @@ Three groups:
 ``api_keys``
     Service keys: a public ``prefix`` to find the row and the SHA-256 of the whole key.
 
+``audit_log``
+    What operators saw and did in the web console, append-only (migration 0006): each view
+    of private answers and each decision on a harsh-rater proposal, with who (the key's
+    prefix and role), when, about which freelancer or client, and what.
+
 ``settings``
     The store's own values, by name: ``id_secret`` (migration 0004), the key of every derived
     record id (`jobsuccess.store.records.derived_id`), generated once with the store.
@@ -213,4 +218,18 @@ settings: Final = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+audit_log: Final = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("freelancer", Text),
+    Column("client", Text),
+    Column("detail", Text),
+    Index("ix_audit_log_freelancer", "freelancer"),
 )
