@@ -9,6 +9,7 @@ are given, never random, so the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any, Final, Literal
 
@@ -26,19 +27,22 @@ def plotly_js() -> str:
 
 
 def embed(fig: Any, div_id: str, *, script: Literal["inline"] | None) -> str:
-    """The figure as an HTML fragment: a ``<div id=div_id>`` and the script drawing it."""
+    """The figure (a plotly ``Figure`` or its ``{"data", "layout"}``) as an HTML fragment: a
+    ``<div id=div_id>`` and the script drawing it."""
+    import plotly.io as pio
+
     return str(
-        fig.to_html(
+        pio.to_html(
+            fig,
             full_html=False,
             include_plotlyjs=script == "inline",
             div_id=div_id,
             config=CONFIG,
+            validate=False,
         )
     )
 
 
-def figure_json(fig: Any) -> str:
-    """The figure as plotly JSON (``{"data", "layout"}``) for a page's script to draw."""
-    import plotly.io as pio
-
-    return str(pio.to_json(fig, validate=False, pretty=False))
+def figure_json(fig: dict[str, Any]) -> str:
+    """A figure's ``{"data", "layout"}`` as JSON, for a page's script to draw."""
+    return json.dumps(fig, separators=(",", ":"), allow_nan=False)

@@ -1,0 +1,120 @@
+"""A real ``jobsuccess serve`` on a temporary store, for the browser tests and the screenshots.
+
+The store holds the idle-drop story (freelancer ``nadia``, examples/idle-drop.json) and a
+small synthetic marketplace, with snapshots on the story's computation dates and on the
+market's last day, and one key per role. The server is the real command in a subprocess on
+a free port; `running` yields its base URL and the keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+STORY = ROOT / "examples" / "idle-drop.json"
+STORY_FREELANCER = "nadia"
+#: Computation dates of the story's snapshots (the chart's points), and the market's day.
+STORY_DATES = (dt.date(2024, 10, 1), dt.date(2024, 10, 25), dt.date(2024, 11, 20))
+MARKET_DAY = dt.date(2026, 11, 1)
+MARKET_SIZE = 40
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    db_url: str
+    keys: dict[str, str]
+    other_freelancer: str
+
+
+def build_store(folder: Path) -> tuple[str, dict[str, str], str]:
+    """A store with the story and a market, snapshots, and a key per role."""
+    from jobsuccess.cli_common import load_history
+    from jobsuccess.policy import load_policy
+    from jobsuccess.store import open_database
+    from jobsuccess.store.importer import import_history
+    from jobsuccess.store.keys import create_key
+    from jobsuccess.store.snapshots import run_snapshot
+    from jobsuccess.synth import marketplace
+
+    url = f"sqlite:///{folder / 'web.db'}"
+    db = open_database(url)
+    market = marketplace(MARKET_SIZE, seed=11, as_of=MARKET_DAY)
+    import_history(db, load_history(STORY))
+    import_history(db, market)
+    book = load_policy("auto")
+    for day in (*STORY_DATES, MARKET_DAY):
+        run_snapshot(db, book, day)
+    other = market.freelancers[0]
+    keys = {
+        "operator": create_key(db, "operator", label="web tests")[0],
+        "freelancer": create_key(db, "freelancer", STORY_FREELANCER)[0],
+        "client": create_key(db, "client")[0],
+    }
+    db.dispose()
+    return url, keys, other
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running(folder: Path) -> Iterator[Served]:
+    """``jobsuccess serve`` on a new store in ``folder`` until the block ends."""
+    url, keys, other = build_store(folder)
+    port = _free_port()
+    log = (folder / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jobsuccess.cli",
+            "serve",
+            "--db",
+            url,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "JOBSUCCESS_LAB_DIR": str(folder / "lab")},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jobsuccess serve exited: {(folder / 'serve.log').read_text()}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("jobsuccess serve did not start in 60 s")
+            time.sleep(0.2)
+        yield Served(base, url, keys, other)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

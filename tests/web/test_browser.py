@@ -1,0 +1,231 @@
+"""The web app in a real browser (issue 14 item 7): chromium driven by Playwright against a
+real ``jobsuccess serve`` on a temporary store (`web.server`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import pytest
+
+from web.conftest import sign_in, text_of
+from web.server import STORY, STORY_DATES, STORY_FREELANCER, Served
+
+F = STORY_FREELANCER
+#: Every page, by the role that sees it (each checked for accessibility and phone width).
+PAGES: dict[str, list[str]] = {
+    "freelancer": [
+        f"/freelancers/{F}",
+        f"/freelancers/{F}/changes?from={STORY_DATES[1]}&to={STORY_DATES[2]}",
+        f"/freelancers/{F}/ledger?as_of={STORY_DATES[2]}",
+        f"/freelancers/{F}/records",
+        f"/freelancers/{F}/forecast",
+        f"/freelancers/{F}/advice",
+        f"/freelancers/{F}/whatif",
+    ],
+    "client": ["/search?min_score=0", f"/profile/{F}"],
+    "operator": [
+        "/console",
+        "/console?q=f",
+        f"/console/freelancers/{F}?from={STORY_DATES[1]}&to={STORY_DATES[2]}",
+        "/console/raters",
+        "/console/log",
+        "/console/lab",
+    ],
+}
+
+
+def _point(page: Any, day: str) -> tuple[float, float]:
+    """Where the history trace's point of ``day`` is on the screen."""
+    box = page.evaluate(
+        """(day) => {
+          const d = document.getElementById("score-chart");
+          const tr = d.data[0]; const i = tr.x.indexOf(day);
+          const xa = d._fullLayout.xaxis, ya = d._fullLayout.yaxis;
+          const r = d.querySelector(".nsewdrag").getBoundingClientRect();
+          return [r.left + xa.d2p(tr.x[i]), r.top + ya.d2p(tr.y[i])];
+        }""",
+        day,
+    )
+    return float(box[0]), float(box[1])
+
+
+def _cli_explain(start: str, end: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "jobsuccess.cli", "explain", str(STORY), "--json", "--from", start, "--to", end],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out))
+
+
+@pytest.mark.parametrize(
+    ("role", "lands", "heading"),
+    [
+        ("freelancer", f"/freelancers/{F}", "My Stats"),
+        ("client", "/search", "Search freelancers"),
+        ("operator", "/console", "Support console"),
+    ],
+)
+def test_each_role_signs_in_lands_home_and_signs_out(browser, served, role, lands, heading):
+    page = sign_in(browser, served, role)
+    assert page.url == served.url + lands
+    assert text_of(page, "h1").startswith(heading)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "jss_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > 0
+    assert served.keys[role] not in json.dumps(page.context.cookies())  # the key stays out
+    page.click("text=Sign out")
+    page.wait_for_load_state("networkidle")
+    assert page.url.startswith(served.url + "/signin")
+    page.goto(served.url + lands)
+    assert page.url.startswith(served.url + "/signin?next=")  # signed out: asked again
+    page.context.close()
+
+
+def test_a_wrong_key_is_refused_on_the_page(browser, served):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{served.url}/signin")
+    page.fill("#key", served.keys["operator"][:-2] + "xx")
+    page.click("button[type=submit]")
+    assert "not valid" in text_of(page, ".error")
+    context.close()
+
+
+def test_freelancer_picks_two_dates_on_the_chart_and_reads_what_explain_says(browser, served):
+    page = sign_in(browser, served, "freelancer")
+    page.wait_for_selector("#score-chart[data-ready='1']")
+    traces = page.evaluate("document.getElementById('score-chart').data.map(t => t.line.shape)")
+    assert traces == ["hv", "hv"]  # history and forecast, both as steps
+    start, end = str(STORY_DATES[1]), str(STORY_DATES[2])
+    for day in (end, start):  # in either order
+        x, y = _point(page, day)
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+    assert page.input_value("#pick-from") == start and page.input_value("#pick-to") == end
+    page.click("#pick-dates button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    cli = _cli_explain(start, end)
+    summary = text_of(page, "#change-summary")
+    assert f"From {cli['from']['as_of']} to {cli['to']['as_of']}" in summary
+    assert f"{cli['from']['score']}% → {cli['to']['score']}%" in summary
+    assert text_of(page, "#delta") == f"{cli['delta']:+.2f} points"
+    rows = page.locator("table.changes tbody tr")
+    assert rows.count() == len(cli["changes"])
+    for i, change in enumerate(cli["changes"]):
+        cells = [text_of(page, f"table.changes tbody tr:nth-child({i + 1}) td:nth-child({n})")
+                 for n in (1, 2, 3)]
+        assert cells == [f"{change['effect']:+.2f}", change["kind"], change["text"]]
+    page.context.close()
+
+
+def test_a_freelancer_typing_another_freelancers_url_gets_403(browser, served):
+    page = sign_in(browser, served, "freelancer")
+    for path in (
+        f"/freelancers/{served.other_freelancer}",
+        f"/freelancers/{served.other_freelancer}/ledger",
+        f"/freelancers/{served.other_freelancer}/chart.json",
+        "/console",
+        "/search",
+    ):
+        response = page.goto(served.url + path)
+        assert response is not None and response.status == 403, path
+        assert served.other_freelancer not in text_of(page, "main") or path == "/search"
+    page.context.close()
+
+
+def test_client_search_matches_the_api(browser, served):
+    page = sign_in(browser, served, "client")
+    page.goto(f"{served.url}/search")
+    page.fill("input[name=min_score]", "50")
+    page.select_option("select[name=sort]", "evidence")
+    page.click("form.pick button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    api = httpx.get(
+        f"{served.url}/v1/freelancers",
+        params={"min_score": 50, "sort": "evidence", "limit": 50},
+        headers={"Authorization": f"Bearer {served.keys['client']}"},
+    ).json()
+    assert api["results"], "the market has freelancers at 50% or more"
+    rows = page.locator("table.results tbody tr")
+    assert rows.count() == len(api["results"])
+    for i, r in enumerate(api["results"]):
+        cells = page.locator(f"table.results tbody tr:nth-child({i + 1}) td").all_inner_texts()
+        low, high = r["evidence"]["low"], r["evidence"]["high"]
+        assert cells[0] == r["freelancer"] and cells[1] == f"{r['score']}%"
+        assert cells[2] == (f"{low:.0f}–{high:.0f}%" if low is not None else "-")
+        assert cells[3:5] == [str(r["outcomes"]), str(r["clients"])]
+    page.click(f"text={api['results'][0]['freelancer']}")
+    assert text_of(page, "#score") == f"{api['results'][0]['score']}%"
+    page.context.close()
+
+
+def test_the_what_if_playground_shows_before_after_and_why(browser, served):
+    page = sign_in(browser, served, "freelancer")
+    page.goto(f"{served.url}/freelancers/{F}/whatif")
+    page.click("form:has(#end-contract) button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "→" in text_of(page, "#whatif-result")
+    assert page.locator("table.changes tbody tr").count() >= 1
+    page.context.close()
+
+
+def test_operator_views_of_private_answers_are_in_the_audit_log(browser, served):
+    page = sign_in(browser, served, "operator")
+    page.goto(f"{served.url}/freelancers/{F}/records")
+    assert "recommend" in text_of(page, "table.records thead")  # the private answers
+    page.goto(f"{served.url}/console/log")
+    assert f"viewed_private_answers {F}" in text_of(page, "main")
+    page.context.close()
+
+
+def _no_sideways_scroll(page: Any) -> bool:
+    return bool(
+        page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    )
+
+
+@pytest.mark.parametrize("role", list(PAGES))
+def test_every_page_is_accessible_and_fits_a_phone(browser, served: Served, role):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    for width in (1280, 390):
+        page = sign_in(browser, served, role, width)
+        for path in PAGES[role]:
+            response = page.goto(served.url + path)
+            assert response is not None and response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            if page.locator("#score-chart").count():
+                page.wait_for_selector("#score-chart[data-ready='1']")
+            assert _no_sideways_scroll(page), f"{path} scrolls sideways at {width} px"
+            if width == 1280:
+                found = axe.run(page).response["violations"]
+                bad = [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+                assert not bad, f"{path}: {bad}"
+        page.context.close()
+
+
+def test_sign_in_page_and_docs_render_without_network(browser, served):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(served.url) else None,
+    )
+    page.goto(f"{served.url}/signin")
+    assert _no_sideways_scroll(page)
+    found = Axe().run(page).response["violations"]
+    assert not [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+    page.goto(f"{served.url}/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    assert "jobsuccess" in text_of(page, ".swagger-ui .info .title")
+    assert outside == []  # nothing from the network
+    context.close()
