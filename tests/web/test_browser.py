@@ -55,7 +55,18 @@ def _point(page: Any, day: str) -> tuple[float, float]:
 
 def _cli_explain(start: str, end: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "jobsuccess.cli", "explain", str(STORY), "--json", "--from", start, "--to", end],
+        [
+            sys.executable,
+            "-m",
+            "jobsuccess.cli",
+            "explain",
+            str(STORY),
+            "--json",
+            "--from",
+            start,
+            "--to",
+            end,
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -117,8 +128,10 @@ def test_freelancer_picks_two_dates_on_the_chart_and_reads_what_explain_says(bro
     rows = page.locator("table.changes tbody tr")
     assert rows.count() == len(cli["changes"])
     for i, change in enumerate(cli["changes"]):
-        cells = [text_of(page, f"table.changes tbody tr:nth-child({i + 1}) td:nth-child({n})")
-                 for n in (1, 2, 3)]
+        cells = [
+            text_of(page, f"table.changes tbody tr:nth-child({i + 1}) td:nth-child({n})")
+            for n in (1, 2, 3)
+        ]
         assert cells == [f"{change['effect']:+.2f}", change["kind"], change["text"]]
     page.context.close()
 
@@ -157,7 +170,7 @@ def test_client_search_matches_the_api(browser, served):
         cells = page.locator(f"table.results tbody tr:nth-child({i + 1}) td").all_inner_texts()
         low, high = r["evidence"]["low"], r["evidence"]["high"]
         assert cells[0] == r["freelancer"] and cells[1] == f"{r['score']}%"
-        assert cells[2] == (f"{low:.0f}–{high:.0f}%" if low is not None else "-")
+        assert cells[2] == (f"{low:.0f}\u2013{high:.0f}%" if low is not None else "-")
         assert cells[3:5] == [str(r["outcomes"]), str(r["clients"])]
     page.click(f"text={api['results'][0]['freelancer']}")
     assert text_of(page, "#score") == f"{api['results'][0]['score']}%"
@@ -184,9 +197,7 @@ def test_operator_views_of_private_answers_are_in_the_audit_log(browser, served)
 
 
 def _no_sideways_scroll(page: Any) -> bool:
-    return bool(
-        page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    )
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 @pytest.mark.parametrize("role", list(PAGES))

@@ -97,8 +97,14 @@ def figure(
         )
     if not data:
         layout["annotations"].append(
-            {"text": "no computation yet", "showarrow": False, "xref": "paper", "yref": "paper",
-             "x": 0.5, "y": 0.5}
+            {
+                "text": "no computation yet",
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+            }
         )
     return {"data": data, "layout": layout}
 
@@ -120,9 +126,11 @@ def forecast_points(ahead: dict[str, Any]) -> list[Point]:
         why = [f"{s}." for s in change.get("status_changes", ())]
         why.append(causes_text(change.get("causes", ())))
         points.append(
-            Point(dt.date.fromisoformat(change["date"]), _value(change["score"]), "<br>".join(
-                w for w in why if w
-            ))
+            Point(
+                dt.date.fromisoformat(change["date"]),
+                _value(change["score"]),
+                "<br>".join(w for w in why if w),
+            )
         )
     last = points[-1].score if points else _value(ahead["now"]["score"])
     points.append(Point(dt.date.fromisoformat(ahead["until"]), last, "if nothing new happens"))

@@ -7,7 +7,7 @@ computation date so far and forecast, the last change explained, the forecast an
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import Final
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup

@@ -48,9 +48,7 @@ def my_stats(
     policy = snap.policy
     weeks = sample_dates(snap.on, policy)
     weekly = score(one, book, weeks, statuses=True).scores
-    eligible = weekly.with_columns(bar=pl.lit(policy.top_rated.min_score)).filter(
-        eligible_week()
-    )
+    eligible = weekly.with_columns(bar=pl.lit(policy.top_rated.min_score)).filter(eligible_week())
     rows = snap.rows
     paid_12m = float(rows.get_column("earnings_12m").fill_null(0.0).sum()) if rows.height else 0.0
     return {

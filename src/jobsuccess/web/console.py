@@ -209,9 +209,7 @@ async def lab(request: Request, session: Sess, who: Who) -> Response:
     await _operator(who)
     root = _lab_dir()
     runs = _lab_runs(root) if root is not None and root.is_dir() else []
-    return page(
-        request, "lab.html.j2", session, who, root=root, runs=runs, env_name=LAB_DIR_ENV
-    )
+    return page(request, "lab.html.j2", session, who, root=root, runs=runs, env_name=LAB_DIR_ENV)
 
 
 @router.get("/console/lab/{name}/report.html")

@@ -230,12 +230,10 @@ def forecast(request: Request, freelancer: FreelancerId, session: Sess, who: Who
 def advice(request: Request, freelancer: FreelancerId, session: Sess, who: Who) -> Response:
     db, explainer, book = state(request)
     found = routes.advice(freelancer, db, who, explainer, book, None)
-    return page(
-        request, "advice.html.j2", session, who, freelancer=freelancer, advice=found.body
-    )
+    return page(request, "advice.html.j2", session, who, freelancer=freelancer, advice=found.body)
 
 
-def _contracts(db: Database, who: Principal, freelancer: str) -> dict[str, list[str]]:
+def _contracts(db: Database, who: Principal, freelancer: str) -> dict[str, Any]:
     """The what-if form's choices: the open contracts (to end) and every contract (to pay)."""
     may_read_private(who, freelancer)
     contracts = ledger.history(db, [freelancer]).contracts

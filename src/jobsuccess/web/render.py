@@ -11,10 +11,10 @@ decides on its own who may read what.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from jobsuccess.plot import SCRIPT_URL
@@ -63,7 +63,10 @@ def home_of(who: Principal) -> str:
     return "/search" if who.role == "client" else "/console"
 
 
-def finish(request: Request, response: Any, session: sess.Session) -> Any:
+R = TypeVar("R", bound=Response)
+
+
+def finish(request: Request, response: R, session: sess.Session) -> R:
     """Set the session cookie on ``response`` when the session is new."""
     if session.fresh:
         response.set_cookie(
@@ -84,6 +87,7 @@ def page(
     template: str,
     session: sess.Session,
     who: Principal | None,
+    *,
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
