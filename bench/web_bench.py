@@ -1,0 +1,278 @@
+"""Web app benchmark (issue 14 item 8): server time of every page of a 500-contract freelancer
+on a store of 50,000 freelancers, against a 300 ms target.
+
+    .venv/bin/python bench/web_bench.py                    # median of 5 requests per page
+    .venv/bin/python bench/web_bench.py --freelancers 2000 # a quick run (CI-sized)
+
+**The store.** A synthetic marketplace of ``--freelancers - 1`` freelancers
+(`jobsuccess.synth.marketplace`) and one more, ``bench-500``, whose history is the
+explain benchmark's 500 contracts (bench/explain_bench.py). It is built the fastest honest
+way found: the store's own importer (`jobsuccess.store.importer.import_history`, the path of
+``jobsuccess import``) in chunks of 5,000 freelancers, then the scheduled computation
+(`run_snapshot`, the path of ``jobsuccess snapshot``) for everyone on the as-of date. The
+freelancer's earlier stored scores (the chart's points: the 26 computation dates of the last
+year) are what ``jobsuccess snapshot`` stores for them on those dates, computed and stored by
+the snapshot's own code for that one freelancer (a full snapshot of 50,000 freelancers on 26
+dates would cost hours and change nothing on their pages). The store is built once and kept
+in bench/.cache (the build time is printed when it is built).
+
+**The measure.** Each page is requested through the whole application (routing, session
+check against the key table, the API route function, rendering) in process with Starlette's
+test client, after one warm-up request; the figure is the median wall time of ``--repeats``
+requests. Beside each page, its API counterpart (the route function the page calls, as JSON)
+measured the same way in the same run: the ratio is the page's cost over the API's.
+
+**Self-check.** Before printing, the changes page's figures are checked against the real
+command: ``jobsuccess explain FILE --json --from --to`` on the freelancer's history exported
+from the store (a table folder) (same scores, same delta, every change's text on the page); the search page's
+rows against ``GET /v1/freelancers``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from explain_bench import AS_OF  # noqa: E402
+from explain_bench import history as bench_history  # noqa: E402
+
+TARGET_MS = 300.0
+FREELANCER = "bench-500"
+CHUNK = 5000
+
+
+def _relabelled(one: Any) -> Any:
+    from jobsuccess.model import History
+
+    return History.from_frames(
+        **{
+            name: frame.with_columns(
+                pl.when(pl.col("freelancer").is_not_null())
+                .then(pl.lit(FREELANCER))
+                .alias("freelancer")
+            )
+            if "freelancer" in frame.columns
+            else frame
+            for name, frame in one.frames()
+        }
+    )
+
+
+def build(path: Path, freelancers: int) -> float:
+    """The bench store at ``path`` (module doc); returns the seconds it took."""
+    from jobsuccess.policy import PolicyBook
+    from jobsuccess.store import open_database
+    from jobsuccess.store.importer import import_history
+    from jobsuccess.store.snapshots import _store, run_snapshot
+    from jobsuccess.engine import score
+    from jobsuccess.store import ledger
+    from jobsuccess.synth import marketplace
+
+    start = time.perf_counter()
+    tmp = path.with_suffix(".building")
+    tmp.unlink(missing_ok=True)
+    db = open_database(f"sqlite:///{tmp}")
+    market = marketplace(freelancers - 1, seed=5, as_of=AS_OF)
+    one = _relabelled(bench_history(500))
+    import_history(db, one)
+    import_history(db, market, freelancers_per_chunk=CHUNK)
+    book = PolicyBook.shipped()
+    run_snapshot(db, book, AS_OF)
+    mine = ledger.history(db, [FREELANCER])
+    dates = sorted({book.computation(AS_OF - dt.timedelta(days=14 * i))[0] for i in range(1, 27)})
+    with db.write() as conn:
+        _store(db, conn, score(mine, book, dates), book)
+    db.dispose()
+    with sqlite3.connect(tmp) as done:  # one self-contained file before it is renamed
+        done.execute("PRAGMA journal_mode=DELETE")
+    tmp.rename(path)
+    return time.perf_counter() - start
+
+
+def _median_ms(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    result = run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, result
+
+
+def _csrf(text: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', text)
+    assert found
+    return found.group(1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--freelancers", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    from fastapi.testclient import TestClient
+    from rich.console import Console
+    from rich.table import Table
+
+    from jobsuccess.service import create_app
+    from jobsuccess.store import ledger, open_database
+    from jobsuccess.store.keys import create_key
+
+    cache = BENCH / ".cache"
+    cache.mkdir(exist_ok=True)
+    path = cache / f"web-{args.freelancers}.db"
+    built = None
+    if not path.exists():
+        built = build(path, args.freelancers)
+    db = open_database(f"sqlite:///{path}")
+    app = create_app(db=db)
+    keys = {
+        "freelancer": create_key(db, "freelancer", FREELANCER, label="web bench")[0],
+        "client": create_key(db, "client", label="web bench")[0],
+        "operator": create_key(db, "operator", label="web bench")[0],
+    }
+    start, end = AS_OF - dt.timedelta(days=28), AS_OF
+    f = f"/freelancers/{FREELANCER}"
+    v = f"/v1{f}"
+    cases: list[tuple[str, str, str, str]] = [
+        # (page, role, page path, API counterpart)
+        ("My Stats", "freelancer", f, f"{v}/stats?as_of={AS_OF}"),
+        ("chart (history + forecast)", "freelancer", f"{f}/chart.json", f"{v}/forecast"),
+        (
+            "what changed",
+            "freelancer",
+            f"{f}/changes?from={start}&to={end}",
+            f"{v}/explain?from={start}&to={end}",
+        ),
+        (
+            "ledger",
+            "freelancer",
+            f"{f}/ledger?as_of={AS_OF}",
+            f"{v}/explain?from={AS_OF}&to={AS_OF}",
+        ),
+        ("records", "freelancer", f"{f}/records", f"{v}/ledger?limit=100"),
+        ("forecast", "freelancer", f"{f}/forecast", f"{v}/forecast"),
+        ("advice", "freelancer", f"{f}/advice", f"{v}/advice"),
+        ("what if (form)", "freelancer", f"{f}/whatif", f"{v}/score"),
+        ("search", "client", "/search?min_score=90", "/v1/freelancers?min_score=90&limit=50"),
+        ("profile", "client", f"/profile/{FREELANCER}", f"{v}/score"),
+        ("console: freelancer", "operator", f"/console/freelancers/{FREELANCER}", f"{v}/explain"),
+        ("console: find", "operator", "/console?q=f0001", "/v1/snapshots"),
+        ("console: log", "operator", "/console/log", "/v1/snapshots"),
+    ]
+    with TestClient(app) as api:
+        browsers = {}
+        for role, key in keys.items():
+            b = TestClient(app)
+            token = _csrf(b.get("/signin").text)
+            signed = b.post("/signin", data={"key": key, "csrf": token}, follow_redirects=False)
+            assert signed.status_code == 303, signed.text[:300]
+            browsers[role] = b
+        rows = []
+        pages: dict[str, str] = {}
+        for name, role, page_path, api_path in cases:
+            b = browsers[role]
+            page_ms, answer = _median_ms(lambda b=b, p=page_path: b.get(p), args.repeats)
+            assert answer.status_code == 200, (page_path, answer.text[:300])
+            pages[name] = answer.text
+            head = {"Authorization": f"Bearer {keys[role]}"}
+            api_ms, answer = _median_ms(
+                lambda p=api_path, h=head: api.get(p, headers=h), args.repeats
+            )
+            assert answer.status_code == 200, (api_path, answer.text[:300])
+            rows.append((name, page_ms, api_ms))
+        _self_check(db, pages["what changed"], start, end, api, keys["client"], pages["search"])
+
+    contracts = ledger.history(db, [FREELANCER]).contracts.height
+    table = Table(
+        "page",
+        "server ms",
+        f"< {TARGET_MS:.0f} ms",
+        "API counterpart ms",
+        "page / API",
+        title=f"jobsuccess web pages of {FREELANCER} ({contracts} contracts) on a store of "
+        f"{ledger.freelancer_count(db):,} freelancers, median of {args.repeats}",
+    )
+    for name, page_ms, api_ms in rows:
+        table.add_row(
+            name,
+            f"{page_ms:.0f}",
+            "yes" if page_ms < TARGET_MS else "NO",
+            f"{api_ms:.0f}",
+            f"{page_ms / api_ms:.2f}" if api_ms else "-",
+        )
+    console = Console()
+    console.print(table)
+    if built is not None:
+        console.print(f"built the store in {built:.0f} s: {path}")
+    console.print(
+        "self-check: the changes page matches `jobsuccess explain`; search matches the API"
+    )
+    return 0
+
+
+def _self_check(
+    db: Any, changes_page: str, start: dt.date, end: dt.date, api: Any, client: str, search: str
+) -> None:
+    from html import unescape
+
+    from jobsuccess.io.tables import write_tables
+    from jobsuccess.store import ledger
+
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "bench-500"
+        write_tables(ledger.history(db, [FREELANCER]), file)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jobsuccess.cli",
+                "explain",
+                str(file),
+                "--json",
+                "--from",
+                str(start),
+                "--to",
+                str(end),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    cli = json.loads(out)
+    text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", changes_page)))
+
+    def shown(score: int | None) -> str:
+        return "no score" if score is None else f"{score}%"
+
+    expected = f"{shown(cli['from']['score'])} → {shown(cli['to']['score'])}"
+    assert expected in text, f"the changes page does not say {expected}"
+    assert f"{cli['delta']:+.2f} points" in text
+    for change in cli["changes"]:
+        assert change["text"] in text, change["text"]
+    rows = api.get(
+        "/v1/freelancers?min_score=90&limit=50", headers={"Authorization": f"Bearer {client}"}
+    ).json()["results"]
+    for r in rows:
+        assert f'href="/profile/{r["freelancer"]}"' in search
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
