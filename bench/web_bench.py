@@ -23,9 +23,9 @@ requests. Beside each page, its API counterpart (the route function the page cal
 measured the same way in the same run: the ratio is the page's cost over the API's.
 
 **Self-check.** Before printing, the changes page's figures are checked against the real
-command: ``jobsuccess explain FILE --json --from --to`` on the freelancer's history exported
-from the store (a table folder) (same scores, same delta, every change's text on the page); the search page's
-rows against ``GET /v1/freelancers``.
+command: ``jobsuccess explain FOLDER --json --from --to`` on the freelancer's history
+exported from the store as a table folder (same scores, same delta, every change's text on
+the page); the search page's rows against ``GET /v1/freelancers``.
 """
 
 from __future__ import annotations
@@ -76,12 +76,11 @@ def _relabelled(one: Any) -> Any:
 
 def build(path: Path, freelancers: int) -> float:
     """The bench store at ``path`` (module doc); returns the seconds it took."""
+    from jobsuccess.engine import score
     from jobsuccess.policy import PolicyBook
-    from jobsuccess.store import open_database
+    from jobsuccess.store import ledger, open_database
     from jobsuccess.store.importer import import_history
     from jobsuccess.store.snapshots import _store, run_snapshot
-    from jobsuccess.engine import score
-    from jobsuccess.store import ledger
     from jobsuccess.synth import marketplace
 
     start = time.perf_counter()
