@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format bench bench-smoke bench-spark clean
+.PHONY: install demo test lint format bench bench-smoke bench-spark bench-web screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ bench-smoke: install   ## a tiny run of the benchmark with its self-check, as CI
 
 bench-spark: install   ## on demand: local runner vs Spark local[2] at 10M contracts, Spark alone at 30M (see README)
 	$(BIN)/python bench/spark_bench.py
+
+bench-web: install     ## web pages of a 500-contract freelancer on a 50,000-freelancer store (see README)
+	$(BIN)/python bench/web_bench.py
+
+screenshots: install   ## every web page at 1280 and 390 px into docs/screenshots/ (needs chromium)
+	$(BIN)/python tests/web/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/.cache

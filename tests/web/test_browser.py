@@ -18,13 +18,13 @@ F = STORY_FREELANCER
 #: Every page, by the role that sees it (each checked for accessibility and phone width).
 PAGES: dict[str, list[str]] = {
     "freelancer": [
-        f"/freelancers/{F}",
+        f"/freelancers/{F}?as_of={STORY_DATES[2]}",
         f"/freelancers/{F}/changes?from={STORY_DATES[1]}&to={STORY_DATES[2]}",
         f"/freelancers/{F}/ledger?as_of={STORY_DATES[2]}",
         f"/freelancers/{F}/records",
-        f"/freelancers/{F}/forecast",
-        f"/freelancers/{F}/advice",
-        f"/freelancers/{F}/whatif",
+        f"/freelancers/{F}/forecast?as_of={STORY_DATES[2]}",
+        f"/freelancers/{F}/advice?as_of={STORY_DATES[2]}",
+        f"/freelancers/{F}/whatif?as_of={STORY_DATES[2]}",
     ],
     "client": ["/search?min_score=0", f"/profile/{F}"],
     "operator": [

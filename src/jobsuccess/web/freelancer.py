@@ -29,6 +29,8 @@ from jobsuccess.web.render import Sess, Who, finish, page
 router = APIRouter(include_in_schema=False)
 
 FreelancerId = routes.FreelancerId
+#: Every page of a freelancer reads "as of" a date (default today), like the API's routes.
+AsOf = Annotated[Day | None, Query(description="YYYY-MM-DD; default: today")]
 HISTORY_POINTS = 1000
 """Stored computation dates the chart shows at most (the newest)."""
 RECORDS_PAGE = 100
@@ -39,10 +41,12 @@ def state(request: Request) -> tuple[Database, Explainer, PolicyBook]:
     return app.db, app.explainer, app.book
 
 
-def _history(db: Database, who: Principal, freelancer: str) -> list[s.HistoryPoint]:
-    """The stored scores (oldest first), none when nothing is stored yet."""
+def _history(
+    db: Database, who: Principal, freelancer: str, as_of: dt.date | None = None
+) -> list[s.HistoryPoint]:
+    """The stored scores up to ``as_of`` (oldest first), none when nothing is stored yet."""
     try:
-        found = routes.freelancer_history(freelancer, db, who, None, None, HISTORY_POINTS)
+        found = routes.freelancer_history(freelancer, db, who, None, as_of, HISTORY_POINTS)
     except HTTPException as exc:
         if exc.status_code != status.HTTP_404_NOT_FOUND:
             raise
@@ -50,9 +54,11 @@ def _history(db: Database, who: Principal, freelancer: str) -> list[s.HistoryPoi
     return found.scores
 
 
-async def _stored_score(db: Database, who: Principal, freelancer: str) -> Any:
+async def _stored_score(
+    db: Database, who: Principal, freelancer: str, as_of: dt.date | None
+) -> Any:
     try:
-        return await routes.freelancer_score(freelancer, db, who, None, None)
+        return await routes.freelancer_score(freelancer, db, who, as_of, None)
     except HTTPException as exc:
         if exc.status_code != status.HTTP_404_NOT_FOUND:
             raise
@@ -60,12 +66,14 @@ async def _stored_score(db: Database, who: Principal, freelancer: str) -> Any:
 
 
 @router.get("/freelancers/{freelancer}")
-async def my_stats(request: Request, freelancer: FreelancerId, session: Sess, who: Who) -> Response:
+async def my_stats(
+    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
+) -> Response:
     db, explainer, book = state(request)
     may_read_private(who, freelancer)
-    stored = await _stored_score(db, who, freelancer)
-    stats = routes.stats(freelancer, db, who, explainer, book, None).body
-    dates = [p.computed_on for p in _history(db, who, freelancer)]
+    stored = await _stored_score(db, who, freelancer, as_of)
+    stats = routes.stats(freelancer, db, who, explainer, book, as_of).body
+    dates = [p.computed_on for p in _history(db, who, freelancer, as_of)]
     return page(
         request,
         "my_stats.html.j2",
@@ -76,6 +84,7 @@ async def my_stats(request: Request, freelancer: FreelancerId, session: Sess, wh
         stats=stats,
         dates=dates,
         chart=True,
+        as_of=as_of,
     )
 
 
@@ -89,15 +98,18 @@ def _why(point: s.HistoryPoint) -> str:
 
 
 @router.get("/freelancers/{freelancer}/chart.json")
-def chart(request: Request, freelancer: FreelancerId, session: Sess, who: Who) -> Response:
-    """The chart: every stored computation date, then the forecast (plotly JSON)."""
+def chart(
+    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
+) -> Response:
+    """The chart: every stored computation date to ``as_of``, then the forecast (plotly
+    JSON)."""
     db, explainer, book = state(request)
-    past = _history(db, who, freelancer)
-    ahead = routes.forecast(freelancer, db, who, explainer, book, None, 6).body
+    past = _history(db, who, freelancer, as_of)
+    ahead = routes.forecast(freelancer, db, who, explainer, book, as_of, 6).body
     points = [
         Point(p.computed_on, None if p.score is None else float(p.score), _why(p)) for p in past
     ]
-    bar = book.computation(dt.date.today())[1].top_rated.min_score
+    bar = book.computation(as_of or dt.date.today())[1].top_rated.min_score
     fig = figure(points, forecast_points(ahead), bar, f"Job success score of {freelancer}")
     response = Response(figure_json(fig), media_type="application/json")
     return finish(request, response, session)
@@ -212,9 +224,11 @@ def _columns(entries: list[dict[str, Any]]) -> list[str]:
 
 
 @router.get("/freelancers/{freelancer}/forecast")
-def forecast(request: Request, freelancer: FreelancerId, session: Sess, who: Who) -> Response:
+def forecast(
+    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
+) -> Response:
     db, explainer, book = state(request)
-    found = routes.forecast(freelancer, db, who, explainer, book, None, 6)
+    found = routes.forecast(freelancer, db, who, explainer, book, as_of, 6)
     return page(
         request,
         "forecast.html.j2",
@@ -223,6 +237,7 @@ def forecast(request: Request, freelancer: FreelancerId, session: Sess, who: Who
         freelancer=freelancer,
         forecast=found.body,
         chart=True,
+        as_of=as_of,
     )
 
 
@@ -244,7 +259,9 @@ def _contracts(db: Database, who: Principal, freelancer: str) -> dict[str, Any]:
 
 
 @router.get("/freelancers/{freelancer}/whatif")
-def whatif_form(request: Request, freelancer: FreelancerId, session: Sess, who: Who) -> Response:
+def whatif_form(
+    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
+) -> Response:
     db, _, _ = state(request)
     return page(
         request,
@@ -255,6 +272,7 @@ def whatif_form(request: Request, freelancer: FreelancerId, session: Sess, who: 
         **_contracts(db, who, freelancer),
         result=None,
         asked=None,
+        as_of=as_of,
     )
 
 
@@ -269,6 +287,7 @@ def whatif(
     contract: Annotated[str, Form(min_length=1, max_length=200)],
     stars: Annotated[float, Form(ge=1.0, le=5.0)] = 5.0,
     amount: Annotated[float, Form(gt=0, le=1e9)] = 100.0,
+    as_of: Annotated[Day | None, Form()] = None,
 ) -> Response:
     """The playground: end one contract with given stars, or add a payment to one."""
     from jobsuccess.web.session import check_csrf
@@ -280,7 +299,7 @@ def whatif(
         if action == "end_contract"
         else {"type": "payment", "contract": contract, "amount": amount}
     )
-    found = routes.whatif(freelancer, {"events": [event]}, db, who, explainer, book, None)
+    found = routes.whatif(freelancer, {"events": [event]}, db, who, explainer, book, as_of)
     return page(
         request,
         "whatif.html.j2",
@@ -290,4 +309,5 @@ def whatif(
         **_contracts(db, who, freelancer),
         result=found.body,
         asked={"action": action, "contract": contract, "stars": stars, "amount": amount},
+        as_of=as_of,
     )
