@@ -27,7 +27,7 @@ STORY_FREELANCER = "nadia"
 #: Computation dates of the story's snapshots (the chart's points), and the market's day.
 STORY_DATES = (dt.date(2024, 10, 1), dt.date(2024, 10, 25), dt.date(2024, 11, 20))
 MARKET_DAY = dt.date(2026, 11, 1)
-MARKET_SIZE = 40
+MARKET_SIZE = 25
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -57,6 +57,7 @@ def build_store(folder: Path) -> tuple[str, dict[str, str], str]:
     book = load_policy("auto")
     for day in (*STORY_DATES, MARKET_DAY):
         run_snapshot(db, book, day)
+    _lab(folder / "lab" / "fairness", market)
     other = market.freelancers[0]
     keys = {
         "operator": create_key(db, "operator", label="web tests")[0],
@@ -65,6 +66,33 @@ def build_store(folder: Path) -> tuple[str, dict[str, str], str]:
     }
     db.dispose()
     return url, keys, other
+
+
+def _lab(out: Path, market: object) -> None:
+    """A policy-lab result (``jobsuccess lab --out``'s files) for the console's lab page."""
+    from jobsuccess.io.tables import write_tables
+
+    tables = out.parent / "market"
+    write_tables(market, tables)  # type: ignore[arg-type]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jobsuccess.cli",
+            "lab",
+            str(tables),
+            "--base",
+            "2024-09",
+            "--candidate",
+            "jobsuccess-2026",
+            "--as-of",
+            str(MARKET_DAY),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def _free_port() -> int:

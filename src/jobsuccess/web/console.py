@@ -194,6 +194,8 @@ def _lab_runs(root: Path) -> list[dict[str, Any]]:
             summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        if not isinstance(summary, dict) or not isinstance(summary.get("by_date"), list):
+            continue  # not a lab summary: left out rather than half shown
         runs.append(
             {
                 "name": folder.name,
