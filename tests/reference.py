@@ -445,7 +445,7 @@ def _is_member(c: Contract, f: Facts) -> bool:
 VERDICTS = ("negative", "neutral", "success", "none")
 
 
-def _verdict(c: Contract, policy: Policy) -> str:
+def verdict(c: Contract, policy: Policy) -> str:
     """What the member's private answer alone decides (its stars left out)."""
     assert c.feedback is not None
     rule, outcome, _ = feedback_rules(
@@ -514,7 +514,7 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
     shares = {c.id: _one_hot(decided[c.id][1]) for c in live}
     for b in closed:
         in_batch = [c for c in members if batch[c.id] == b]
-        verdicts = [_verdict(c, policy) for c in in_batch if c.id in private]
+        verdicts = [verdict(c, policy) for c in in_batch if c.id in private]
         for c in in_batch:
             if c.id in private:
                 mix = [0.0, 0.0, 0.0]
