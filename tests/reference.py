@@ -505,8 +505,12 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
     }
     held = {cid for cid in private if cid in batch and batch[cid] not in closed}
     for c in live:
-        if c.id in held:  # counts on its public feedback only
-            decided[c.id] = classify(_public_only(c), facts[c.id], policy, on)
+        if c.id in held:  # counts on its public feedback only; without stars, not at all
+            assert c.feedback is not None
+            if c.feedback.stars is None:
+                decided[c.id] = ("held_without_rating", "excluded", None)
+            else:
+                decided[c.id] = classify(_public_only(c), facts[c.id], policy, on)
 
     # 3. shares: a closed batch's private members each combine their own public facts with
     # the batch's verdicts (what each private answer alone decides), in proportion; one-hot
