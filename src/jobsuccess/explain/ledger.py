@@ -96,20 +96,33 @@ def snapshots(
                 head=head,
                 rows=rows,
                 scores=part,
-                answers=private_answers(rows),
+                answers=private_answers(one, rows),
             )
         )
     return out
 
 
-def private_answers(rows: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    """The private answers of the feedback the engine counted as given (``has_feedback``:
-    end-of-contract feedback within its time), per contract: the engine's own test, read
-    from its ledger, never restated here."""
-    given = rows.filter(pl.col("has_feedback"))
+def private_answers(history: History, rows: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """The private answers of the feedback the engine counted as given, per contract.
+
+    Which feedback counts is the engine's test (``has_feedback`` in its ledger: given at the
+    end and within its days), read here, never restated; the answers come from the history,
+    since a held member's ledger row is classified with them set aside.
+    """
+    counted = rows.filter(pl.col("has_feedback")).select(
+        pl.col("id").alias("contract"), pl.col("fb_date").alias("date")
+    )
+    given = (
+        history.feedback.select("contract", "date", "recommend")
+        .join(counted, on=["contract", "date"])
+        .join(
+            history.contracts.select(pl.col("id").alias("contract"), "end_reason"),
+            on="contract",
+        )
+    )
     return {
-        str(r["id"]): {"recommend": r["recommend"], "end_reason": r["end_reason"]}
-        for r in given.select("id", "recommend", "end_reason").iter_rows(named=True)
+        str(r["contract"]): {"recommend": r["recommend"], "end_reason": r["end_reason"]}
+        for r in given.iter_rows(named=True)
     }
 
 
