@@ -29,7 +29,6 @@ import polars as pl
 from jobsuccess.engine import score
 from jobsuccess.engine.status import eligible_week, held, sample_dates
 from jobsuccess.explain.audience import Audience
-from jobsuccess.explain.ledger import snapshots
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
@@ -44,17 +43,18 @@ def my_stats(
 ) -> dict[str, Any]:
     """The My Stats figures of ``freelancer`` as of ``as_of`` (``history`` screened)."""
     one = history.only([freelancer])
-    (snap,) = snapshots(one, book, freelancer, [as_of], statuses=False)
-    policy = snap.policy
-    weeks = sample_dates(snap.on, policy)
-    weekly = score(one, book, weeks, statuses=True).scores
-    eligible = weekly.with_columns(bar=pl.lit(policy.top_rated.min_score)).filter(eligible_week())
-    rows = snap.rows
-    paid_12m = float(rows.get_column("earnings_12m").fill_null(0.0).sum()) if rows.height else 0.0
+    on, policy = book.computation(as_of)
+    weeks = sample_dates(on, policy)  # the computation date first: one engine run for all
+    result = score(one, book, weeks, statuses=True)
+    eligible = result.scores.with_columns(bar=pl.lit(policy.top_rated.min_score)).filter(
+        eligible_week()
+    )
+    now = result.ledger.filter(pl.col("as_of") == weeks[0])
+    paid_12m = float(now.get_column("earnings_12m").fill_null(0.0).sum()) if now.height else 0.0
     return {
         "freelancer": freelancer,
         "as_of": as_of.isoformat(),
-        "computed_on": snap.on.isoformat(),
+        "computed_on": on.isoformat(),
         "audience": audience,
         "top_rated_weeks": {
             "eligible": eligible.height,
@@ -63,9 +63,9 @@ def my_stats(
             "bar": policy.top_rated.min_score,
         },
         "earnings_12m": round(paid_12m, 2),
-        "would_recommend": _recommend(one, snap.on, audience, policy.privacy.k),
-        "long_term_clients": _long_term(one, snap.on, policy.long_term.min_span_days),
-        "holds": _holds(one, snap.on, policy),
+        "would_recommend": _recommend(one, on, audience, policy.privacy.k),
+        "long_term_clients": _long_term(one, on, policy.long_term.min_span_days),
+        "holds": _holds(one, on, policy),
     }
 
 
