@@ -34,7 +34,7 @@ class Stub:
     def _answer(self, *_: Any, **__: Any) -> dict[str, Any]:
         return {"stub": True}
 
-    explain = forecast = whatif = advice = _answer
+    explain = forecast = whatif = advice = stats = _answer
 
 
 @pytest.fixture

@@ -38,6 +38,14 @@ PAGES: dict[str, list[str]] = {
 }
 
 
+def _serious(page: Any) -> list[str]:
+    """The serious and critical accessibility violations axe-core finds on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+
+
 def _point(page: Any, day: str) -> tuple[float, float]:
     """Where the history trace's point of ``day`` is on the screen."""
     box = page.evaluate(
@@ -148,6 +156,7 @@ def test_a_freelancer_typing_another_freelancers_url_gets_403(browser, served):
         response = page.goto(served.url + path)
         assert response is not None and response.status == 403, path
         assert served.other_freelancer not in text_of(page, "main") or path == "/search"
+    assert _serious(page) == []  # the error page too
     page.context.close()
 
 
@@ -184,6 +193,7 @@ def test_the_what_if_playground_shows_before_after_and_why(browser, served):
     page.wait_for_load_state("networkidle")
     assert "→" in text_of(page, "#whatif-result")
     assert page.locator("table.changes tbody tr").count() >= 1
+    assert _serious(page) == []
     page.context.close()
 
 
@@ -213,9 +223,6 @@ def _no_sideways_scroll(page: Any) -> bool:
 def test_every_page_is_accessible_and_fits_a_phone(browser, served: Served, role):
     """axe-core finds no serious or critical violation; at 1280 and at 390 px (the same
     page, resized: the layout and the chart reflow) nothing scrolls sideways."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
     page = sign_in(browser, served, role)
     for path in PAGES[role]:
         page.set_viewport_size({"width": 1280, "height": 900})
@@ -225,9 +232,7 @@ def test_every_page_is_accessible_and_fits_a_phone(browser, served: Served, role
         if page.locator("#score-chart").count():
             page.wait_for_selector("#score-chart[data-ready='1']")
         assert _no_sideways_scroll(page), f"{path} scrolls sideways at 1280 px"
-        found = axe.run(page).response["violations"]
-        bad = [v["id"] for v in found if v["impact"] in ("serious", "critical")]
-        assert not bad, f"{path}: {bad}"
+        assert _serious(page) == [], path
         page.set_viewport_size({"width": 390, "height": 800})
         page.wait_for_timeout(300)  # plotly redraws on resize
         assert _no_sideways_scroll(page), f"{path} scrolls sideways at 390 px"
@@ -235,8 +240,6 @@ def test_every_page_is_accessible_and_fits_a_phone(browser, served: Served, role
 
 
 def test_sign_in_page_and_docs_render_without_network(browser, served):
-    from axe_playwright_python.sync_playwright import Axe
-
     context = browser.new_context(viewport={"width": 390, "height": 800})
     page = context.new_page()
     outside: list[str] = []
@@ -246,8 +249,7 @@ def test_sign_in_page_and_docs_render_without_network(browser, served):
     )
     page.goto(f"{served.url}/signin")
     assert _no_sideways_scroll(page)
-    found = Axe().run(page).response["violations"]
-    assert not [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+    assert _serious(page) == []
     page.goto(f"{served.url}/docs")
     page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
     assert "jobsuccess" in text_of(page, ".swagger-ui .info .title")
