@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jobsuccess.store.appeals import AppealKind, Category, State
 from jobsuccess.store.keys import Role
 from jobsuccess.store.records import Day, Ident, Note, Record
 
@@ -249,11 +250,15 @@ class KeyRequest(_In):
     role: Role
     freelancer: Ident | None = None
     label: Note | None = None
+    reviewer: bool = Field(
+        default=False, description="an operator key that may also decide appeals"
+    )
 
 
 class KeyView(_Out):
     prefix: str
     role: Role
+    reviewer: bool = Field(description="may decide appeals (operator keys only)")
     freelancer: str | None
     label: str | None
     created_at: dt.datetime
@@ -329,3 +334,77 @@ class AgencyHistory(_Out):
     scores: list[HistoryPoint | PublicHistoryPoint] = Field(
         description="stored snapshots, oldest first (public: without policy and best window)"
     )
+
+
+# --- appeals ---------------------------------------------------------------------------------
+# The bodies in (`jobsuccess.store.appeals.Filing`, `Ruling`) are the store's own models; the
+# answers below are what the web app builds on (docs/appeals.md).
+
+
+class AppealDecisionView(_Out):
+    decision: Literal["upheld", "denied"]
+    on: dt.date = Field(description="the decision day: an upheld appeal counts from it")
+    reason: str = Field(description="the reviewer's written reason")
+    action: str | None = Field(
+        description="the ledger record the decision made (appeal_upheld, report_upheld, "
+        "appeal_rejected); null for a denied report"
+    )
+
+
+class AppealView(_Out):
+    """An appeal or report as the freelancer and the operators see it (the same shape)."""
+
+    id: str
+    freelancer: str
+    contract: str
+    kind: AppealKind
+    category: Category
+    text: str
+    evidence: list[str]
+    state: State
+    filed_at: dt.datetime
+    updated_at: dt.datetime
+    decision: AppealDecisionView | None = Field(description="null until decided")
+
+
+class AppealList(_Out):
+    freelancer: str
+    appeals: list[AppealView] = Field(description="newest first")
+
+
+class QueuedAppeal(AppealView):
+    age_days: int = Field(description="calendar days since filing")
+    business_days: int = Field(description="business days (Monday to Friday) since filing")
+    due_on: dt.date = Field(description="the review time's last day")
+    overdue: bool = Field(description="open after its due day")
+
+
+class AppealQueue(_Out):
+    as_of: dt.date
+    review_days: int = Field(description="the review time, in business days")
+    states: list[State]
+    overdue: bool | None
+    limit: int
+    offset: int
+    appeals: list[QueuedAppeal] = Field(description="oldest first")
+
+
+class Transition(_In):
+    """The body of review and withdraw: an optional note for the audit."""
+
+    why: Note | None = Field(default=None, description="recorded in the audit (operators read it)")
+
+
+class AuditEvent(_Out):
+    seq: int
+    at: dt.datetime
+    who: str = Field(description="the acting key's prefix")
+    role: str = Field(description="freelancer, operator or reviewer")
+    from_state: State | None = Field(description="null: the filing")
+    to_state: State
+    why: str | None
+
+
+class AppealAudit(_Out):
+    appeal: str
+    events: list[AuditEvent] = Field(description="every transition, in order; append-only")
