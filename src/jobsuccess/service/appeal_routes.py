@@ -33,32 +33,6 @@ def actor(caller: Principal) -> appeals.Actor:
     return appeals.Actor(caller.prefix, caller.role, caller.freelancer, caller.reviewer)
 
 
-def view(appeal: appeals.Appeal) -> s.AppealView:
-    return s.AppealView(**_fields(appeal))
-
-
-def _fields(appeal: appeals.Appeal) -> dict[str, Any]:
-    decision = None
-    if appeal.state in ("upheld", "denied"):
-        assert appeal.decided_on is not None and appeal.reason is not None
-        decision = s.AppealDecisionView(
-            decision=appeal.state, on=appeal.decided_on, reason=appeal.reason, action=appeal.action
-        )
-    return {
-        "id": appeal.id,
-        "freelancer": appeal.freelancer,
-        "contract": appeal.contract,
-        "kind": appeal.kind,
-        "category": appeal.category,
-        "text": appeal.text,
-        "evidence": list(appeal.evidence),
-        "state": appeal.state,
-        "filed_at": appeal.filed_at,
-        "updated_at": appeal.updated_at,
-        "decision": decision,
-    }
-
-
 async def _review_days(request: Request) -> int:
     days: int = request.app.state.appeal_review_days
     return days
@@ -76,7 +50,7 @@ def file_appeal(
     """File an appeal on one contract's outcome, or a report of its feedback for a terms
     violation (``kind: report``): the freelancer's own key, or an operator. A denied one is
     filed again on the same contract only with a new evidence link (409 otherwise)."""
-    return view(appeals.file(db, actor(caller), freelancer, body))
+    return s.appeal_view(appeals.file(db, actor(caller), freelancer, body))
 
 
 @router.get("/freelancers/{freelancer}/appeals", tags=["appeals"])
@@ -89,7 +63,7 @@ def freelancer_appeals(
     """A freelancer's appeals and reports, newest first, with their state and the reasons of
     the decisions (the freelancer's own key, or an operator)."""
     found = appeals.of_freelancer(db, actor(caller), freelancer, limit=limit)
-    return s.AppealList(freelancer=freelancer, appeals=[view(a) for a in found])
+    return s.AppealList(freelancer=freelancer, appeals=[s.appeal_view(a) for a in found])
 
 
 @router.get("/appeals", tags=["appeals"], responses={422: {"model": s.Problem}})
@@ -128,23 +102,14 @@ def appeal_queue(
         overdue=overdue,
         limit=limit,
         offset=offset,
-        appeals=[
-            s.QueuedAppeal(
-                **_fields(q.appeal),
-                age_days=q.age_days,
-                business_days=q.business_days,
-                due_on=q.due_on,
-                overdue=q.overdue,
-            )
-            for q in found
-        ],
+        appeals=[s.queued_view(q) for q in found],
     )
 
 
 @router.get("/appeals/{appeal}", tags=["appeals"], responses=ANSWERS)
 def appeal_detail(appeal: AppealId, db: Db, caller: Caller) -> s.AppealView:
     """One appeal (operator, or the freelancer it is about)."""
-    return view(appeals.get(db, actor(caller), appeal))
+    return s.appeal_view(appeals.get(db, actor(caller), appeal))
 
 
 @router.post("/appeals/{appeal}/review", tags=["appeals"], responses=ANSWERS)
@@ -153,7 +118,7 @@ def review_appeal(
 ) -> s.AppealView:
     """Take a filed appeal into review (operator)."""
     why = body.why if body else None
-    return view(appeals.review(db, actor(caller), appeal, why))
+    return s.appeal_view(appeals.review(db, actor(caller), appeal, why))
 
 
 @router.post("/appeals/{appeal}/decision", tags=["appeals"], responses=ANSWERS)
@@ -161,7 +126,7 @@ def decide_appeal(appeal: AppealId, body: appeals.Ruling, db: Db, caller: Caller
     """Uphold or deny an appeal in review, with the written reason the freelancer reads (an
     operator key with the reviewer flag). Upheld, the decision records ``appeal_upheld``
     (a report: ``report_upheld``) dated today, as ``POST /v1/actions/appeal-decisions`` does."""
-    return view(appeals.decide(db, actor(caller), appeal, body))
+    return s.appeal_view(appeals.decide(db, actor(caller), appeal, body))
 
 
 @router.post("/appeals/{appeal}/withdraw", tags=["appeals"], responses=ANSWERS)
@@ -170,26 +135,11 @@ def withdraw_appeal(
 ) -> s.AppealView:
     """Withdraw an open appeal (the freelancer it is about, or an operator)."""
     why = body.why if body else None
-    return view(appeals.withdraw(db, actor(caller), appeal, why))
+    return s.appeal_view(appeals.withdraw(db, actor(caller), appeal, why))
 
 
 @router.get("/appeals/{appeal}/audit", tags=["appeals"], responses=ANSWERS)
 def appeal_audit(appeal: AppealId, db: Db, caller: Caller) -> s.AppealAudit:
     """Every transition of an appeal: who (key prefix and role), when, from, to, why
     (operator). Append-only: no route changes it, and the database refuses to."""
-    events = appeals.audit(db, actor(caller), appeal)
-    return s.AppealAudit(
-        appeal=appeal,
-        events=[
-            s.AuditEvent(
-                seq=e.seq,
-                at=e.at,
-                who=e.who,
-                role=e.role,
-                from_state=e.from_state,
-                to_state=e.to_state,
-                why=e.why,
-            )
-            for e in events
-        ],
-    )
+    return s.audit_view(appeal, appeals.audit(db, actor(caller), appeal))

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jobsuccess.store import appeals
 from jobsuccess.store.appeals import AppealKind, Category, State
 from jobsuccess.store.keys import Role
 from jobsuccess.store.records import Day, Ident, Note, Record
@@ -408,3 +409,58 @@ class AuditEvent(_Out):
 class AppealAudit(_Out):
     appeal: str
     events: list[AuditEvent] = Field(description="every transition, in order; append-only")
+
+
+def _appeal_fields(appeal: appeals.Appeal) -> dict[str, Any]:
+    decision = None
+    if appeal.state in ("upheld", "denied"):
+        assert appeal.decided_on is not None and appeal.reason is not None
+        decision = AppealDecisionView(
+            decision=appeal.state, on=appeal.decided_on, reason=appeal.reason, action=appeal.action
+        )
+    return {
+        "id": appeal.id,
+        "freelancer": appeal.freelancer,
+        "contract": appeal.contract,
+        "kind": appeal.kind,
+        "category": appeal.category,
+        "text": appeal.text,
+        "evidence": list(appeal.evidence),
+        "state": appeal.state,
+        "filed_at": appeal.filed_at,
+        "updated_at": appeal.updated_at,
+        "decision": decision,
+    }
+
+
+def appeal_view(appeal: appeals.Appeal) -> AppealView:
+    """An appeal's JSON (the API's answers and ``jobsuccess appeals ... --json``)."""
+    return AppealView(**_appeal_fields(appeal))
+
+
+def queued_view(queued: appeals.Aged) -> QueuedAppeal:
+    return QueuedAppeal(
+        **_appeal_fields(queued.appeal),
+        age_days=queued.age_days,
+        business_days=queued.business_days,
+        due_on=queued.due_on,
+        overdue=queued.overdue,
+    )
+
+
+def audit_view(appeal: str, events: list[appeals.Event]) -> AppealAudit:
+    return AppealAudit(
+        appeal=appeal,
+        events=[
+            AuditEvent(
+                seq=e.seq,
+                at=e.at,
+                who=e.who,
+                role=e.role,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                why=e.why,
+            )
+            for e in events
+        ],
+    )
