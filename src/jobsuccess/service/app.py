@@ -2,8 +2,9 @@
 explainer, the routes and the error handling.
 
 Errors map to statuses once, here: bad input 422, a conflicting id 409, a busy database 503
-(retry), explanations not built yet 503; for appeals, a role that may not 403, an unknown (or
-another freelancer's) appeal 404, a state or refiling rule 409. Validation errors report
+(retry), explanations not built yet 503; `jobsuccess.errors.Forbidden` (a role that may not)
+403, `NotFound` (an unknown, or another freelancer's, appeal) 404, `Refused` (a workflow's
+state or rule) 409. Validation errors report
 where and what, never the input itself, and every answer is ASCII-escaped JSON, so no input
 (not even a lone surrogate in a key) can turn a refusal into a 500.
 """
@@ -24,14 +25,14 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from jobsuccess.errors import InputError
+from jobsuccess.errors import Forbidden, InputError, NotFound, Refused
 from jobsuccess.policy import PolicyBook, load_policy
 from jobsuccess.service import appeal_routes
 from jobsuccess.service.explain_port import Explainer, ExplainUnavailable, default_explainer
 from jobsuccess.service.limits import BodyLimit
 from jobsuccess.service.routes import health, router
 from jobsuccess.store import Database, open_database
-from jobsuccess.store.appeals import AppealConflict, AppealForbidden, AppealNotFound, review_days
+from jobsuccess.store.appeals import review_days
 from jobsuccess.store.ledger import ConflictError
 
 DESCRIPTION = """
@@ -155,16 +156,16 @@ def _handlers(app: FastAPI) -> None:
             },
         )
 
-    @app.exception_handler(AppealNotFound)
-    async def _no_appeal(_: Request, exc: AppealNotFound) -> AsciiJSONResponse:
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> AsciiJSONResponse:
         return _problem(status.HTTP_404_NOT_FOUND, str(exc))
 
-    @app.exception_handler(AppealForbidden)
-    async def _appeal_forbidden(_: Request, exc: AppealForbidden) -> AsciiJSONResponse:
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> AsciiJSONResponse:
         return _problem(status.HTTP_403_FORBIDDEN, str(exc))
 
-    @app.exception_handler(AppealConflict)
-    async def _appeal_conflict(_: Request, exc: AppealConflict) -> AsciiJSONResponse:
+    @app.exception_handler(Refused)
+    async def _refused(_: Request, exc: Refused) -> AsciiJSONResponse:
         return _problem(status.HTTP_409_CONFLICT, str(exc))
 
     @app.exception_handler(InputError)

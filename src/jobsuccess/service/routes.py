@@ -622,6 +622,39 @@ def decide_appeal(body: s.AppealDecision, db: Db, _: Operator) -> s.ActionResult
     )
 
 
+@router.post(
+    "/raters/{client}/confirm",
+    tags=["operator actions"],
+    responses={
+        404: {"model": s.Problem, "description": "the client is not a proposal on that date"},
+        409: {"model": s.Problem, "description": "the client is flagged already"},
+        422: {"model": s.Problem},
+    },
+)
+def confirm_rater(
+    client: Annotated[
+        str, Path(min_length=1, max_length=200, pattern=FREELANCER_PATTERN, description="client id")
+    ],
+    db: Db,
+    _: Operator,
+    body: s.RaterConfirmation | None = None,
+) -> s.RaterConfirmed:
+    """Confirm a harsh-rater proposal of ``jobsuccess raters`` (recomputed from the whole
+    ledger on ``as_of``): records a marketplace-wide ``client_flagged`` with the proposal's
+    evidence as its note, after which the client's contracts stop counting (operator)."""
+    asked = body or s.RaterConfirmation()
+    done = actions.confirm_rater(
+        db, client, as_of=asked.as_of or dt.date.today(), min_freelancers=asked.min_freelancers
+    )
+    return s.RaterConfirmed(
+        id=done.recorded.id,
+        inserted=done.recorded.inserted,
+        client=client,
+        date=done.date,
+        proposal=done.proposal,
+    )
+
+
 # --- keys ------------------------------------------------------------------------------------
 
 

@@ -244,6 +244,26 @@ class ActionResult(_Out):
     inserted: bool = Field(description="false when the same action was already recorded")
 
 
+class RaterConfirmation(_In):
+    """Confirm a `jobsuccess raters` proposal: it is recomputed from the store on ``as_of``."""
+
+    as_of: Day | None = Field(default=None, description="the proposal's date, and the flag's")
+    min_freelancers: int = Field(
+        default=5, ge=2, le=10_000, description="as jobsuccess raters --min-freelancers"
+    )
+
+
+class RaterConfirmed(_Out):
+    id: str = Field(description="the client_flagged record")
+    inserted: bool
+    client: str
+    date: dt.date
+    proposal: dict[str, Any] = Field(
+        description="the proposal confirmed, with its evidence (the rows of jobsuccess raters "
+        "--json; operators only: it reads private answers)"
+    )
+
+
 # --- keys and snapshots ----------------------------------------------------------------------
 
 

@@ -44,7 +44,7 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Connection, Row, func, insert, select, update
 
-from jobsuccess.errors import InputError
+from jobsuccess.errors import Forbidden, InputError, NotFound, Refused
 from jobsuccess.store import actions, ledger
 from jobsuccess.store.db import Database
 from jobsuccess.store.keys import Role
@@ -135,15 +135,15 @@ class Actor:
         return "reviewer" if self.reviewer and self.role == "operator" else self.role
 
 
-class AppealNotFound(InputError):
+class AppealNotFound(NotFound):
     """No such appeal (or not one this freelancer may see)."""
 
 
-class AppealForbidden(InputError):
+class AppealForbidden(Forbidden):
     """The actor's role may not do this."""
 
 
-class AppealConflict(InputError):
+class AppealConflict(Refused):
     """The appeal's state (or the contract's earlier appeals) refuses this."""
 
 
