@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -254,3 +255,58 @@ def test_the_queue_filters_and_pages(story: Service) -> None:
     page = story.get("/v1/appeals", "operator", limit=1, offset=1).json()["appeals"]
     assert [a["id"] for a in page] == [second]
     assert story.get("/v1/appeals", "operator", stat="filed").status_code == 422
+
+
+def _private_twins(svc: Service) -> None:
+    """Freelancers p1 and p2: the same contract, except for the client's private answers."""
+    for f, recommend, reason in (("p1", 10, "completed"), ("p2", 0, "not_completed")):
+        records = [
+            rec("contract", f"{f}-c", freelancer=f, contract="c", client="x", type="fixed",
+                start="2026-03-01"),
+            rec("contract_update", f"{f}-e", freelancer=f, contract="c", end="2026-03-20",
+                ended_by="client", end_reason=reason),
+            rec("feedback", f"{f}-fb", freelancer=f, contract="c", date="2026-03-21",
+                stars=4.0, recommend=recommend),
+        ]  # fmt: skip
+        assert svc.post("/v1/records", "operator", {"records": records}).status_code == 200
+        svc.keys[f] = create_key(svc.db, "freelancer", f)[0]
+    svc.keys["reviewer"] = create_key(svc.db, "operator", reviewer=True)[0]
+
+
+def _seen(svc: Service, f: str) -> list[Any]:
+    """Everything freelancer ``f`` is answered through an appeal's life, refusals included,
+    with the ids and times (which differ by construction) taken out."""
+    body = {**FILING, "contract": "c"}
+    answers = [svc.post(f"/v1/freelancers/{f}/appeals", f, body)]
+    aid = answers[0].json()["id"]
+    answers.append(svc.post(f"/v1/freelancers/{f}/appeals", f, body))  # still open: 409
+    svc.post(f"/v1/appeals/{aid}/review", "operator", None)
+    answers.append(svc.post(f"/v1/appeals/{aid}/decision", f, {"decision": "upheld",
+                                                              "reason": "x"}))  # fmt: skip
+    svc.post(f"/v1/appeals/{aid}/decision", "reviewer", {"decision": "denied", "reason": "no"})
+    answers += [
+        svc.post(f"/v1/freelancers/{f}/appeals", f, body),  # denied, no new evidence: 409
+        svc.post(f"/v1/appeals/{aid}/withdraw", f, None),  # decided: 409
+        svc.post(f"/v1/freelancers/{f}/appeals", f, {**body, "kind": "report"}),
+        svc.get(f"/v1/freelancers/{f}/appeals", f),
+        svc.get(f"/v1/appeals/{aid}", f),
+        svc.get(f"/v1/freelancers/{f}/ledger", f),
+    ]
+    text = "\n".join(f"{a.status_code} {a.text}" for a in answers)
+    for pattern in (r"ap-[0-9a-f]{16}", r"k-[0-9a-f]{32}", r"\d{4}-\d\d-\d\dT[\d:.]+Z",
+                    rf"\b{f}\b", r"\bp[12]-(c|e|fb)\b"):  # fmt: skip
+        text = re.sub(pattern, "#", text)
+    return text.splitlines()
+
+
+def test_nothing_the_freelancer_sees_derives_from_a_private_answer(service: Service) -> None:
+    _private_twins(service)
+    one, two = _seen(service, "p1"), _seen(service, "p2")
+    assert one == two
+    # teeth: the operators' view of the same two ledgers tells the answers apart
+    views = [
+        service.get(f"/v1/freelancers/{f}/ledger", "operator").json()["entries"]
+        for f in ("p1", "p2")
+    ]
+    private = [[e["record"].get("recommend") for e in v] for v in views]
+    assert private[0] != private[1]

@@ -194,6 +194,9 @@ def serve(
     if privacy_k is not None:
         os.environ[PRIVACY_K_ENV] = str(privacy_k)
     load_policy(policy, privacy_k=privacy_k)  # a bad policy fails here, not in a worker
+    from jobsuccess.store.appeals import review_days
+
+    review_days()  # and so does a bad $JOBSUCCESS_APPEAL_REVIEW_DAYS
     # Which store, and whether it holds anyone: a server started in the wrong folder would
     # otherwise serve an empty new file and answer every score with a 404.
     err.print(
