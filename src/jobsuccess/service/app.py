@@ -40,9 +40,10 @@ Job success scores as a service: a durable ledger of marketplace records, schedu
 of every freelancer's score, and explanations.
 
 **Keys.** Send `Authorization: Bearer <key>`; create keys with
-`jobsuccess keys create --role operator|freelancer|client [--freelancer ID]`.
-Operators may do everything; a freelancer key reads only its own freelancer, without private
-feedback; a client key reads public scores, badges and search.
+`jobsuccess keys create --role operator|freelancer|client [--freelancer ID] [--reviewer]`.
+Operators may do everything but decide appeals, which needs an operator key with the reviewer
+flag; a freelancer key reads only its own freelancer, without private feedback, and files and
+follows its own appeals; a client key reads public scores, badges and search.
 """
 
 
