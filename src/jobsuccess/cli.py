@@ -580,7 +580,7 @@ def synth_command(
         typer.Option(
             "--client-feedback",
             help="Fill client_feedback (the freelancers' stars for their clients) on 40% of "
-            "ended contracts, for jobsuccess raters (the store does not keep the field).",
+            "ended contracts, for jobsuccess raters.",
         ),
     ] = False,
 ) -> None:

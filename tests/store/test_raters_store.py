@@ -127,3 +127,24 @@ def test_confirm_refuses_what_is_not_proposed(stored: Database) -> None:
     confirm_rater(stored, "kh", as_of=ON)
     with pytest.raises(AlreadyFlagged):
         confirm_rater(stored, "kh", as_of=ON + dt.timedelta(days=1))
+
+
+def test_client_feedback_comes_later_as_a_contract_update(db: Database) -> None:
+    """A freelancer rates the client after the contract was stored: a contract_update with
+    only client_feedback; a later one wins; an update naming nothing is still refused."""
+    from pydantic import ValidationError
+
+    from store.records import contract, row
+
+    ledger.append(db, [contract("c1")])
+    ledger.append(db, [row("contract_update", "u1", freelancer="f1", contract="k1",
+                           client_feedback=2.0)])  # fmt: skip
+    ledger.append(db, [row("contract_update", "u2", freelancer="f1", contract="k1",
+                           client_feedback=4.5)])  # fmt: skip
+    assert ledger.history(db).contracts["client_feedback"].to_list() == [4.5]
+    with pytest.raises(ValidationError, match="client_feedback"):
+        row("contract_update", "u3", freelancer="f1", contract="k1")
+    with pytest.raises(ValidationError):
+        row("contract_update", "u4", freelancer="f1", contract="k1", client_feedback=6.0)
+    entries = ledger.records_of(db, "f1", private=False)
+    assert [e[2].get("client_feedback") for e in entries] == [None, 2.0, 4.5]
