@@ -86,6 +86,7 @@ def snapshots(
     for day in dates:
         part = scores.of(freelancer, day)
         head = part.scores.row(0, named=True)
+        rows = normalize(part.ledger)
         out.append(
             Snapshot(
                 freelancer=freelancer,
@@ -93,28 +94,22 @@ def snapshots(
                 on=head["computed_on"],
                 policy=book.get(head["policy"]),
                 head=head,
-                rows=normalize(part.ledger),
+                rows=rows,
                 scores=part,
-                answers=private_answers(one, head["computed_on"]),
+                answers=private_answers(rows),
             )
         )
     return out
 
 
-def private_answers(history: History, on: dt.date) -> dict[str, dict[str, Any]]:
-    """The private answers of end-of-contract feedback given by ``on``, per contract."""
-    given = history.feedback.join(
-        history.contracts.select("freelancer", pl.col("id").alias("contract"), "end", "end_reason"),
-        on=["freelancer", "contract"],
-    ).filter(
-        pl.col("end").is_not_null()
-        & (pl.col("end") <= on)
-        & (pl.col("date") >= pl.col("end"))
-        & (pl.col("date") <= on)
-    )
+def private_answers(rows: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """The private answers of the feedback the engine counted as given (``has_feedback``:
+    end-of-contract feedback within its time), per contract: the engine's own test, read
+    from its ledger, never restated here."""
+    given = rows.filter(pl.col("has_feedback"))
     return {
-        str(r["contract"]): {"recommend": r["recommend"], "end_reason": r["end_reason"]}
-        for r in given.iter_rows(named=True)
+        str(r["id"]): {"recommend": r["recommend"], "end_reason": r["end_reason"]}
+        for r in given.select("id", "recommend", "end_reason").iter_rows(named=True)
     }
 
 
