@@ -4,6 +4,9 @@ rules every caller (API, CLI) goes through; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+from pathlib import Path
+from typing import get_args
 
 import pytest
 from sqlalchemy import insert, select, text
@@ -193,3 +196,18 @@ def test_the_review_time_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         review_days()
     with pytest.raises(InputError, match="1 to 365"):
         review_days(0)
+
+
+def test_the_documented_categories_are_the_store_s() -> None:
+    """docs/appeals.md and the command's help name the exact categories the store takes."""
+    from jobsuccess.service import appeals_cli
+    from jobsuccess.store.appeals import Category
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "appeals.md").read_text()
+    line = next(x for x in doc.splitlines() if x.startswith("**Categories**"))
+    follow = doc[doc.index(line) :].split("\n\n")[0]
+    assert sorted(follow.replace("\n", " ").split("`")[1::2]) == sorted(
+        ["category", *get_args(Category)]
+    )
+    helped = inspect.getsource(appeals_cli.file_command)
+    assert all(c in helped for c in get_args(Category))

@@ -62,8 +62,6 @@ Category = Literal[
 ]
 State = Literal["filed", "in_review", "upheld", "denied", "withdrawn"]
 Decision = Literal["upheld", "denied"]
-KINDS: Final = get_args(AppealKind)
-CATEGORIES: Final = get_args(Category)
 STATES: Final = get_args(State)
 OPEN: Final[tuple[State, ...]] = ("filed", "in_review")
 
