@@ -86,7 +86,7 @@ def principal(request: Request, session: Session) -> Principal:
     key = active_key(db, session.prefix)
     if key is None:
         raise SignInRequired
-    return Principal(key.role, key.freelancer, key.prefix)
+    return Principal(key.role, key.freelancer, key.prefix, key.reviewer)
 
 
 def check_csrf(session: Session, token: str) -> None:
