@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -37,9 +38,29 @@ class Served:
     db_url: str
     keys: dict[str, str]
     other_freelancer: str
+    appellant: str
+    """A market freelancer with a score today and a contract counted against it."""
+    appealed: str
 
 
-def build_store(folder: Path) -> tuple[str, dict[str, str], str]:
+def _appellant(market: Any, book: Any) -> tuple[str, str]:
+    """A freelancer scored today with a negative contract that counts, decided in public (a
+    private one's change shows the freelancer only pooled): upholding an appeal on it moves
+    the score, and the freelancer's explanation names the appeal."""
+    import polars as pl
+
+    from jobsuccess.engine import score
+
+    result = score(market, book, dt.date.today())
+    scored = result.scores.filter(pl.col("score").is_not_null()).select("freelancer")
+    against = result.ledger.filter((pl.col("outcome") == "negative") & (pl.col("weight") > 0)).join(
+        scored, on="freelancer"
+    )
+    row = against.sort("freelancer", "id").row(0, named=True)
+    return str(row["freelancer"]), str(row["id"])
+
+
+def build_store(folder: Path) -> tuple[str, dict[str, str], str, tuple[str, str]]:
     """A store with the story and a market, snapshots, and a key per role."""
     from jobsuccess.cli_common import load_history
     from jobsuccess.policy import load_policy
@@ -59,13 +80,16 @@ def build_store(folder: Path) -> tuple[str, dict[str, str], str]:
         run_snapshot(db, book, day)
     _lab(folder / "lab" / "fairness", market)
     other = market.freelancers[0]
+    appellant = _appellant(market, book)
     keys = {
         "operator": create_key(db, "operator", label="web tests")[0],
+        "reviewer": create_key(db, "operator", label="web tests", reviewer=True)[0],
         "freelancer": create_key(db, "freelancer", STORY_FREELANCER)[0],
         "client": create_key(db, "client")[0],
+        "appellant": create_key(db, "freelancer", appellant[0])[0],
     }
     db.dispose()
-    return url, keys, other
+    return url, keys, other, appellant
 
 
 def _lab(out: Path, market: object) -> None:
@@ -104,7 +128,7 @@ def _free_port() -> int:
 @contextmanager
 def running(folder: Path) -> Iterator[Served]:
     """``jobsuccess serve`` on a new store in ``folder`` until the block ends."""
-    url, keys, other = build_store(folder)
+    url, keys, other, (appellant, appealed) = build_store(folder)
     port = _free_port()
     log = (folder / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -126,7 +150,7 @@ def running(folder: Path) -> Iterator[Served]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"jobsuccess serve exited: {(folder / 'serve.log').read_text()}")
@@ -136,9 +160,9 @@ def running(folder: Path) -> Iterator[Served]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("jobsuccess serve did not start in 60 s")
+                raise RuntimeError("jobsuccess serve did not start in 180 s")
             time.sleep(0.2)
-        yield Served(base, url, keys, other)
+        yield Served(base, url, keys, other, appellant, appealed)
     finally:
         proc.terminate()
         try:

@@ -25,10 +25,12 @@ PAGES: dict[str, list[str]] = {
         f"/freelancers/{F}/forecast?as_of={STORY_DATES[2]}",
         f"/freelancers/{F}/advice?as_of={STORY_DATES[2]}",
         f"/freelancers/{F}/whatif?as_of={STORY_DATES[2]}",
+        f"/freelancers/{F}/appeals?contract=c16-blog-articles",
     ],
     "client": ["/search?min_score=0", f"/profile/{F}"],
     "operator": [
         "/console",
+        "/console/appeals",
         "/console?q=f",
         f"/console/freelancers/{F}?from={STORY_DATES[1]}&to={STORY_DATES[2]}",
         "/console/raters",
@@ -213,6 +215,63 @@ def test_the_console_shows_the_policy_labs_results(browser, served):
     page.click("text=The lab's report")
     assert page.title().startswith("Policy lab: 2024-09 vs jobsuccess-2026")
     page.context.close()
+
+
+def test_appeal_story_freelancer_files_reviewer_decides_freelancer_reads_the_new_score(
+    browser, served
+):
+    """The freelancer files an appeal from a ledger row; an operator takes it into review and
+    a reviewer upholds it with a reason; the freelancer reads the decision, its reason and
+    what it changed in the score."""
+    who, appealed = served.appellant, served.appealed
+    me = sign_in(browser, served, "appellant")
+    me.goto(f"{served.url}/freelancers/{who}/ledger")
+    me.click(f"tr[id='contract-{appealed}'] a:text('Appeal')")
+    assert text_of(me, "#file-h") == f"Appeal the outcome of {appealed}"
+    me.select_option("#category", "client_unresponsive")
+    me.fill("#text", "The client stopped answering after the last invoice.")
+    me.click("#file button[type=submit]")
+    me.wait_for_load_state("networkidle")
+    row = me.locator("table.appeals tbody tr", has_text=appealed)
+    assert "filed" in row.inner_text()
+    appeal = row.get_attribute("id")
+    assert appeal and appeal.startswith("ap-")
+
+    ops = sign_in(browser, served, "reviewer")
+    ops.goto(f"{served.url}/console/appeals")
+    queued = ops.locator("table.queue tbody tr", has_text=appeal)
+    assert "0" in queued.locator("td").nth(5).inner_text()  # filed today: age 0
+    queued.locator(f"a:text('{appeal}')").click()
+    ops.click("text=Take into review")
+    ops.wait_for_load_state("networkidle")
+    ops.check("input[name=decision][value=upheld]")
+    ops.click("text=Record the decision")  # no reason: the browser refuses (required)
+    assert "in review" in text_of(ops, "#appeal-state")
+    reason = "Confirmed with the client's account history: they left the marketplace."
+    ops.fill("#reason", reason)
+    ops.click("text=Record the decision")
+    ops.wait_for_load_state("networkidle")
+    assert text_of(ops, "#appeal-state").startswith("upheld")
+    assert [
+        r.inner_text().split("\t")[3] for r in ops.locator("section:has(#t-h) tbody tr").all()
+    ] == [
+        "filed",
+        "in_review",
+        "upheld",
+    ]  # the audit: every step
+    assert _serious(ops) == []
+    ops.context.close()
+
+    me.reload()
+    status = text_of(me, f"tr[id='{appeal}'] td.status")
+    assert status.startswith("upheld") and reason in status
+    me.click(f"tr[id='{appeal}'] >> text=What it changed in the score")
+    me.wait_for_load_state("networkidle")
+    assert "→" in text_of(me, "#change-summary")  # the score before and after the decision
+    me.goto(f"{served.url}/freelancers/{who}/ledger")
+    ruled = text_of(me, f"tr[id='contract-{appealed}']")
+    assert "negative" not in ruled and "appeal" in ruled.lower()  # no longer held against them
+    me.context.close()
 
 
 def _no_sideways_scroll(page: Any) -> bool:

@@ -9,16 +9,16 @@ implementation. Server-side rendered (Jinja2, `templates/`), a little JavaScript
 packages (`assets`): nothing is loaded from the network.
 
     signin     /signin, /signout, / (each role's home)
-    freelancer /freelancers/{id}[/changes|/ledger|/records|/forecast|/advice|/whatif]
+    freelancer /freelancers/{id}[/changes|/ledger|/records|/forecast|/advice|/whatif|/appeals]
     client     /search, /profile/{id}
-    console    /console[/freelancers/{id}|/raters|/log|/lab]
+    console    /console[/freelancers/{id}|/appeals[/{id}]|/raters|/log|/lab]
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from jobsuccess.web import assets, client, console, freelancer, signin
+from jobsuccess.web import appeals, assets, client, console, freelancer, signin
 from jobsuccess.web.errors import install
 from jobsuccess.web.session import serializer
 
@@ -26,6 +26,6 @@ from jobsuccess.web.session import serializer
 def mount(app: FastAPI) -> None:
     """Add the pages, their assets and their error pages to the service ``app``."""
     app.state.web_signer = serializer(app.state.db)
-    for module in (assets, signin, freelancer, client, console):
+    for module in (assets, signin, freelancer, appeals, client, console):
         app.include_router(module.router)
     install(app)

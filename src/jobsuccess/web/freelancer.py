@@ -174,8 +174,8 @@ def contracts_ledger(
 
 
 def _appeal_context(db: Database, who: Principal, freelancer: str) -> dict[str, Any]:
-    """What the ledger page needs for appeals (none in this build)."""
-    return {}
+    """Each ledger row links to the appeal form of its contract (`jobsuccess.web.appeals`)."""
+    return {"appeal_links": who.role in ("freelancer", "operator")}
 
 
 @router.get("/freelancers/{freelancer}/records")
