@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
-from jobsuccess.errors import InputError
+from jobsuccess.errors import InputError, NotFound
 from jobsuccess.service.cli import app
 from jobsuccess.store import Database, open_database
 from jobsuccess.store.db import SCHEMA_REVISION, current_revision, downgrade, head_revision, upgrade
@@ -34,7 +34,7 @@ def test_revoked_keys_open_nothing(db: Database) -> None:
     revoked = revoke_key(db, row.prefix)
     assert not revoked.active and verify_key(db, key) is None
     assert revoke_key(db, key).revoked_at == revoked.revoked_at  # again: first date kept
-    with pytest.raises(InputError, match="no key"):
+    with pytest.raises(NotFound, match="no key"):
         revoke_key(db, "ffffffffffff")
 
 

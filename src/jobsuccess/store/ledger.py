@@ -33,6 +33,7 @@ from typing import Any, Final
 import polars as pl
 from sqlalchemy import Connection, func, select, text
 
+from jobsuccess import errors
 from jobsuccess.errors import InputError
 from jobsuccess.model import History
 from jobsuccess.store.db import Database
@@ -96,7 +97,7 @@ class Conflict:
     message: str
 
 
-class ConflictError(InputError):
+class ConflictError(errors.Conflict):
     """Records whose ids (or contracts) the ledger already holds with different content."""
 
     def __init__(self, conflicts: Sequence[Conflict], more: int = 0) -> None:
