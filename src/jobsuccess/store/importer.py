@@ -35,12 +35,11 @@ from jobsuccess.store.db import Database
 from jobsuccess.store.records import (
     ADDED_CONTENT,
     CONTENT_COLUMNS,
-    added_content,
-    canonical_column,
-    keyed_id,
-    plain_id,
-    plain_id_of,
-    sha256,
+    canonical_expr,
+    contract_id_text,
+    keyed_ids,
+    plain_ids,
+    sha256_hex,
 )
 
 DEFAULT_CHUNK: Final = 500  # freelancers per transaction
@@ -105,32 +104,30 @@ def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
         for col in (*CONTENT_COLUMNS, *ADDED_CONTENT)
         if col not in frame.columns
     ).select(*CONTENT_COLUMNS, *ADDED_CONTENT)
-    texts = [canonical_column(c, frame.get_column(c).to_list()) for c in CONTENT_COLUMNS]
-    canon = ["|".join(parts) for parts in zip(*texts, strict=True)]
-    for column in ADDED_CONTENT:
-        values = frame.get_column(column).to_list()
-        canon = [t + added_content(column, v) for t, v in zip(canon, values, strict=True)]
-    # occurrence number among records with the same content: stable ids for repeats
+    # the canonical texts, column by column; the hashes are the one loop per row (hashlib has
+    # no vectorised form)
+    canon = frame.select(canonical_expr().cast(pl.Binary)).to_series()
+    digests = sha256_hex(canon.to_list())
+    # occurrence number among records with the same content (the same digest): stable ids
+    # for repeats
     seen: dict[str, int] = {}
     occurrence = []
-    for text in canon:
-        seen[text] = n = seen.get(text, -1) + 1
+    for d in digests:
+        seen[d] = n = seen.get(d, -1) + 1
         occurrence.append(n)
-    kinds = frame.get_column("kind").to_list()
-    keys = zip(
-        frame.get_column("freelancer").to_list(),
-        frame.get_column("contract").to_list(),
-        strict=True,
-    )
-    ids = [
-        plain_id("contract", f, c) if kind == "contract" else plain_id_of(text, n)
-        for kind, (f, c), text, n in zip(kinds, keys, canon, occurrence, strict=True)
-    ]
+    id_text = frame.select(
+        pl.when(pl.col("kind") == "contract")
+        .then(contract_id_text())
+        .otherwise(
+            pl.concat_str(canon.cast(pl.String), pl.lit("|"), pl.Series(occurrence).cast(pl.String))
+        )
+        .cast(pl.Binary)
+    ).to_series()
+    ids = plain_ids(id_text.to_list())
     if secret is not None:
-        ids = [keyed_id(secret, i) for i in ids]
+        ids = keyed_ids(secret, ids)
     return frame.with_columns(
-        pl.Series("id", ids, dtype=pl.String()),
-        pl.Series("digest", [sha256(t) for t in canon], dtype=pl.String()),
+        pl.Series("id", ids, dtype=pl.String()), pl.Series("digest", digests, dtype=pl.String())
     )
 
 
