@@ -16,7 +16,7 @@ from sqlalchemy import insert
 
 from jobsuccess.model import History
 from jobsuccess.store import Database, ledger, open_database
-from jobsuccess.store.db import current_revision, upgrade
+from jobsuccess.store.db import SCHEMA_REVISION, current_revision, upgrade
 from jobsuccess.store.importer import history_rows, import_history
 from jobsuccess.store.records import (
     CONTENT_COLUMNS,
@@ -115,7 +115,7 @@ def test_migration_0004_rewrites_plain_ids_and_a_rerun_import_stays_a_noop(
         for part in (stored[i : i + 500] for i in range(0, len(stored), 500)):
             conn.execute(insert(records), part)
     upgrade(db)
-    assert current_revision(db) == "0004"
+    assert current_revision(db) == SCHEMA_REVISION
     with db.read() as conn:
         ids = set(conn.exec_driver_sql("SELECT id FROM records").scalars())
     assert not any(PLAIN_ID.fullmatch(i) for i in ids) and "d-operator-chosen" in ids

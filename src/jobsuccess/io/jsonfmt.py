@@ -7,10 +7,11 @@ checks reject. The field checks themselves live in `jobsuccess.io.checks`, share
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -63,6 +64,121 @@ def read_json(path: Path) -> dict[str, Raw]:
     return _Flattener(file).flatten(doc)
 
 
+#: A JSON array is read an element at a time (`json_elements`); one element (a freelancer)
+#: may take at most this much text.
+MAX_ELEMENT_CHARS: Final = 256 * 2**20
+_READ: Final = 2**20
+
+
+def json_elements(path: Path) -> Iterator[object]:
+    """The freelancer objects of a history JSON file, one at a time, with `read_json`'s
+    errors: an array is read in pieces (memory: about one element), an object whole."""
+    file = str(path)
+    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
+    try:
+        with path.open("rb") as raw:
+            text = codecs.getincrementaldecoder("utf-8")()
+            buf, pos, eof = "", 0, False
+            lines, column = 0, 0  # where buf starts in the file: lines and column before it
+
+            def more(size: int = _READ) -> None:
+                nonlocal buf, pos, eof, lines, column
+                consumed = buf[:pos]
+                newlines = consumed.count("\n")
+                lines += newlines
+                column = (
+                    len(consumed) - consumed.rindex("\n") - 1
+                    if newlines
+                    else column + len(consumed)
+                )
+                chunk = raw.read(size)
+                eof = not chunk
+                buf = buf[pos:] + text.decode(chunk, final=eof)
+                pos = 0
+
+            def skip() -> str:
+                nonlocal pos
+                while True:
+                    while pos < len(buf) and buf[pos] in " \t\n\r":
+                        pos += 1
+                    if pos < len(buf) or eof:
+                        return buf[pos] if pos < len(buf) else ""
+                    more()
+
+            def invalid(message: str, at: int) -> InputError:
+                line = lines + buf.count("\n", 0, at) + 1
+                start = buf.rfind("\n", 0, at)
+                col = at - start if start >= 0 else column + at + 1
+                return InputError(
+                    f"not valid JSON: {message} at line {line} column {col}", file=file
+                )
+
+            first = skip()
+            if not first:
+                raise InputError("the file is empty (expected a JSON history)", file=file)
+            if first != "[":
+                yield from _whole(path)
+                return
+            pos += 1
+            if skip() == "]":
+                pos += 1
+            else:
+                while True:
+                    skip()
+                    while True:
+                        try:
+                            element, end = decoder.raw_decode(buf, pos)
+                            break
+                        except json.JSONDecodeError as e:
+                            if eof:
+                                raise invalid(e.msg, e.pos) from None
+                            if len(buf) - pos > MAX_ELEMENT_CHARS:
+                                raise InputError(
+                                    f"a freelancer object over {MAX_ELEMENT_CHARS:,} characters "
+                                    f"(at line {lines + buf.count(chr(10), 0, pos) + 1})",
+                                    file=file,
+                                ) from None
+                            more(max(_READ, len(buf)))
+                    yield element
+                    pos = end
+                    after = skip()
+                    if after == ",":
+                        pos += 1
+                        continue
+                    if after == "]":
+                        pos += 1
+                        break
+                    raise invalid("Expecting ',' delimiter", pos)
+            if skip():
+                raise invalid("Extra data", pos)
+    except OSError as e:
+        raise InputError(f"cannot read JSON: {e}", file=file) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        if isinstance(e, InputError):
+            raise
+        raise InputError(f"cannot read JSON: {e}", file=file) from None
+
+
+def _whole(path: Path) -> Iterator[object]:
+    """A document that is not an array: read whole (`read_json`'s parse), its elements."""
+    file = str(path)
+    try:
+        doc = json.loads(path.read_bytes(), object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", file=file
+        ) from None
+    if not isinstance(doc, dict):
+        raise InputError("expected a freelancer object or an array of them", file=file)
+    yield doc
+
+
+def flatten_json(file: str, docs: Sequence[object], first: int = 0) -> dict[str, Raw]:
+    """Some freelancer objects of ``file`` (the first being element ``first``, counted from
+    0, of the file) as raw tables, as `read_json` gives them."""
+    return _Flattener(file, first).flatten(list(docs))
+
+
 class _DuplicateKeyError(ValueError):
     pass
 
@@ -91,8 +207,9 @@ def _encode(kind: Kind, value: object) -> str | None:
 class _Flattener:
     """Collects the rows of every table, column by column, walking the document once."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, first: int = 0) -> None:
         self.file = file
+        self.first = first
         self.columns: dict[str, dict[str, list[str | None]]] = {
             table: {f.name: [] for f in fields} for table, fields in FIELDS.items()
         }
@@ -105,7 +222,7 @@ class _Flattener:
             docs = doc
         else:
             raise InputError("expected a freelancer object or an array of them", file=self.file)
-        for i, obj in enumerate(docs):
+        for i, obj in enumerate(docs, self.first):
             self._freelancer(i, obj)
         return {
             table: Raw(

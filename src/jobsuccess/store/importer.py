@@ -23,12 +23,13 @@ naming it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
+from jobsuccess.io.parts import Parts
 from jobsuccess.model import History
 from jobsuccess.store import ledger
 from jobsuccess.store.db import Database
@@ -160,14 +161,41 @@ def import_history(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Append ``history`` to the ledger; ``progress(done, total)`` after every chunk."""
-    rows = history_rows(history, secret=db.id_secret)
-    total, inserted = rows.height, 0
-    done = 0
-    if progress:
+    return _import(db, [history], None, freelancers_per_chunk, progress)
+
+
+def import_parts(
+    db: Database,
+    parts: Parts,
+    *,
+    freelancers_per_chunk: int = DEFAULT_CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Append a history read and checked in parts (`jobsuccess.io.parts.Parts`: memory
+    bounded by a part, whatever the input's size), part by part."""
+    return _import(db, parts, parts.rows, freelancers_per_chunk, progress)
+
+
+def _import(
+    db: Database,
+    histories: Iterable[History],
+    total: int | None,
+    freelancers_per_chunk: int,
+    progress: Callable[[int, int], None] | None,
+) -> ImportResult:
+    secret = db.id_secret
+    records = inserted = 0
+    if progress and total is not None:
         progress(0, total)
-    for chunk in chunked(rows, freelancers_per_chunk):
-        inserted += ledger.append(db, chunk).inserted
-        done += chunk.height
-        if progress:
-            progress(done, total)
-    return ImportResult(total, inserted, total - inserted)
+    for history in histories:
+        rows = history_rows(history, secret=secret)
+        if total is None:
+            total = rows.height
+            if progress:
+                progress(0, total)
+        for chunk in chunked(rows, freelancers_per_chunk):
+            inserted += ledger.append(db, chunk).inserted
+            records += chunk.height
+            if progress:
+                progress(records, total)
+    return ImportResult(records, inserted, records - inserted)
