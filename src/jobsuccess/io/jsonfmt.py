@@ -323,20 +323,41 @@ def history_to_json(history: History) -> list[dict[str, Any]]:
 
     Marketplace-wide actions (no freelancer) have no place in this format: write tables.
     """
+    return [doc for group in _documents(history) for doc in group]
+
+
+#: Freelancers turned into JSON documents at a time: `dump_json` holds one group's.
+JSON_GROUP: Final = 2_000
+
+
+def _documents(history: History, group: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """`history_to_json`'s documents, a group of freelancers (in order) at a time."""
+    group = group or JSON_GROUP
     actions = history.actions
     if actions.get_column("freelancer").null_count():
         raise ValueError(
             "the JSON format has no place for marketplace-wide actions (no freelancer): "
             "write the table format instead"
         )
-    payments = _grouped(history.payments, "payments", _KEYS["payment"])
-    feedback = _grouped(history.feedback, "feedback", _KEYS["feedback"])
-    disputes = _grouped(history.disputes, "disputes", _KEYS["dispute"])
-    contracts = _grouped(history.contracts, "contracts", _CONTRACT_FIELDS, ("freelancer",))
-    acted = _grouped(history.actions, "actions", _KEYS["action"], ("freelancer",))
-    docs = []
-    for fid in sorted(set(contracts) | set(acted)):
-        docs.append(
+    everyone = (
+        pl.concat([history.contracts.get_column("freelancer"), actions.get_column("freelancer")])
+        .unique()
+        .sort()
+    )
+    for lo in range(0, everyone.len(), group):
+        ids = everyone.slice(lo, group).implode()
+
+        def mine(frame: pl.DataFrame, ids: pl.Series = ids) -> pl.DataFrame:
+            return frame.filter(pl.col("freelancer").is_in(ids))
+
+        payments = _grouped(mine(history.payments), "payments", _KEYS["payment"])
+        feedback = _grouped(mine(history.feedback), "feedback", _KEYS["feedback"])
+        disputes = _grouped(mine(history.disputes), "disputes", _KEYS["dispute"])
+        contracts = _grouped(
+            mine(history.contracts), "contracts", _CONTRACT_FIELDS, ("freelancer",)
+        )
+        acted = _grouped(mine(actions), "actions", _KEYS["action"], ("freelancer",))
+        yield [
             {
                 "freelancer": fid[0],
                 "contracts": [
@@ -350,20 +371,49 @@ def history_to_json(history: History) -> list[dict[str, Any]]:
                 ],
                 "actions": acted.get(fid, []),
             }
-        )
-    return docs
+            for fid in sorted(set(contracts) | set(acted))
+        ]
 
 
 def dump_json(history: History, path: str | os.PathLike[str]) -> None:
     """Write ``history`` as JSON (an object for one freelancer, else an array), atomically.
 
     The bytes depend only on the history: records sorted, fields in format order, 2-space
-    indent, trailing newline.
+    indent, trailing newline. Written a group of freelancers at a time: memory for the text
+    does not grow with the number of freelancers.
     """
-    docs = history_to_json(history)
-    doc: object = docs[0] if len(docs) == 1 else docs
-    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_file_atomically(Path(path), text.encode())
+    groups = _documents(history)
+    first = next(groups, [])
+    write_file_atomically(Path(path), _json_text(first, groups))
+
+
+def _json_text(
+    first: list[dict[str, Any]], rest: Iterator[list[dict[str, Any]]]
+) -> Iterator[bytes]:
+    """The bytes `json.dumps(docs, indent=2)` gives (an object alone when there is one), in
+    pieces: each document indented as an element of the array."""
+
+    def dumps(doc: object) -> str:
+        return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+
+    more = next(rest, None)
+    if more is None and len(first) == 1:
+        yield (dumps(first[0]) + "\n").encode()
+        return
+    if more is None and not first:
+        yield b"[]\n"
+        return
+    yield b"[\n"
+    sep = ""
+    for group in (first, *([more] if more is not None else [])):
+        for doc in group:
+            yield (sep + "  " + dumps(doc).replace("\n", "\n  ")).encode()
+            sep = ",\n"
+    for group in rest:
+        for doc in group:
+            yield (sep + "  " + dumps(doc).replace("\n", "\n  ")).encode()
+            sep = ",\n"
+    yield b"\n]\n"
 
 
 def _grouped(
