@@ -36,7 +36,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 ROOT = HERE.parent
-BIN = Path(sys.executable).parent
+#: The command line of this interpreter's jobsuccess (not whichever script is on PATH).
+JOBSUCCESS = [sys.executable, "-c", "from jobsuccess.cli import main; main()"]
 AS_OF = "2026-11-01"
 PG_SERVER = os.environ.get("JOBSUCCESS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
 #: Issue 9's targets, set on the README's market (100k freelancers, 1M contracts).
@@ -71,7 +72,7 @@ def market(freelancers: int) -> Path:
     folder = CACHE / f"store-market-{freelancers}"
     if not (folder / "contracts.parquet").is_file():
         CACHE.mkdir(exist_ok=True)
-        run([str(BIN / "jobsuccess"), "synth", "--freelancers", str(freelancers), "--seed", "1",
+        run([*JOBSUCCESS, "synth", "--freelancers", str(freelancers), "--seed", "1",
              "--out", str(folder)])  # fmt: skip
     return folder
 
@@ -88,9 +89,7 @@ def load_baseline(folder: Path) -> tuple[float, float, int]:
 
 def batch_figures(folder: Path, day: str, tmp: Path) -> tuple[float, float, dict[str, Any]]:
     out = tmp / f"batch-{day}.parquet"
-    seconds, peak, _ = run(
-        [str(BIN / "jobsuccess"), "batch", str(folder), "--out", str(out), "--as-of", day]
-    )
+    seconds, peak, _ = run([*JOBSUCCESS, "batch", str(folder), "--out", str(out), "--as-of", day])
     import polars as pl
 
     return seconds, peak, figures(pl.read_parquet(out))
@@ -181,10 +180,9 @@ class PgSchema:
 
 
 def bench_backend(url: str, folder: Path) -> dict[str, Any]:
-    jobsuccess = str(BIN / "jobsuccess")
     env = {"JOBSUCCESS_ID_SECRET": "bench"}
     import_s, import_mb, said = run(
-        [jobsuccess, "import", str(folder), "--db", url, "--quiet"], env
+        [*JOBSUCCESS, "import", str(folder), "--db", url, "--quiet"], env
     )
     found = re.search(r"([\d,]+) records?: ([\d,]+) new, ([\d,]+) already stored", said)
     if not found:
@@ -194,7 +192,7 @@ def bench_backend(url: str, folder: Path) -> dict[str, Any]:
         raise SelfCheckError(f"a fresh store: expected every record new, import said {said!r}")
     size = store_size(url)
     snap_s, snap_mb, _ = run(
-        [jobsuccess, "snapshot", "--db", url, "--as-of", AS_OF, "--quiet"], env
+        [*JOBSUCCESS, "snapshot", "--db", url, "--as-of", AS_OF, "--quiet"], env
     )
     day, count, stored = stored_figures(url)
     if count != total:

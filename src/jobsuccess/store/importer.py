@@ -13,7 +13,11 @@ reveals nothing about the record, and a rerun derives the same ids):
   content plus their occurrence number among identical records of the same contract (two
   equal payments on one day are two payments, and stay two on every re-import).
 
-Records are appended in chunks of whole freelancers, each chunk one transaction (contracts
+The command reads its input in parts (`jobsuccess.io.parts`: batches of rows dealt to parts
+on disk by freelancer, every part checked before anything is stored), so its memory is a
+part's, whatever the size of the input; `import_parts` appends them part by part.
+Records are appended in chunks of whole freelancers (of a part), each chunk one transaction
+(contracts
 travel with their payments, so every chunk is self-contained). A run killed at any point
 (even ``kill -9``) leaves whole chunks behind; running it again skips what is stored, because
 appending a stored record is a no-op. A record whose derived id is stored with different

@@ -6,7 +6,10 @@ record (the API) and of a hundred thousand (the importer) take the same path:
 1. the batch itself is checked: the same id twice with different content is a conflict, the
    same record twice is sent once;
 2. the rows are bulk-loaded into ``incoming_records``, a temporary table private to the
-   connection (``executemany`` on SQLite, ``COPY`` on PostgreSQL);
+   connection (``executemany`` on SQLite, ``COPY`` in CSV written by polars on PostgreSQL);
+   on SQLite a batch that brings every contract it is about (an import's) goes straight into
+   ``records`` instead, one ``executemany`` in batch order, and is staged only when fewer rows
+   went in than were sent, to tell duplicates from conflicts (step 4);
 3. every record about a contract must name a contract the batch brings (checked while
    staging) or the ledger holds (one anti-join), else `UnknownContractError`;
 4. ``INSERT INTO records SELECT ... ON CONFLICT DO NOTHING`` in batch order; if fewer rows went
