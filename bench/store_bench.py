@@ -40,8 +40,17 @@ ROOT = HERE.parent
 JOBSUCCESS = [sys.executable, "-c", "from jobsuccess.cli import main; main()"]
 AS_OF = "2026-11-01"
 PG_SERVER = os.environ.get("JOBSUCCESS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
-#: Issue 9's targets, set on the README's market (100k freelancers, 1M contracts).
-TARGETS = {"import_s": 60.0, "peak_mb": 1024.0, "store_mb": 600.0, "snapshot_s": 15.0}
+#: Issue 9's targets, set on the README's market (`synth --freelancers 100000 --seed 1`:
+#: 100,000 freelancers, 1,039,676 contracts): import in 60 s, peak 1 GiB, store 600 MB,
+#: snapshot in 15 s. Judged as rates per contract (per freelancer for the snapshot), so that
+#: a run on another size says whether it is on course; memory is a bound at any size.
+MARKET_CONTRACTS = 1_039_676
+TARGETS = {
+    "import_contracts_per_s": MARKET_CONTRACTS / 60,
+    "peak_mb": 1024.0,
+    "store_bytes_per_contract": 600e6 / MARKET_CONTRACTS,
+    "snapshot_freelancers_per_s": 100_000 / 15,
+}
 
 
 class SelfCheckError(RuntimeError):
@@ -265,19 +274,21 @@ def main() -> int:
               f"{n / r['snapshot_s']:,.0f} freelancers/s | {r['snapshot_s'] / base:.2f}x | "
               f"{r['snapshot_mb']:,.0f} |  | = batch: {', '.join(r['stored'])} |")  # fmt: skip
     print()
-    scale = "" if n == 100_000 else " (target set at 100k freelancers)"
-    print("| backend | target (issue 9) | measured | met |")
+    print("| backend | target (issue 9, at 100k freelancers) | measured | met |")
     print("|---|---|---|---|")
     for backend, r in results.items():
+        rate = contracts / r["import_s"]
+        per = r["store_mb"] * 2**20 / contracts
+        snap = n / r["snapshot_s"]
         rows = [
-            (f"import < {TARGETS['import_s']:.0f} s{scale}", f"{r['import_s']:.1f} s",
-             r["import_s"] < TARGETS["import_s"]),
+            (f"import >= {TARGETS['import_contracts_per_s']:,.0f} contracts/s (1M in 60 s)",
+             f"{rate:,.0f}", rate >= TARGETS["import_contracts_per_s"]),
             (f"import peak < {TARGETS['peak_mb']:,.0f} MiB", f"{r['import_mb']:,.0f} MiB",
              r["import_mb"] < TARGETS["peak_mb"]),
-            (f"store < {TARGETS['store_mb']:.0f} MiB{scale}", f"{r['store_mb']:,.0f} MiB",
-             r["store_mb"] < TARGETS["store_mb"]),
-            (f"snapshot < {TARGETS['snapshot_s']:.0f} s{scale}", f"{r['snapshot_s']:.1f} s",
-             r["snapshot_s"] < TARGETS["snapshot_s"]),
+            (f"store <= {TARGETS['store_bytes_per_contract']:,.0f} B/contract (600 MB)",
+             f"{per:,.0f}", per <= TARGETS["store_bytes_per_contract"]),
+            (f"snapshot >= {TARGETS['snapshot_freelancers_per_s']:,.0f} freelancers/s (15 s)",
+             f"{snap:,.0f}", snap >= TARGETS["snapshot_freelancers_per_s"]),
         ]  # fmt: skip
         for target, measured, met in rows:
             print(f"| {backend} | {target} | {measured} | {'yes' if met else 'no'} |")
