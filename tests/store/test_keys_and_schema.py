@@ -92,6 +92,25 @@ def test_migrations_create_the_model_and_go_down_and_up(blank_url: str) -> None:
     db.dispose()
 
 
+def test_the_migrated_indexes_of_the_log_are_the_schemas(blank_url: str) -> None:
+    """0006 drops the (kind, freelancer) index 0001 made and the schema never declared; going
+    down to 0004 brings it back."""
+    db = open_database(blank_url)
+
+    def indexes() -> set[str]:
+        with db.read() as conn:
+            found = {i["name"] for i in inspect(conn).get_indexes("records")}
+        return found - {"uq_records_id"}  # PostgreSQL lists the unique constraint too
+
+    declared = {i.name for i in metadata.tables["records"].indexes}
+    assert indexes() == declared
+    downgrade(db, "0004")
+    assert indexes() == {*declared, "ix_records_kind_freelancer"}
+    upgrade(db)
+    assert indexes() == declared
+    db.dispose()
+
+
 def test_bad_urls_are_input_errors() -> None:
     with pytest.raises(InputError, match="unsupported database"):
         open_database("mysql://localhost/x")
