@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format bench bench-smoke bench-spark bench-web screenshots clean
+.PHONY: install demo test lint format bench bench-smoke bench-spark bench-store bench-store-smoke bench-web screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ bench: install         ## engine at 1M and 10M contracts, self-checked against b
 
 bench-smoke: install   ## a tiny run of the benchmark with its self-check, as CI does
 	$(BIN)/python bench/engine_bench.py --sizes 20000
+
+bench-store: install   ## import and snapshot of the README's 100k-freelancer market, SQLite and PostgreSQL (see README)
+	$(BIN)/python bench/store_bench.py
+
+bench-store-smoke: install  ## the store benchmark on 2,000 freelancers, self-check included
+	$(BIN)/python bench/store_bench.py --smoke
 
 bench-spark: install   ## on demand: local runner vs Spark local[2] at 10M contracts, Spark alone at 30M (see README)
 	$(BIN)/python bench/spark_bench.py

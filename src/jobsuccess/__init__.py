@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jobsuccess.engine import Scores, score, score_batch
-    from jobsuccess.errors import InputError
+    from jobsuccess.errors import (
+        Conflict,
+        Forbidden,
+        InputError,
+        JobSuccessError,
+        NotFound,
+        Refused,
+    )
     from jobsuccess.io import dump_json, load, write_tables
     from jobsuccess.model import History
     from jobsuccess.policy import Policy, PolicyBook, load_policy, read_policy
@@ -20,8 +27,13 @@ if TYPE_CHECKING:
     from jobsuccess.subjects import for_agencies
 
 _HOME = {
+    "Conflict": "jobsuccess.errors",
+    "Forbidden": "jobsuccess.errors",
     "History": "jobsuccess.model",
     "InputError": "jobsuccess.errors",
+    "JobSuccessError": "jobsuccess.errors",
+    "NotFound": "jobsuccess.errors",
+    "Refused": "jobsuccess.errors",
     "Policy": "jobsuccess.policy",
     "PolicyBook": "jobsuccess.policy",
     "Scores": "jobsuccess.engine",
@@ -37,10 +49,15 @@ _HOME = {
 }
 
 __all__ = [
+    "Conflict",
+    "Forbidden",
     "History",
     "InputError",
+    "JobSuccessError",
+    "NotFound",
     "Policy",
     "PolicyBook",
+    "Refused",
     "Scores",
     "dump_json",
     "for_agencies",

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
-from jobsuccess.errors import InputError
+from jobsuccess.errors import InputError, JobSuccessError
 
 if TYPE_CHECKING:
     from jobsuccess.model import History
@@ -37,7 +37,7 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except InputError as exc:
+        except JobSuccessError as exc:
             _fail(str(exc))
         except OSError as exc:  # a folder where a file goes, a file in the way, no permission
             _fail(str(exc) if exc.strerror is None else f"{exc.filename}: {exc.strerror}")

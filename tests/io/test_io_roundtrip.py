@@ -175,3 +175,26 @@ def test_rewriting_a_folder_replaces_it_whole(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError, match=r"notes\.txt"):
         write_tables(h, tmp_path / "t")
     assert (tmp_path / "t" / "notes.txt").read_text() == "mine"
+
+
+def test_dump_json_streams_groups_into_the_bytes_of_one_dump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written a group of freelancers at a time, the file is byte for byte json.dumps of the
+    documents (an array; one document alone is an object)."""
+    import jobsuccess.io.jsonfmt as jsonfmt
+    from jobsuccess.synth import marketplace
+
+    history = marketplace(30, seed=4)
+    history = history.with_frame(
+        "actions", history.actions.filter(pl.col("freelancer").is_not_null())
+    )
+    whole = (json.dumps(history_to_json(history), indent=2, ensure_ascii=False) + "\n").encode()
+    for group in (1, 7, 1000):
+        monkeypatch.setattr(jsonfmt, "JSON_GROUP", group)
+        dump_json(history, tmp_path / "h.json")
+        assert (tmp_path / "h.json").read_bytes() == whole, group
+    one = history.only(history.freelancers[:1])
+    dump_json(one, tmp_path / "one.json")
+    expected = json.dumps(history_to_json(one)[0], indent=2, ensure_ascii=False) + "\n"
+    assert (tmp_path / "one.json").read_text() == expected

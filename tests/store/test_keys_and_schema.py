@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
-from jobsuccess.errors import InputError
+from jobsuccess.errors import InputError, NotFound
 from jobsuccess.service.cli import app
 from jobsuccess.store import Database, open_database
 from jobsuccess.store.db import SCHEMA_REVISION, current_revision, downgrade, head_revision, upgrade
@@ -34,7 +34,7 @@ def test_revoked_keys_open_nothing(db: Database) -> None:
     revoked = revoke_key(db, row.prefix)
     assert not revoked.active and verify_key(db, key) is None
     assert revoke_key(db, key).revoked_at == revoked.revoked_at  # again: first date kept
-    with pytest.raises(InputError, match="no key"):
+    with pytest.raises(NotFound, match="no key"):
         revoke_key(db, "ffffffffffff")
 
 
@@ -89,6 +89,25 @@ def test_migrations_create_the_model_and_go_down_and_up(blank_url: str) -> None:
         assert not {t.name for t in metadata.sorted_tables} & set(inspect(conn).get_table_names())
     upgrade(db)
     assert current_revision(db) == SCHEMA_REVISION
+    db.dispose()
+
+
+def test_the_migrated_indexes_of_the_log_are_the_schemas(blank_url: str) -> None:
+    """0006 drops the (kind, freelancer) index 0001 made and the schema never declared; going
+    down to 0004 brings it back."""
+    db = open_database(blank_url)
+
+    def indexes() -> set[str]:
+        with db.read() as conn:
+            found = {i["name"] for i in inspect(conn).get_indexes("records")}
+        return found - {"uq_records_id"}  # PostgreSQL lists the unique constraint too
+
+    declared = {i.name for i in metadata.tables["records"].indexes}
+    assert indexes() == declared
+    downgrade(db, "0004")
+    assert indexes() == {*declared, "ix_records_kind_freelancer"}
+    upgrade(db)
+    assert indexes() == declared
     db.dispose()
 
 

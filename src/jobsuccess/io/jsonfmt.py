@@ -7,10 +7,11 @@ checks reject. The field checks themselves live in `jobsuccess.io.checks`, share
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -63,6 +64,121 @@ def read_json(path: Path) -> dict[str, Raw]:
     return _Flattener(file).flatten(doc)
 
 
+#: A JSON array is read an element at a time (`json_elements`); one element (a freelancer)
+#: may take at most this much text.
+MAX_ELEMENT_CHARS: Final = 256 * 2**20
+_READ: Final = 2**20
+
+
+def json_elements(path: Path) -> Iterator[object]:
+    """The freelancer objects of a history JSON file, one at a time, with `read_json`'s
+    errors: an array is read in pieces (memory: about one element), an object whole."""
+    file = str(path)
+    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
+    try:
+        with path.open("rb") as raw:
+            text = codecs.getincrementaldecoder("utf-8")()
+            buf, pos, eof = "", 0, False
+            lines, column = 0, 0  # where buf starts in the file: lines and column before it
+
+            def more(size: int = _READ) -> None:
+                nonlocal buf, pos, eof, lines, column
+                consumed = buf[:pos]
+                newlines = consumed.count("\n")
+                lines += newlines
+                column = (
+                    len(consumed) - consumed.rindex("\n") - 1
+                    if newlines
+                    else column + len(consumed)
+                )
+                chunk = raw.read(size)
+                eof = not chunk
+                buf = buf[pos:] + text.decode(chunk, final=eof)
+                pos = 0
+
+            def skip() -> str:
+                nonlocal pos
+                while True:
+                    while pos < len(buf) and buf[pos] in " \t\n\r":
+                        pos += 1
+                    if pos < len(buf) or eof:
+                        return buf[pos] if pos < len(buf) else ""
+                    more()
+
+            def invalid(message: str, at: int) -> InputError:
+                line = lines + buf.count("\n", 0, at) + 1
+                start = buf.rfind("\n", 0, at)
+                col = at - start if start >= 0 else column + at + 1
+                return InputError(
+                    f"not valid JSON: {message} at line {line} column {col}", file=file
+                )
+
+            first = skip()
+            if not first:
+                raise InputError("the file is empty (expected a JSON history)", file=file)
+            if first != "[":
+                yield from _whole(path)
+                return
+            pos += 1
+            if skip() == "]":
+                pos += 1
+            else:
+                while True:
+                    skip()
+                    while True:
+                        try:
+                            element, end = decoder.raw_decode(buf, pos)
+                            break
+                        except json.JSONDecodeError as e:
+                            if eof:
+                                raise invalid(e.msg, e.pos) from None
+                            if len(buf) - pos > MAX_ELEMENT_CHARS:
+                                raise InputError(
+                                    f"a freelancer object over {MAX_ELEMENT_CHARS:,} characters "
+                                    f"(at line {lines + buf.count(chr(10), 0, pos) + 1})",
+                                    file=file,
+                                ) from None
+                            more(max(_READ, len(buf)))
+                    yield element
+                    pos = end
+                    after = skip()
+                    if after == ",":
+                        pos += 1
+                        continue
+                    if after == "]":
+                        pos += 1
+                        break
+                    raise invalid("Expecting ',' delimiter", pos)
+            if skip():
+                raise invalid("Extra data", pos)
+    except OSError as e:
+        raise InputError(f"cannot read JSON: {e}", file=file) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        if isinstance(e, InputError):
+            raise
+        raise InputError(f"cannot read JSON: {e}", file=file) from None
+
+
+def _whole(path: Path) -> Iterator[object]:
+    """A document that is not an array: read whole (`read_json`'s parse), its elements."""
+    file = str(path)
+    try:
+        doc = json.loads(path.read_bytes(), object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", file=file
+        ) from None
+    if not isinstance(doc, dict):
+        raise InputError("expected a freelancer object or an array of them", file=file)
+    yield doc
+
+
+def flatten_json(file: str, docs: Sequence[object], first: int = 0) -> dict[str, Raw]:
+    """Some freelancer objects of ``file`` (the first being element ``first``, counted from
+    0, of the file) as raw tables, as `read_json` gives them."""
+    return _Flattener(file, first).flatten(list(docs))
+
+
 class _DuplicateKeyError(ValueError):
     pass
 
@@ -91,8 +207,9 @@ def _encode(kind: Kind, value: object) -> str | None:
 class _Flattener:
     """Collects the rows of every table, column by column, walking the document once."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, first: int = 0) -> None:
         self.file = file
+        self.first = first
         self.columns: dict[str, dict[str, list[str | None]]] = {
             table: {f.name: [] for f in fields} for table, fields in FIELDS.items()
         }
@@ -105,7 +222,7 @@ class _Flattener:
             docs = doc
         else:
             raise InputError("expected a freelancer object or an array of them", file=self.file)
-        for i, obj in enumerate(docs):
+        for i, obj in enumerate(docs, self.first):
             self._freelancer(i, obj)
         return {
             table: Raw(
@@ -206,20 +323,41 @@ def history_to_json(history: History) -> list[dict[str, Any]]:
 
     Marketplace-wide actions (no freelancer) have no place in this format: write tables.
     """
+    return [doc for group in _documents(history) for doc in group]
+
+
+#: Freelancers turned into JSON documents at a time: `dump_json` holds one group's.
+JSON_GROUP: Final = 2_000
+
+
+def _documents(history: History, group: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """`history_to_json`'s documents, a group of freelancers (in order) at a time."""
+    group = group or JSON_GROUP
     actions = history.actions
     if actions.get_column("freelancer").null_count():
         raise ValueError(
             "the JSON format has no place for marketplace-wide actions (no freelancer): "
             "write the table format instead"
         )
-    payments = _grouped(history.payments, "payments", _KEYS["payment"])
-    feedback = _grouped(history.feedback, "feedback", _KEYS["feedback"])
-    disputes = _grouped(history.disputes, "disputes", _KEYS["dispute"])
-    contracts = _grouped(history.contracts, "contracts", _CONTRACT_FIELDS, ("freelancer",))
-    acted = _grouped(history.actions, "actions", _KEYS["action"], ("freelancer",))
-    docs = []
-    for fid in sorted(set(contracts) | set(acted)):
-        docs.append(
+    everyone = (
+        pl.concat([history.contracts.get_column("freelancer"), actions.get_column("freelancer")])
+        .unique()
+        .sort()
+    )
+    for lo in range(0, everyone.len(), group):
+        ids = everyone.slice(lo, group).implode()
+
+        def mine(frame: pl.DataFrame, ids: pl.Series = ids) -> pl.DataFrame:
+            return frame.filter(pl.col("freelancer").is_in(ids))
+
+        payments = _grouped(mine(history.payments), "payments", _KEYS["payment"])
+        feedback = _grouped(mine(history.feedback), "feedback", _KEYS["feedback"])
+        disputes = _grouped(mine(history.disputes), "disputes", _KEYS["dispute"])
+        contracts = _grouped(
+            mine(history.contracts), "contracts", _CONTRACT_FIELDS, ("freelancer",)
+        )
+        acted = _grouped(mine(actions), "actions", _KEYS["action"], ("freelancer",))
+        yield [
             {
                 "freelancer": fid[0],
                 "contracts": [
@@ -233,20 +371,49 @@ def history_to_json(history: History) -> list[dict[str, Any]]:
                 ],
                 "actions": acted.get(fid, []),
             }
-        )
-    return docs
+            for fid in sorted(set(contracts) | set(acted))
+        ]
 
 
 def dump_json(history: History, path: str | os.PathLike[str]) -> None:
     """Write ``history`` as JSON (an object for one freelancer, else an array), atomically.
 
     The bytes depend only on the history: records sorted, fields in format order, 2-space
-    indent, trailing newline.
+    indent, trailing newline. Written a group of freelancers at a time: memory for the text
+    does not grow with the number of freelancers.
     """
-    docs = history_to_json(history)
-    doc: object = docs[0] if len(docs) == 1 else docs
-    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_file_atomically(Path(path), text.encode())
+    groups = _documents(history)
+    first = next(groups, [])
+    write_file_atomically(Path(path), _json_text(first, groups))
+
+
+def _json_text(
+    first: list[dict[str, Any]], rest: Iterator[list[dict[str, Any]]]
+) -> Iterator[bytes]:
+    """The bytes `json.dumps(docs, indent=2)` gives (an object alone when there is one), in
+    pieces: each document indented as an element of the array."""
+
+    def dumps(doc: object) -> str:
+        return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+
+    more = next(rest, None)
+    if more is None and len(first) == 1:
+        yield (dumps(first[0]) + "\n").encode()
+        return
+    if more is None and not first:
+        yield b"[]\n"
+        return
+    yield b"[\n"
+    sep = ""
+    for group in (first, *([more] if more is not None else [])):
+        for doc in group:
+            yield (sep + "  " + dumps(doc).replace("\n", "\n  ")).encode()
+            sep = ",\n"
+    for group in rest:
+        for doc in group:
+            yield (sep + "  " + dumps(doc).replace("\n", "\n  ")).encode()
+            sep = ",\n"
+    yield b"\n]\n"
 
 
 def _grouped(

@@ -30,9 +30,9 @@ WRITTEN: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-def read_tables(folder: Path) -> dict[str, Raw]:
-    """Read the table files of ``folder`` (only contracts is required) as raw tables."""
-    raws: dict[str, Raw] = {}
+def table_files(folder: Path) -> dict[str, Path]:
+    """The table files of ``folder`` by table (only contracts is required)."""
+    files: dict[str, Path] = {}
     for table in TABLES:
         found = [
             folder / f"{table}.{ext}" for ext in FORMATS if (folder / f"{table}.{ext}").is_file()
@@ -42,12 +42,36 @@ def read_tables(folder: Path) -> dict[str, Raw]:
                 f"both {found[0].name} and {found[1].name}: keep one", file=str(folder)
             )
         if found:
-            raws[table] = Raw(_read(found[0]).with_row_index(ROW), str(found[0]))
+            files[table] = found[0]
         elif table == "contracts":
             raise InputError(
                 "no contracts table (contracts.csv or contracts.parquet)", file=str(folder)
             )
-    return raws
+    return files
+
+
+def read_tables(folder: Path) -> dict[str, Raw]:
+    """Read the table files of ``folder`` (only contracts is required) as raw tables."""
+    return {
+        table: Raw(_read(path).with_row_index(ROW), str(path))
+        for table, path in table_files(folder).items()
+    }
+
+
+def scan_table(path: Path) -> pl.LazyFrame:
+    """One table file as `read_tables` reads it (CSV as text, Parquet with its own types),
+    lazily, with its ``__row``: to read in batches (`jobsuccess.io.parts`)."""
+    if path.suffix == ".csv":
+        frame = pl.scan_csv(path, infer_schema=False)
+    else:
+        frame = pl.scan_parquet(path)
+    return frame.with_row_index(ROW)
+
+
+def unreadable(path: Path, error: Exception) -> InputError:
+    """The one-line error for a table file polars cannot read."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return InputError(f"cannot read {path.suffix[1:].upper()}: {first}", file=str(path))
 
 
 def _read(path: Path) -> pl.DataFrame:
@@ -56,10 +80,7 @@ def _read(path: Path) -> pl.DataFrame:
             return pl.read_csv(path, infer_schema=False)
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(
-            f"cannot read {path.suffix[1:].upper()}: {first}", file=str(path)
-        ) from None
+        raise unreadable(path, e) from None
 
 
 def write_tables(

@@ -27,7 +27,6 @@ from jobsuccess.cli_common import (
     plural,
     user_errors,
 )
-from jobsuccess.cli_common import load_history as _load
 from jobsuccess.service.appeals_cli import appeals_app
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads in the commands: a quick ``jobsuccess --help``
@@ -96,18 +95,20 @@ def import_(
 ) -> None:
     """Append a history's records to the ledger; safe to rerun after a crash (each record is
     stored once)."""
+    from jobsuccess.io.parts import Parts
     from jobsuccess.store import open_database
-    from jobsuccess.store.importer import import_history
+    from jobsuccess.store.importer import import_parts
 
-    history = _load(path)
-    database = open_database(db)
-    with _progress("importing", "records", quiet) as bar:
-        task = bar.add_task("import", total=None)
+    # the whole input is read and checked before the store is opened (or created)
+    with Parts(path) as parts:
+        database = open_database(db)
+        with _progress("importing", "records", quiet) as bar:
+            task = bar.add_task("import", total=None)
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
 
-        result = import_history(database, history, freelancers_per_chunk=chunk, progress=advance)
+            result = import_parts(database, parts, freelancers_per_chunk=chunk, progress=advance)
     out.print(
         f"{plural(result.records, 'record')}: {result.inserted:,} new, "
         f"{result.duplicates:,} already stored",

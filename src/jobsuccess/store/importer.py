@@ -14,7 +14,11 @@ reveals nothing about the record, and a rerun derives the same ids):
   content plus their occurrence number among identical records of the same contract (two
   equal payments on one day are two payments, and stay two on every re-import).
 
-Records are appended in chunks of whole freelancers, each chunk one transaction (contracts
+The command reads its input in parts (`jobsuccess.io.parts`: batches of rows dealt to parts
+on disk by freelancer, every part checked before anything is stored), so its memory is a
+part's, whatever the size of the input; `import_parts` appends them part by part.
+Records are appended in chunks of whole freelancers (of a part), each chunk one transaction
+(contracts
 travel with their payments, so every chunk is self-contained). A run killed at any point
 (even ``kill -9``) leaves whole chunks behind; running it again skips what is stored, because
 appending a stored record is a no-op. A record whose derived id is stored with different
@@ -24,24 +28,24 @@ naming it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
+from jobsuccess.io.parts import Parts
 from jobsuccess.model import History
 from jobsuccess.store import ledger
 from jobsuccess.store.db import Database
 from jobsuccess.store.records import (
     ADDED_CONTENT,
     CONTENT_COLUMNS,
-    added_content,
-    canonical_column,
-    keyed_id,
-    plain_id,
-    plain_id_of,
-    sha256,
+    canonical_expr,
+    contract_id_text,
+    keyed_ids,
+    plain_ids,
+    sha256_hex,
 )
 
 DEFAULT_CHUNK: Final = 500  # freelancers per transaction
@@ -110,32 +114,30 @@ def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
         for col in (*CONTENT_COLUMNS, *ADDED_CONTENT)
         if col not in frame.columns
     ).select(*CONTENT_COLUMNS, *ADDED_CONTENT)
-    texts = [canonical_column(c, frame.get_column(c).to_list()) for c in CONTENT_COLUMNS]
-    canon = ["|".join(parts) for parts in zip(*texts, strict=True)]
-    for column in ADDED_CONTENT:
-        values = frame.get_column(column).to_list()
-        canon = [t + added_content(column, v) for t, v in zip(canon, values, strict=True)]
-    # occurrence number among records with the same content: stable ids for repeats
+    # the canonical texts, column by column; the hashes are the one loop per row (hashlib has
+    # no vectorised form)
+    canon = frame.select(canonical_expr().cast(pl.Binary)).to_series()
+    digests = sha256_hex(canon.to_list())
+    # occurrence number among records with the same content (the same digest): stable ids
+    # for repeats
     seen: dict[str, int] = {}
     occurrence = []
-    for text in canon:
-        seen[text] = n = seen.get(text, -1) + 1
+    for d in digests:
+        seen[d] = n = seen.get(d, -1) + 1
         occurrence.append(n)
-    kinds = frame.get_column("kind").to_list()
-    keys = zip(
-        frame.get_column("freelancer").to_list(),
-        frame.get_column("contract").to_list(),
-        strict=True,
-    )
-    ids = [
-        plain_id("contract", f, c) if kind == "contract" else plain_id_of(text, n)
-        for kind, (f, c), text, n in zip(kinds, keys, canon, occurrence, strict=True)
-    ]
+    id_text = frame.select(
+        pl.when(pl.col("kind") == "contract")
+        .then(contract_id_text())
+        .otherwise(
+            pl.concat_str(canon.cast(pl.String), pl.lit("|"), pl.Series(occurrence).cast(pl.String))
+        )
+        .cast(pl.Binary)
+    ).to_series()
+    ids = plain_ids(id_text.to_list())
     if secret is not None:
-        ids = [keyed_id(secret, i) for i in ids]
+        ids = keyed_ids(secret, ids)
     return frame.with_columns(
-        pl.Series("id", ids, dtype=pl.String()),
-        pl.Series("digest", [sha256(t) for t in canon], dtype=pl.String()),
+        pl.Series("id", ids, dtype=pl.String()), pl.Series("digest", digests, dtype=pl.String())
     )
 
 
@@ -168,14 +170,41 @@ def import_history(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Append ``history`` to the ledger; ``progress(done, total)`` after every chunk."""
-    rows = history_rows(history, secret=db.id_secret)
-    total, inserted = rows.height, 0
-    done = 0
-    if progress:
+    return _import(db, [history], None, freelancers_per_chunk, progress)
+
+
+def import_parts(
+    db: Database,
+    parts: Parts,
+    *,
+    freelancers_per_chunk: int = DEFAULT_CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Append a history read and checked in parts (`jobsuccess.io.parts.Parts`: memory
+    bounded by a part, whatever the input's size), part by part."""
+    return _import(db, parts, parts.rows, freelancers_per_chunk, progress)
+
+
+def _import(
+    db: Database,
+    histories: Iterable[History],
+    total: int | None,
+    freelancers_per_chunk: int,
+    progress: Callable[[int, int], None] | None,
+) -> ImportResult:
+    secret = db.id_secret
+    records = inserted = 0
+    if progress and total is not None:
         progress(0, total)
-    for chunk in chunked(rows, freelancers_per_chunk):
-        inserted += ledger.append(db, chunk).inserted
-        done += chunk.height
-        if progress:
-            progress(done, total)
-    return ImportResult(total, inserted, total - inserted)
+    for history in histories:
+        rows = history_rows(history, secret=secret)
+        if total is None:
+            total = rows.height
+            if progress:
+                progress(0, total)
+        for chunk in chunked(rows, freelancers_per_chunk):
+            inserted += ledger.append(db, chunk).inserted
+            records += chunk.height
+            if progress:
+                progress(records, total)
+    return ImportResult(records, inserted, records - inserted)

@@ -27,7 +27,7 @@ from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import Row, select, update
 
-from jobsuccess.errors import InputError
+from jobsuccess.errors import InputError, NotFound
 from jobsuccess.store.db import Database
 from jobsuccess.store.schema import api_keys
 
@@ -36,7 +36,7 @@ ROLES: Final[tuple[Role, ...]] = get_args(Role)
 _SHAPE: Final = re.compile(r"jss_([0-9a-f]{12})_[A-Za-z0-9_-]{20,100}")
 
 
-class UnknownKeyError(InputError):
+class UnknownKeyError(NotFound):
     """No key has this prefix."""
 
 

@@ -6,7 +6,10 @@ record (the API) and of a hundred thousand (the importer) take the same path:
 1. the batch itself is checked: the same id twice with different content is a conflict, the
    same record twice is sent once;
 2. the rows are bulk-loaded into ``incoming_records``, a temporary table private to the
-   connection (``executemany`` on SQLite, ``COPY`` on PostgreSQL);
+   connection (``executemany`` on SQLite, ``COPY`` in CSV written by polars on PostgreSQL);
+   on SQLite a batch that brings every contract it is about (an import's) goes straight into
+   ``records`` instead, one ``executemany`` in batch order, and is staged only when fewer rows
+   went in than were sent, to tell duplicates from conflicts (step 4);
 3. every record about a contract must name a contract the batch brings (checked while
    staging) or the ledger holds (one anti-join), else `UnknownContractError`;
 4. ``INSERT INTO records SELECT ... ON CONFLICT DO NOTHING`` in batch order; if fewer rows went
@@ -33,6 +36,7 @@ from typing import Any, Final
 import polars as pl
 from sqlalchemy import Connection, func, select, text
 
+from jobsuccess import errors
 from jobsuccess.errors import InputError
 from jobsuccess.model import History
 from jobsuccess.store.db import Database
@@ -96,7 +100,7 @@ class Conflict:
     message: str
 
 
-class ConflictError(InputError):
+class ConflictError(errors.Conflict):
     """Records whose ids (or contracts) the ledger already holds with different content."""
 
     def __init__(self, conflicts: Sequence[Conflict], more: int = 0) -> None:
@@ -134,19 +138,16 @@ def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]
         yield items[lo : lo + size]
 
 
-Row = tuple[Any, ...]
-_ID, _KIND, _FREELANCER, _CONTRACT, _DIGEST = (
-    list(BATCH_SCHEMA).index(c) for c in ("id", "kind", "freelancer", "contract", "digest")
-)
-_DATES: Final = frozenset(i for i, t in enumerate(BATCH_SCHEMA.values()) if t == pl.Date())
-
-
-def as_batch(rows: Sequence[Mapping[str, Any]] | pl.DataFrame) -> list[Row]:
-    """Log rows (dicts from `jobsuccess.store.records.to_row`, or a frame of them) as tuples
-    in `BATCH_SCHEMA` order."""
+def as_batch(rows: Sequence[Mapping[str, Any]] | pl.DataFrame) -> pl.DataFrame:
+    """Log rows (dicts from `jobsuccess.store.records.to_row`, or a frame of them) as a frame
+    of `BATCH_SCHEMA`."""
     if isinstance(rows, pl.DataFrame):
-        return list(rows.select(pl.col(c).cast(t) for c, t in BATCH_SCHEMA.items()).iter_rows())
-    return [tuple(row.get(c) for c in BATCH_SCHEMA) for row in rows]
+        return rows.select(pl.col(c).cast(t) for c, t in BATCH_SCHEMA.items())
+    return pl.DataFrame(
+        [tuple(row.get(c) for c in BATCH_SCHEMA) for row in rows],
+        schema=BATCH_SCHEMA,
+        orient="row",
+    )
 
 
 def append(
@@ -159,49 +160,112 @@ def append(
     the caller's write transaction ``conn`` (opened on `Database.write`), so that the rows
     are stored together with the caller's other writes or not at all."""
     batch = as_batch(rows)
-    received = len(batch)
+    received = batch.height
     batch = _dedupe(batch)
-    if not batch:
+    if batch.is_empty():
         return AppendResult(received, 0, received)
+    checked = _checked(batch)
     if conn is None:
         with db.write() as own:
-            inserted = _insert(own, db.dialect, batch)
+            inserted = _insert(own, db.dialect, batch, checked)
     else:
-        inserted = _insert(conn, db.dialect, batch)
+        inserted = _insert(conn, db.dialect, batch, checked)
     return AppendResult(received, inserted, received - inserted)
 
 
-def _insert(conn: Connection, dialect: str, batch: list[Row]) -> int:
-    _stage(conn, dialect, batch)
+def _insert(conn: Connection, dialect: str, batch: pl.DataFrame, checked: pl.Series) -> int:
+    if dialect == "sqlite" and bool(checked.all()):
+        inserted = _insert_directly(conn, batch)
+        if inserted < batch.height:  # duplicates, or a conflict: find which
+            _stage(conn, dialect, batch, checked)
+            _check_conflicts(conn)
+            conn.exec_driver_sql("DELETE FROM incoming_records")
+        return inserted
+    _stage(conn, dialect, batch, checked)
     _check_contracts(conn)
     inserted = conn.exec_driver_sql(
         f"INSERT INTO records ({_NAMES}) SELECT {_NAMES} FROM incoming_records "
         "WHERE true ORDER BY ord ON CONFLICT DO NOTHING"
     ).rowcount
-    if inserted < len(batch):
+    if inserted < batch.height:
         _check_conflicts(conn)
     conn.exec_driver_sql("DELETE FROM incoming_records")
     return int(inserted)
 
 
-def _dedupe(batch: list[Row]) -> list[Row]:
+def _dedupe(batch: pl.DataFrame) -> pl.DataFrame:
     """The batch without repeats; the same id with two contents is a conflict."""
-    first: dict[str, Row] = {}
-    twice: set[str] = set()
-    for row in batch:
-        seen = first.setdefault(row[_ID], row)
-        if seen[_DIGEST] != row[_DIGEST]:
-            twice.add(row[_ID])
-    if twice:
-        shown = sorted(twice)[:REPORTED]
+    if batch.get_column("id").is_unique().all():
+        return batch
+    twice = (
+        batch.group_by("id")
+        .agg(pl.col("digest").n_unique().alias("contents"))
+        .filter(pl.col("contents") > 1)
+        .get_column("id")
+        .sort()
+    )
+    if twice.len():
+        shown = twice.head(REPORTED).to_list()
         raise ConflictError(
             [Conflict(rid, "sent twice in this batch with different content") for rid in shown],
-            more=len(twice) - len(shown),
+            more=twice.len() - len(shown),
         )
-    return list(first.values())
+    return batch.unique("id", keep="first", maintain_order=True)
 
 
-def _stage(conn: Connection, dialect: str, batch: list[Row]) -> None:
+def _checked(batch: pl.DataFrame) -> pl.Series:
+    """Whether each row needs no look-up of its contract in the ledger: it is about no
+    contract, or about one the batch itself brings."""
+    key = ["freelancer", "contract"]
+    brought = batch.filter(pl.col("kind") == "contract").select(key).unique()
+    about = (pl.col("kind") != "contract") & pl.col("contract").is_not_null()
+    found = batch.select(key).join(
+        brought.with_columns(pl.lit(True).alias("_brought")),
+        on=key,
+        how="left",
+        maintain_order="left",
+        nulls_equal=True,
+    )
+    return (
+        batch.select(about.alias("about"))
+        .hstack(found.select("_brought"))
+        .select((~pl.col("about") | pl.col("_brought").fill_null(False)).alias("checked"))
+        .to_series()
+    )
+
+
+def _sqlite_values(batch: pl.DataFrame, *leading: pl.Series) -> list[tuple[Any, ...]]:
+    """The batch as SQLite parameter rows: dates as the ISO text SQLAlchemy's SQLite types
+    store, the arrival time as its timestamp text."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return batch.select(
+        *leading,
+        *(
+            pl.col(c).dt.to_string("%Y-%m-%d") if t == pl.Date() else pl.col(c)
+            for c, t in BATCH_SCHEMA.items()
+        ),
+        pl.lit(stamp).alias("received_at"),
+    ).rows()
+
+
+def _insert_directly(conn: Connection, batch: pl.DataFrame) -> int:
+    """SQLite, a batch that brings every contract it is about: straight into the log in batch
+    order (one ``executemany``); how many rows went in."""
+    marks = ", ".join("?" * len(_COLUMNS))
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        before = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+        cursor.executemany(
+            f"INSERT INTO records ({_NAMES}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+            _sqlite_values(batch),
+        )
+        after = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+    finally:
+        cursor.close()
+    return int(after - before)
+
+
+def _stage(conn: Connection, dialect: str, batch: pl.DataFrame, checked: pl.Series) -> None:
     """Bulk-load ``batch`` (plus its order, whether its contract is known to be there, and its
     arrival time) into ``incoming_records``."""
     types = _TYPES[dialect]
@@ -211,31 +275,27 @@ def _stage(conn: Connection, dialect: str, batch: list[Row]) -> None:
         f"(ord INTEGER NOT NULL, checked INTEGER NOT NULL, {columns}, "
         f"received_at {_STAMP[dialect]})"
     )
-    # records about a contract the batch itself brings need no look-up in the ledger
-    brought = {(r[_FREELANCER], r[_CONTRACT]) for r in batch if r[_KIND] == "contract"}
-
-    def checked(row: Row) -> int:
-        about = row[_KIND] != "contract" and row[_CONTRACT] is not None
-        return int(not about or (row[_FREELANCER], row[_CONTRACT]) in brought)
-
-    now = dt.datetime.now(dt.UTC)
-    if dialect == "sqlite":  # the text forms SQLAlchemy's SQLite types store
-        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-        values = [
-            (n, checked(row), *(v.isoformat() if i in _DATES and v is not None else v
-                                for i, v in enumerate(row)), stamp)
-            for n, row in enumerate(batch)
-        ]  # fmt: skip
+    order = pl.int_range(batch.height, dtype=pl.Int64, eager=True).alias("ord")
+    flags = checked.cast(pl.Int8).alias("checked")
+    if dialect == "sqlite":
         marks = ", ".join("?" * (len(BATCH_SCHEMA) + 3))
         conn.exec_driver_sql(
-            f"INSERT INTO incoming_records (ord, checked, {_NAMES}) VALUES ({marks})", values
+            f"INSERT INTO incoming_records (ord, checked, {_NAMES}) VALUES ({marks})",
+            _sqlite_values(batch, order, flags),
         )
         return
+    # PostgreSQL: COPY in CSV, written by polars (quoting, nulls as empty fields, an empty
+    # string as "", dates ISO, floats in their shortest exact form)
+    now = dt.datetime.now(dt.UTC).isoformat()
+    text = batch.select(order, flags, *BATCH_SCHEMA, pl.lit(now).alias("received_at")).write_csv(
+        include_header=False
+    )
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY incoming_records (ord, checked, {_NAMES}) FROM STDIN") as copy:
-            for n, row in enumerate(batch):
-                copy.write_row((n, checked(row), *row, now))
+        with cursor.copy(
+            f"COPY incoming_records (ord, checked, {_NAMES}) FROM STDIN (FORMAT csv)"
+        ) as copy:
+            copy.write(text)
     finally:
         cursor.close()
 

@@ -48,6 +48,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Final, Literal
 
+import polars as pl
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -391,6 +392,89 @@ def canonical_column(column: str, values: Iterable[Any]) -> list[str]:
     """The canonical texts of one column's values."""
     fmt = FORMAT[column]
     return [NULL if v is None else fmt(v) for v in values]
+
+
+#: Polars prints a float as ``repr`` does (shortest round trip) except below this magnitude,
+#: where repr switches to an exponent (``1e-05``) and polars does not: those few go through
+#: Python (a test compares both over edge values).
+_REPR_BELOW: Final = 1e-4
+
+
+def _column_text(column: str) -> pl.Expr:
+    """`FORMAT` of one column as a polars expression (null stays null)."""
+    c = pl.col(column)
+    if column in _FLOATS:
+        tiny = (c.abs() < _REPR_BELOW) & (c != 0)
+        return (
+            pl.when(tiny)
+            .then(c.map_elements(_number, return_dtype=pl.String, skip_nulls=True))
+            .otherwise(c.cast(pl.String))
+        )
+    if column in _INTS:
+        return c.cast(pl.Int64).cast(pl.String)
+    if column in _DATES:
+        return c.dt.to_string("%Y-%m-%d")
+    if column in _BOOLS:
+        return pl.when(c).then(pl.lit("1")).when(c.not_()).then(pl.lit("0"))
+    return pl.concat_str(c.str.len_chars().cast(pl.String), pl.lit(":"), c)
+
+
+def canonical_expr() -> pl.Expr:
+    """`canonical` of every row of a frame of log columns, column by column in polars: the
+    importer's path (a million rows in a second, where the per-row form takes a minute)."""
+    base = pl.concat_str([_column_text(c).fill_null(NULL) for c in CONTENT_COLUMNS], separator="|")
+    added = [
+        pl.when(pl.col(c).is_not_null())
+        .then(pl.concat_str(pl.lit(f"|{c}="), _column_text(c)))
+        .otherwise(pl.lit(""))
+        for c in ADDED_CONTENT
+    ]
+    return pl.concat_str([base, *added])
+
+
+def contract_id_text() -> pl.Expr:
+    """What `plain_id` hashes for a contract record (``plain_id("contract", f, c)``)."""
+    return pl.concat_str(
+        pl.lit(_part("contract")),
+        pl.lit("|"),
+        _column_text("freelancer").fill_null(NULL),
+        pl.lit("|"),
+        _column_text("contract").fill_null(NULL),
+    )
+
+
+def sha256_hex(texts: Iterable[bytes]) -> list[str]:
+    """SHA-256 hex digests of many texts (UTF-8 bytes), in order."""
+    sha = hashlib.sha256
+    return [sha(t).hexdigest() for t in texts]
+
+
+def plain_ids(texts: Iterable[bytes]) -> list[str]:
+    """`plain_id` of many id texts: ``d-`` and the first 32 hex digits of their SHA-256."""
+    sha = hashlib.sha256
+    return ["d-" + sha(t).hexdigest()[:32] for t in texts]
+
+
+def keyed_ids(secret: str, plains: Iterable[str]) -> list[str]:
+    """`keyed_id` of many plain ids: the same HMAC-SHA256, with the key's inner and outer
+    states computed once (RFC 2104) instead of per id."""
+    key = secret.encode()
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
+    out = []
+    for plain in plains:
+        i = inner()
+        i.update(plain.encode("utf-8", "surrogatepass"))
+        o = outer()
+        o.update(i.digest())
+        out.append("k-" + o.hexdigest()[:32])
+    return out
+
+
+_BLOCK: Final = 64  # SHA-256's block size in bytes
 
 
 def canonical(row: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ Three groups:
     Service keys: a public ``prefix`` to find the row and the SHA-256 of the whole key.
 
 ``audit_log``
-    What operators saw and did in the web console, append-only (migration 0006): each view
+    What operators saw and did in the web console, append-only (migration 0007): each view
     of private answers and each decision on a harsh-rater proposal, with who (the key's
     prefix and role), when, about which freelancer or client, and what.
 

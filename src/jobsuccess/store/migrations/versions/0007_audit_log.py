@@ -1,7 +1,7 @@
 """the audit log of what operators saw and did in the web console
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 02:10:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from jobsuccess.store.schema import UTCDateTime
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
