@@ -232,7 +232,7 @@ class Phase:
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else float("nan")
 
         target = TARGETS.get(self.name)
-        out = {
+        out: dict[str, Any] = {
             "phase": self.name,
             "target_rate": self.rate,
             "requests": self.sent,
@@ -305,7 +305,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             r["phase"], f"{r['target_rate']:g}/s", str(r["requests"]), f"{r['throughput']:.1f}",
             f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['max_ms']:.2f}",
             f"{r['server_cpu_ms']:.2f}", str(r["errors"]),
-            {True: "yes", False: "NO"}.get(r.get("met"), "-"),
+            "-" if r.get("met") is None else ("yes" if r["met"] else "NO"),
         )
         for r in rows
     ]  # fmt: skip
