@@ -162,7 +162,8 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the server exited: {server.stderr.read().decode()}")  # type: ignore[union-attr]
+            assert server.stderr is not None  # stderr=PIPE
+            raise RuntimeError(f"the server exited: {server.stderr.read().decode()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
                 sock.sendall(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
