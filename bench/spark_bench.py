@@ -30,11 +30,29 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from engine_bench import AS_OF, CACHE, market  # noqa: E402
+from engine_bench import AS_OF, CACHE  # noqa: E402
+from engine_bench import market as drawn_at_once  # noqa: E402
 
 BIN = Path(sys.executable).parent
 JOBSUCCESS = str(BIN / "jobsuccess")
 CONTRACTS_PER_BUCKET = 250_000
+#: Larger markets are drawn in pieces of this many contracts (`contract_chunks`): drawn at
+#: once, 30M contracts would take some 13 GB.
+PIECE = int(os.environ.get("SPARK_BENCH_PIECE", "3000000"))
+AT_ONCE = 10_000_000
+
+
+def market(contracts: int, seed: int = 1) -> Path:
+    """The cached market of ``contracts`` (engine_bench's up to 10M, drawn in pieces above)."""
+    if contracts <= AT_ONCE:
+        return drawn_at_once(contracts, seed)
+    folder = CACHE / f"market-{contracts}-{seed}-pieces-{PIECE}"
+    if not (folder / "contracts.parquet").exists():
+        from jobsuccess.io.tables import write_pieces
+        from jobsuccess.synth import contract_chunks
+
+        write_pieces(contract_chunks(contracts, seed=seed, chunk=PIECE, as_of=AS_OF), folder)
+    return folder
 
 
 def _children() -> dict[int, list[int]]:

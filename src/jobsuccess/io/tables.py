@@ -8,6 +8,7 @@ alone and get their freelancer from it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final, Literal
 
@@ -32,7 +33,15 @@ WRITTEN: Final[dict[str, tuple[str, ...]]] = {
 
 def read_tables(folder: Path) -> dict[str, Raw]:
     """Read the table files of ``folder`` (only contracts is required) as raw tables."""
-    raws: dict[str, Raw] = {}
+    return {
+        table: Raw(_read(path).with_row_index(ROW), str(path))
+        for table, path in table_files(folder).items()
+    }
+
+
+def table_files(folder: Path) -> dict[str, Path]:
+    """The table files of ``folder``, by table (only contracts is required)."""
+    files: dict[str, Path] = {}
     for table in TABLES:
         found = [
             folder / f"{table}.{ext}" for ext in FORMATS if (folder / f"{table}.{ext}").is_file()
@@ -42,12 +51,25 @@ def read_tables(folder: Path) -> dict[str, Raw]:
                 f"both {found[0].name} and {found[1].name}: keep one", file=str(folder)
             )
         if found:
-            raws[table] = Raw(_read(found[0]).with_row_index(ROW), str(found[0]))
+            files[table] = found[0]
         elif table == "contracts":
             raise InputError(
                 "no contracts table (contracts.csv or contracts.parquet)", file=str(folder)
             )
-    return raws
+    return files
+
+
+def scan_table(path: Path) -> pl.LazyFrame:
+    """One table file, lazily, read as `read_tables` reads it (CSV as text)."""
+    if path.suffix == ".csv":
+        return pl.scan_csv(path, infer_schema=False)
+    return pl.scan_parquet(path)
+
+
+def unreadable(path: Path, exc: Exception) -> InputError:
+    """The one-line error for a table file the reader cannot read."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(f"cannot read {path.suffix[1:].upper()}: {first}", file=str(path))
 
 
 def _read(path: Path) -> pl.DataFrame:
@@ -56,10 +78,7 @@ def _read(path: Path) -> pl.DataFrame:
             return pl.read_csv(path, infer_schema=False)
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(
-            f"cannot read {path.suffix[1:].upper()}: {first}", file=str(path)
-        ) from None
+        raise unreadable(path, e) from None
 
 
 def write_tables(
@@ -87,3 +106,34 @@ def write_tables(
                 out.write_csv(path)
             else:
                 out.write_parquet(path)
+
+
+def write_pieces(pieces: Iterable[History], folder: str | os.PathLike[str]) -> None:
+    """Write a history that comes in pieces (`jobsuccess.synth.contract_chunks`) as one
+    Parquet table folder, one piece in memory at a time, replacing the folder whole.
+
+    Each piece is appended to every table's file as row groups, in the tables' order; pieces
+    whose ids sort in piece order (as ``contract_chunks``'s do) give files in that order but
+    for the actions, whose marketplace-wide rows close each piece (the loader sorts them).
+    Contract ids must be unique across pieces: not checked here, the loader refuses them.
+    """
+    import pyarrow.parquet as pq
+
+    owned = frozenset(f"{t}.{ext}" for t in TABLES for ext in FORMATS)
+    with replacing_folder(Path(folder), owned) as tmp:
+        writers: dict[str, pq.ParquetWriter] = {}
+        try:
+            for piece in pieces:
+                for table, frame in piece.frames():
+                    data = ordered(frame, ORDER[table]).select(WRITTEN[table]).to_arrow()
+                    if table not in writers:
+                        writers[table] = pq.ParquetWriter(tmp / f"{table}.parquet", data.schema)
+                    writers[table].write_table(data.cast(writers[table].schema))
+        finally:
+            for writer in writers.values():
+                writer.close()
+        for table in TABLES:  # no piece at all: the empty tables
+            if table not in writers:
+                pl.DataFrame(schema={c: SCHEMAS[table][c] for c in WRITTEN[table]}).write_parquet(
+                    tmp / f"{table}.parquet"
+                )
