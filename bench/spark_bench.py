@@ -33,8 +33,9 @@ sys.path.insert(0, str(HERE))
 from engine_bench import AS_OF, CACHE  # noqa: E402
 from engine_bench import market as drawn_at_once  # noqa: E402
 
-BIN = Path(sys.executable).parent
-JOBSUCCESS = str(BIN / "jobsuccess")
+#: The CLI under this interpreter (not the ``jobsuccess`` script, whose interpreter line may
+#: name another environment's Python: a copied virtual environment's does).
+CLI = [sys.executable, "-m", "jobsuccess.cli"]
 CONTRACTS_PER_BUCKET = 250_000
 #: Larger markets are drawn in pieces of this many contracts (`contract_chunks`): drawn at
 #: once, 30M contracts would take some 13 GB.
@@ -166,13 +167,13 @@ def bench(contracts: int, spark_only: bool, buckets: int | None, master: str) ->
     day = AS_OF.isoformat()
     row: dict[str, Any] = {"contracts": contracts, "buckets": n}
     row["partition"] = run_measured(
-        [JOBSUCCESS, "partition", str(folder), "--out", str(dataset), "--buckets", str(n)]
+        [*CLI, "partition", str(folder), "--out", str(dataset), "--buckets", str(n)]
     )
     with tempfile.TemporaryDirectory() as tmp:
         spark_out, local_out = Path(tmp) / "spark.parquet", Path(tmp) / "local.parquet"
         row["spark"] = run_measured(
             [
-                JOBSUCCESS,
+                *CLI,
                 "batch",
                 str(dataset),
                 "--runner",
@@ -187,7 +188,7 @@ def bench(contracts: int, spark_only: bool, buckets: int | None, master: str) ->
         )
         if not spark_only:
             row["local"] = run_measured(
-                [JOBSUCCESS, "batch", str(folder), "--as-of", day, "--out", str(local_out)]
+                [*CLI, "batch", str(folder), "--as-of", day, "--out", str(local_out)]
             )
             same = local_out.read_bytes() == spark_out.read_bytes()
             if not same:
