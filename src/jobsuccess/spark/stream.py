@@ -135,6 +135,7 @@ def stream_buckets(
         raws: dict[str, Raw] = {}
         for table, path in files.items():
             frame = _read(stage / table, b, schemas[table])
+            shutil.rmtree(stage / table / str(b), ignore_errors=True)  # the disk, as it goes
             if table == "actions" and everywhere is not None:
                 frame = pl.concat([frame, everywhere])
             raws[table] = Raw(seen(frame.sort(ROW)), str(path))
