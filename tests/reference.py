@@ -445,7 +445,7 @@ def _is_member(c: Contract, f: Facts) -> bool:
 VERDICTS = ("negative", "neutral", "success", "none")
 
 
-def _verdict(c: Contract, policy: Policy) -> str:
+def verdict(c: Contract, policy: Policy) -> str:
     """What the member's private answer alone decides (its stars left out)."""
     assert c.feedback is not None
     rule, outcome, _ = feedback_rules(
@@ -505,8 +505,12 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
     }
     held = {cid for cid in private if cid in batch and batch[cid] not in closed}
     for c in live:
-        if c.id in held:  # counts on its public feedback only
-            decided[c.id] = classify(_public_only(c), facts[c.id], policy, on)
+        if c.id in held:  # counts on its public feedback only; without stars, not at all
+            assert c.feedback is not None
+            if c.feedback.stars is None:
+                decided[c.id] = ("held_without_rating", "excluded", None)
+            else:
+                decided[c.id] = classify(_public_only(c), facts[c.id], policy, on)
 
     # 3. shares: a closed batch's private members each combine their own public facts with
     # the batch's verdicts (what each private answer alone decides), in proportion; one-hot
@@ -514,7 +518,7 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
     shares = {c.id: _one_hot(decided[c.id][1]) for c in live}
     for b in closed:
         in_batch = [c for c in members if batch[c.id] == b]
-        verdicts = [_verdict(c, policy) for c in in_batch if c.id in private]
+        verdicts = [verdict(c, policy) for c in in_batch if c.id in private]
         for c in in_batch:
             if c.id in private:
                 mix = [0.0, 0.0, 0.0]

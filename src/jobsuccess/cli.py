@@ -442,7 +442,24 @@ def summarize(frame: pl.DataFrame, where: Path | None = None, console: Console =
 @app.command("raters")
 @user_errors
 def raters_command(
-    market: Annotated[Path, typer.Argument(help="A table folder (or a JSON history).")],
+    market: Annotated[
+        Path | None,
+        typer.Argument(help="A table folder (or a JSON history); leave out with --db."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="Read the store at this URL instead of MARKET (see jobsuccess import)."
+        ),
+    ] = None,
+    confirm: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--confirm",
+            help="With --db: confirm this proposed client (repeatable), recording a "
+            "marketplace-wide client_flagged with the proposal's evidence.",
+        ),
+    ] = None,
     as_of: AsOf = None,
     min_freelancers: Annotated[
         int,
@@ -459,11 +476,31 @@ def raters_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Propose harsh raters: clients who rate the freelancers they hire below those
-    freelancers' other clients (operators: reads private answers)."""
+    freelancers' other clients (operators: reads private answers). With --db, from the
+    store, where --confirm flags the proposals an operator confirms."""
     from jobsuccess.raters import false_positive_rate, raters
 
-    history = _load(market)
+    if (market is None) == (db is None):
+        raise InputError("give a MARKET file or folder, or --db URL (one of them)")
+    if confirm and db is None:
+        raise InputError("--confirm records into a store: give --db URL", field="--confirm")
     day = parse_date(as_of)
+    if db is not None:
+        from jobsuccess.store import ledger, open_database
+        from jobsuccess.store.actions import confirm_rater
+
+        database = open_database(db, create=False)
+        for client in dict.fromkeys(confirm or []):
+            done = confirm_rater(database, client, as_of=day, min_freelancers=min_freelancers)
+            err.print(
+                f"confirmed: client {client} flagged on {done.date} (record {done.recorded.id})",
+                soft_wrap=True,
+            )
+        history = ledger.history(database)
+        database.dispose()
+    else:
+        assert market is not None
+        history = _load(market)
     found = raters(history, day, min_freelancers=min_freelancers)
     if measure:
         found = dataclasses.replace(
@@ -517,8 +554,9 @@ def raters_command(
             f"clients), measured on {rate['measured_on']}"
         )
     out.print(
-        "Confirm a proposal with a client_flagged action (POST /v1/client-flags) and its note: "
-        "the client's contracts then stop counting."
+        "Confirm a proposal in a store with --db URL --confirm CLIENT (or POST "
+        "/v1/raters/{client}/confirm): it records client_flagged with the proposal's evidence, "
+        "and the client's contracts then stop counting."
     )
 
 
@@ -542,7 +580,7 @@ def synth_command(
         typer.Option(
             "--client-feedback",
             help="Fill client_feedback (the freelancers' stars for their clients) on 40% of "
-            "ended contracts, for jobsuccess raters (the store does not keep the field).",
+            "ended contracts, for jobsuccess raters.",
         ),
     ] = False,
 ) -> None:

@@ -33,3 +33,16 @@ class InputError(Exception):
         if self.file is not None:
             return self
         return InputError(self.message, file=file, record=self.record, field=self.field)
+
+
+class NotFound(InputError):
+    """What was asked for does not exist, or is not the asker's to see (the API's 404)."""
+
+
+class Forbidden(InputError):
+    """The asker's role may not do this (the API's 403)."""
+
+
+class Refused(InputError):
+    """The store's state refuses this: a workflow's state, an earlier decision (the API's
+    409)."""

@@ -28,9 +28,11 @@ mean. The false-positive rate is measured on synthetic markets whose harsh clien
 were proposed.
 
 This reads private answers: its output is for operators. A confirmed proposal becomes a
-``client_flagged`` action (``POST /v1/client-flags``), with the proposal's ``note``, which
-holds no private number (notes may reach freelancers); a flagged client's contracts stop
-counting under every policy (rule 2).
+marketplace-wide ``client_flagged`` action (`jobsuccess.store.actions.confirm_rater`:
+``jobsuccess raters --db URL --confirm CLIENT`` or ``POST /v1/raters/{client}/confirm``), with
+the proposal's ``note``, which holds no private number (notes may reach freelancers); a
+flagged client's contracts stop counting under every policy (rule 2), ``jobsuccess-2026``
+included.
 """
 
 from __future__ import annotations
@@ -119,10 +121,17 @@ def _proposal(rank: int, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def note(row: dict[str, Any]) -> str:
-    """The ``client_flagged`` note a confirmed proposal records: public figures only."""
+    """The ``client_flagged`` note a confirmed proposal records: public figures only (the
+    count, and the public stars beside those the same freelancers got from other clients)."""
+    stars = ""
+    if row.get("stars_mean") is not None and row.get("stars_others") is not None:
+        stars = (
+            f"; their stars average {float(row['stars_mean']):.2f} against "
+            f"{float(row['stars_others']):.2f} from those freelancers' other clients"
+        )
     return (
         f"client rates freelancers harshly: proposed by jobsuccess raters on evidence from "
-        f"{int(row['freelancers'])} freelancers, each compared with their other clients"
+        f"{int(row['freelancers'])} freelancers, each compared with their other clients{stars}"
     )
 
 

@@ -32,7 +32,7 @@ def test_rules_run_in_the_documented_order() -> None:
     text = (Path(__file__).parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
     documented = re.findall(r"^\| \d+ \| `(\w+)` \|", text, flags=re.MULTILINE)
     assert documented == [r.name for r in RULES]
-    assert len(RULES) == 24
+    assert len(RULES) == 25
 
 
 # --- Section 2: inputs. ---

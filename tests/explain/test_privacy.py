@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import polars as pl
 import pytest
 
 from histories import action, contract, history
@@ -474,3 +475,54 @@ def test_no_policy_of_the_book_separates_a_swap():
     one, other = _mixed_stars(2, 10, "2023-09-01"), _mixed_stars(10, 2, "2023-09-01")
     assert freelancer_view(one, dates, []) == freelancer_view(other, dates, [])
     assert operator_view(one, dates) != operator_view(other, dates)
+
+
+def _unrated_market(c2_feedback: bool) -> History:
+    """Public work, then three private answers; c2's client gave no stars (10/10 only)."""
+    fb = {
+        "c1": ("2025-03-02", 5.0, 10),
+        "c2": ("2025-03-11", None, 10),
+        "c3": ("2025-05-02", 5.0, 10),
+    }
+    if not c2_feedback:
+        del fb["c2"]
+    made = [
+        contract(
+            cid,
+            client=f"k{i}",
+            start=start,
+            end=end,
+            paid=[(start, 400)],
+            feedback=fb.get(cid),
+        )
+        for i, (cid, start, end) in enumerate(
+            [("c1", "2025-02-01", "2025-03-01"), ("c2", "2025-02-10", "2025-03-10"),
+             ("c3", "2025-04-01", "2025-05-01")], start=1
+        )
+    ]  # fmt: skip
+    public = [
+        contract(f"p{i}", client=f"k{6 + i}", start="2025-01-01", end="2025-01-20",
+                 end_reason=None, paid=[("2025-01-15", 500)], feedback=("2025-01-21", 5.0, None))
+        for i in range(1, 4)
+    ]  # fmt: skip
+    return history(*public, *made)
+
+
+def test_a_held_answer_without_stars_waits_uncounted():
+    """Issue 8, "a held answer without stars counts as neutral": c2's client answered
+    privately only. While its batch waits, c2 has no public feedback, so it counts for
+    nothing (as if it had no feedback), not as neutral; once c3 closes the batch, it counts."""
+    waiting, closed = d("2025-04-01"), d("2025-05-20")
+    rated, bare = _unrated_market(True), _unrated_market(False)
+    (snap,) = snapshots(rated, BOOK, "f1", [waiting])
+    row = snap.rows.filter(pl.col("id") == "c2").row(0, named=True)
+    assert (row["rule"], row["outcome"], row["weight"], row["held"]) == (
+        "held_without_rating", "excluded", 0.0, True,
+    )  # fmt: skip
+
+    def shown(h: History, on: dt.date) -> Any:
+        (s,) = snapshots(h, BOOK, "f1", [on])
+        return score_view(s, BOOK, "freelancer")["windows"]
+
+    assert shown(rated, waiting) == shown(bare, waiting)
+    assert shown(rated, closed) != shown(bare, closed)

@@ -4,6 +4,10 @@ A reusable differ collects what the freelancer audience can get (the score JSON 
 the days after it, and the explanation between consecutive ones) for two histories that
 differ only in private answers. With pooling in threes, under every shipped policy:
 
+- (a) changing one client's answer inside a closed batch moves the outputs only through the
+  batch's count of each verdict: to an answer of the same verdict it changes nothing, and to
+  any other answer it changes them exactly as the same change to a batch-mate of the same
+  verdict would;
 - (b) swapping two clients' answers inside a closed batch changes nothing;
 - (c) changing an answer that is still held changes nothing.
 
@@ -21,7 +25,7 @@ from dataclasses import replace
 from typing import Any
 
 import polars as pl
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from jobsuccess.engine import score
@@ -30,7 +34,7 @@ from jobsuccess.explain.change import between
 from jobsuccess.explain.ledger import snapshots
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
-from reference import Contract, Feedback, Freelancer, Payment
+from reference import Contract, Feedback, Freelancer, Payment, verdict
 from strategies import REPLAYED, Market, computation_dates, freelancers, named
 
 ANSWER = st.tuples(
@@ -149,6 +153,70 @@ def test_changing_a_held_answer_changes_nothing(
     # Only the date itself: a later date may close the batch, when the answer may count.
     changed = _set_answers(fr, {target: other})
     assert view(_history(fr), policy, [on]) == view(_history(changed), policy, [on])
+
+
+def _closed_members(fr: Freelancer, policy: Policy, on: dt.date) -> list[tuple[str, int]]:
+    """(contract id, batch) of the private members of closed batches."""
+    closed = _ledger(fr, policy, on).filter(pl.col("private") & ~pl.col("held"))
+    return [(cid, batch) for cid, batch in closed.select("id", "batch").iter_rows()]
+
+
+def _verdicts(fr: Freelancer, policy: Policy) -> dict[str, str]:
+    return {c.id: verdict(c, policy) for c in fr.contracts if c.feedback is not None}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(
+    case=pooled_cases(),
+    other=ANSWER.filter(lambda a: a != (None, None)),
+    pick=st.randoms(use_true_random=False),
+)
+def test_an_answer_in_a_closed_batch_counts_only_through_its_verdict(
+    case: tuple[Freelancer, dt.date, Policy], other: tuple[int | None, str | None], pick: Any
+) -> None:
+    # An answer, not its absence (which makes a contract no batch member: a public fact).
+    fr, on, policy = case
+    members = _closed_members(fr, policy, on)
+    assume(members)
+    target, batch = pick.choice(members)
+    answers = _answers(fr)
+    assume(answers[target] != other)
+    changed = _set_answers(fr, {target: other})
+    dates = _dates(on)
+    before = _verdicts(fr, policy)
+    if verdict(_contract(changed, target), policy) == before[target]:
+        event("same verdict")
+        assert view(_history(fr), policy, dates) == view(_history(changed), policy, dates)
+        return
+    mates = [c for c, b in members if b == batch and c != target and before[c] == before[target]]
+    assume(mates)
+    mate = pick.choice(mates)
+    event("another verdict, against a batch-mate's")
+    instead = _set_answers(fr, {mate: other})
+    assert view(_history(changed), policy, dates) == view(_history(instead), policy, dates)
+
+
+def _contract(fr: Freelancer, contract: str) -> Contract:
+    return next(c for c in fr.contracts if c.id == contract)
+
+
+def test_changing_an_answer_in_a_closed_batch_can_change_the_view() -> None:
+    """The teeth of (a): a change of verdict inside a closed batch does move the pooled view
+    (pooled outputs are not constant), and without pooling a change to one member is told
+    apart from the same change to its batch-mate."""
+    on = dt.date(2025, 6, 1)
+    fr = _with_members(
+        Freelancer("f0", ()), on, [(10, "completed"), (10, "completed"), (9, None)], [5.0] * 3
+    )
+    first, second = (
+        _set_answers(fr, {"m0": (0, "completed")}),
+        _set_answers(fr, {"m1": (0, "completed")}),
+    )
+    pooled, faithful = named("2024-09", k=3), named("2024-09")
+    dates = _dates(on)
+    assert view(_history(fr), pooled, dates) != view(_history(first), pooled, dates)
+    assert view(_history(first), pooled, dates) == view(_history(second), pooled, dates)
+    assert view(_history(first), faithful, dates) != view(_history(second), faithful, dates)
 
 
 def test_the_differ_has_teeth() -> None:

@@ -105,7 +105,8 @@ def test_migration_0004_rewrites_plain_ids_and_a_rerun_import_stays_a_noop(
     old = history_rows(history, secret=None)
     now = dt.datetime.now(dt.UTC)
     stored = [  # what an import stored before 0004 (the 0003 columns), and one chosen id
-        {k: v for k, v in r.items() if k != "note_public"} | {"received_at": now}
+        {k: v for k, v in r.items() if k not in ("note_public", "client_feedback")}
+        | {"received_at": now}
         for r in old.to_dicts()
     ]
     chosen = {"id": "d-operator-chosen", "kind": "action", "action_type": "client_flagged",
@@ -114,12 +115,13 @@ def test_migration_0004_rewrites_plain_ids_and_a_rerun_import_stays_a_noop(
     with db.write() as conn:
         for part in (stored[i : i + 500] for i in range(0, len(stored), 500)):
             conn.execute(insert(records), part)
-    upgrade(db)
+    upgrade(db, "0004")
     assert current_revision(db) == "0004"
     with db.read() as conn:
         ids = set(conn.exec_driver_sql("SELECT id FROM records").scalars())
     assert not any(PLAIN_ID.fullmatch(i) for i in ids) and "d-operator-chosen" in ids
     assert ids - {"d-operator-chosen"} == {keyed_id(db.id_secret, i) for i in old["id"]}
+    upgrade(db)  # the importer writes at the newest schema
     rerun = import_history(db, history)
     assert rerun.inserted == 0 and ledger.count(db) == old.height + 1
     db.dispose()

@@ -180,6 +180,8 @@ def contract_facts(
                 "continued_on"
             ),
             idle_after=_idle_after(policy),
+            # Waiting for its batch to close (engine.privacy decides; nothing waits before).
+            held=pl.lit(False),
         )
         .drop("client_flagged_fkey_ckey_on", "client_flagged_ckey_on", "_gap", "_paid_days")
         .with_columns(

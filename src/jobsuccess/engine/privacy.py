@@ -12,7 +12,8 @@ differencing two computations, or a window sliding past one contract, or a what-
   closed while its private members come from k distinct clients (a repeat client's answer
   never lands in a batch that is already closed, and members decided in public never count);
 - until its batch closes, a private contract counts as if its client had given public
-  feedback only (``held``), so nothing private enters the score yet;
+  feedback only (``held``), so nothing private enters the score yet; one without a public
+  rating waits uncounted (``held_without_rating``);
 - once closed, every private member contributes its own weight split over the batch's
   *verdicts* (what each private answer alone decides: negative, neutral, success or none),
   each combined with the member's own public facts by the policy's rules (the ``*_share``
@@ -59,6 +60,9 @@ OVERRULED = (
     "report_upheld",
     "paused_by_client",
 )
+#: What a verdict leaves out: the public decisions, and waiting (a verdict is what the
+#: answer decides once its batch has closed).
+VERDICT_SKIPS = (*DECIDED_IN_PUBLIC, "held_without_rating")
 SHARES = ("success_share", "neutral_share", "negative_share")
 OUTCOMES3 = ("success", "neutral", "negative")
 
@@ -92,7 +96,7 @@ def _verdicts(members: pl.DataFrame, p: Policy) -> pl.Series:
     alone = classify(
         members.with_columns(stars=pl.lit(None, dtype=members.schema["stars"])),
         p,
-        skip=DECIDED_IN_PUBLIC,
+        skip=VERDICT_SKIPS,
     )
     verdict = pl.when(pl.col("rule") == "unrated_feedback").then(pl.lit("none"))
     return alone.select(verdict.otherwise(pl.col("outcome").cast(pl.String))).to_series()
@@ -112,7 +116,7 @@ def _outcome_if(members: pl.DataFrame, p: Policy, verdict: str) -> pl.Series:
         recommend=pl.lit(recommend, dtype=members.schema["recommend"]),
         end_reason=pl.lit(None, dtype=members.schema["end_reason"]),
     )
-    return classify(trial, p, skip=DECIDED_IN_PUBLIC).get_column("outcome").cast(pl.String)
+    return classify(trial, p, skip=VERDICT_SKIPS).get_column("outcome").cast(pl.String)
 
 
 def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:

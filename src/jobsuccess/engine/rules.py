@@ -64,6 +64,7 @@ def _policy_values(policy: Policy) -> dict[str, Any]:
         "excessive_share": f"{o.no_feedback_excessive_share:.0%}",
         "scope_change_days": policy.scope_change.days,
         "vanished_days": policy.vanished_client.days,
+        "k": policy.privacy.k,
     }
 
 
@@ -287,6 +288,19 @@ def good_feedback(p: Policy) -> pl.Expr:
 
 
 @rule(
+    "excluded",
+    "Pooling: held private feedback without a public rating",
+    "no public rating: not counted until its batch of {k} clients closes",
+)
+def held_without_rating(p: Policy) -> pl.Expr | None:
+    # A held member counts on its public feedback only; without stars it has none, so it
+    # waits uncounted (counted as neutral it would lower the score until the batch closes).
+    if p.privacy.k == 1:
+        return None
+    return pl.col("held") & pl.col("has_feedback") & pl.col("stars").is_null()
+
+
+@rule(
     "neutral",
     "3 Neutral: feedback without a rating",
     "feedback without a rating: counts as neutral",
@@ -406,6 +420,7 @@ RULES: tuple[Rule, ...] = (
     private_lukewarm,
     public_lukewarm,
     good_feedback,
+    held_without_rating,
     unrated_feedback,
     awaiting_feedback,
     no_feedback_excessive,

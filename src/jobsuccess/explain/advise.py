@@ -136,26 +136,6 @@ def _variants(
         ended_by=pl.when("ending").then(pl.lit("freelancer")).otherwise("ended_by"),
         end_reason=pl.when("ending").then(None).otherwise("end_reason"),
     )
-    # Work-around (engine/facts.py `_payments`, reported): the engine raises on a history in
-    # which every contract has an end. A contract that starts after every date is ignored by
-    # the engine and keeps one end null.
-    unborn = pl.DataFrame(
-        {
-            "id": ["\x00unborn"],
-            "client": ["\x00"],
-            "type": ["fixed"],
-            "start": [dt.date.max],
-            "variant": ["v0"],
-        },
-        schema={
-            "id": pl.String(),
-            "client": pl.String(),
-            "type": pl.String(),
-            "start": pl.Date(),
-            "variant": pl.String(),
-        },
-    )
-    contracts = pl.concat([contracts, unborn], how="diagonal_relaxed")
     variants = mapping.select("variant").unique()
     return History.from_frames(
         contracts=contracts.with_columns(pl.col("variant").alias("freelancer")),

@@ -42,14 +42,12 @@ NEW_CONTRACT = "new contract"
 OUTCOME_CHANGED = "outcome changed"
 BEST_WINDOW = "best window switched"
 POLICY_CHANGED = "policy changed"
-HYPOTHETICAL = "hypothetical change"
 GROUPED = "changes grouped"
 """Changes of several kinds counted as one player (an attribution over its player budget)."""
 
 OPERATOR_RULES = OVERRULED
 IDLE_RULES = ("idle_with_earnings", "idle_without_earnings")
 NO_FEEDBACK_RULES = ("no_feedback", "no_feedback_excessive")
-OPEN_RULES = ("in_progress", "long_term", *IDLE_RULES)
 
 
 def visible(row: Row | None, policy: Policy, audience: Audience) -> tuple[object, ...]:

@@ -86,6 +86,7 @@ def snapshots(
     for day in dates:
         part = scores.of(freelancer, day)
         head = part.scores.row(0, named=True)
+        rows = normalize(part.ledger)
         out.append(
             Snapshot(
                 freelancer=freelancer,
@@ -93,24 +94,31 @@ def snapshots(
                 on=head["computed_on"],
                 policy=book.get(head["policy"]),
                 head=head,
-                rows=normalize(part.ledger),
+                rows=rows,
                 scores=part,
-                answers=private_answers(one, head["computed_on"]),
+                answers=private_answers(one, rows),
             )
         )
     return out
 
 
-def private_answers(history: History, on: dt.date) -> dict[str, dict[str, Any]]:
-    """The private answers of end-of-contract feedback given by ``on``, per contract."""
-    given = history.feedback.join(
-        history.contracts.select("freelancer", pl.col("id").alias("contract"), "end", "end_reason"),
-        on=["freelancer", "contract"],
-    ).filter(
-        pl.col("end").is_not_null()
-        & (pl.col("end") <= on)
-        & (pl.col("date") >= pl.col("end"))
-        & (pl.col("date") <= on)
+def private_answers(history: History, rows: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """The private answers of the feedback the engine counted as given, per contract.
+
+    Which feedback counts is the engine's test (``has_feedback`` in its ledger: given at the
+    end and within its days), read here, never restated; the answers come from the history,
+    since a held member's ledger row is classified with them set aside.
+    """
+    counted = rows.filter(pl.col("has_feedback")).select(
+        pl.col("id").alias("contract"), pl.col("fb_date").alias("date")
+    )
+    given = (
+        history.feedback.select("contract", "date", "recommend")
+        .join(counted, on=["contract", "date"])
+        .join(
+            history.contracts.select(pl.col("id").alias("contract"), "end_reason"),
+            on="contract",
+        )
     )
     return {
         str(r["contract"]): {"recommend": r["recommend"], "end_reason": r["end_reason"]}

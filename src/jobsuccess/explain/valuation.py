@@ -89,14 +89,3 @@ def score_groups(
     )
     best = best.select(pl.col("fkey").cast(pl.UInt32).alias(GROUP), "best", "best_score", "score")
     return labels.to_frame().join(best, on=GROUP, how="left").sort(GROUP)
-
-
-def values(
-    rows: pl.DataFrame, p: Policy, on: dt.date | None = None, groups: int | None = None
-) -> dict[int, float]:
-    """The displayed unrounded score of each group, `NO_SCORE` where there is none."""
-    scored = score_groups(rows, p, on, groups)
-    return {
-        int(g): NO_SCORE if v is None else float(v)
-        for g, v in scored.select(GROUP, "best_score").iter_rows()
-    }

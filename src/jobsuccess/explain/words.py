@@ -62,10 +62,6 @@ def money(value: float) -> str:
     return f"${value:,.2f}".replace(".00", "")
 
 
-def points(value: float) -> str:
-    return f"{value:+.2f} points"
-
-
 def _facts(row: Row) -> dict[str, Any]:
     facts = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}
     outcome = row.get("dispute_outcome")

@@ -2,9 +2,11 @@
 explainer, the routes and the error handling.
 
 Errors map to statuses once, here: bad input 422, a conflicting id 409, a busy database 503
-(retry), explanations not built yet 503. Validation errors report where and what, never the
-input itself, and every answer is ASCII-escaped JSON, so no input (not even a lone surrogate
-in a key) can turn a refusal into a 500.
+(retry), explanations not built yet 503; `jobsuccess.errors.Forbidden` (a role that may not)
+403, `NotFound` (an unknown, or another freelancer's, appeal) 404, `Refused` (a workflow's
+state or rule) 409. Validation errors report
+where and what, never the input itself, and every answer is ASCII-escaped JSON, so no input
+(not even a lone surrogate in a key) can turn a refusal into a 500.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from jobsuccess.errors import InputError
+from jobsuccess.errors import Forbidden, InputError, NotFound, Refused
 from jobsuccess.policy import PolicyBook, load_policy
+from jobsuccess.service import appeal_routes
 from jobsuccess.service.explain_port import Explainer, ExplainUnavailable, default_explainer
 from jobsuccess.service.limits import BodyLimit
 from jobsuccess.service.routes import health, router
 from jobsuccess.store import Database, open_database
+from jobsuccess.store.appeals import review_days
 from jobsuccess.store.ledger import ConflictError
 
 DESCRIPTION = """
@@ -36,9 +40,10 @@ Job success scores as a service: a durable ledger of marketplace records, schedu
 of every freelancer's score, and explanations.
 
 **Keys.** Send `Authorization: Bearer <key>`; create keys with
-`jobsuccess keys create --role operator|freelancer|client [--freelancer ID]`.
-Operators may do everything; a freelancer key reads only its own freelancer, without private
-feedback; a client key reads public scores, badges and search.
+`jobsuccess keys create --role operator|freelancer|client [--freelancer ID] [--reviewer]`.
+Operators may do everything but decide appeals, which needs an operator key with the reviewer
+flag; a freelancer key reads only its own freelancer, without private feedback, and files and
+follows its own appeals; a client key reads public scores, badges and search.
 """
 
 
@@ -60,14 +65,18 @@ def create_app(
     migrate: bool = True,
     max_body: int | None = None,
     max_whatif_body: int | None = None,
+    appeal_review_days: int | None = None,
 ) -> FastAPI:
     """The service over the store at ``db_url`` (default: the embedded SQLite file).
 
     ``db`` passes an open `Database` instead (tests, benchmarks); ``policy`` is a
     ``--policy`` spec or a book; ``explainer`` connects the explanations (see
     `jobsuccess.service.explain_port`); ``max_body`` and ``max_whatif_body`` bound request
-    bodies in bytes (default: `jobsuccess.service.limits`, or its environment variables).
+    bodies in bytes (default: `jobsuccess.service.limits`, or its environment variables);
+    ``appeal_review_days`` is the appeals queue's review time in business days (default
+    ``$JOBSUCCESS_APPEAL_REVIEW_DAYS``, else 7).
     """
+    days = review_days(appeal_review_days)
     database = db or open_database(db_url, migrate=migrate, background_checkpoints=True)
 
     @asynccontextmanager
@@ -93,9 +102,11 @@ def create_app(
     app.state.db = database
     app.state.book = policy if isinstance(policy, PolicyBook) else load_policy(policy)
     app.state.explainer = explainer or default_explainer()
+    app.state.appeal_review_days = days
     app.add_middleware(BodyLimit, limit=max_body, whatif=max_whatif_body)
     app.include_router(health)
     app.include_router(router)
+    app.include_router(appeal_routes.router)
     _handlers(app)
     return app
 
@@ -145,6 +156,18 @@ def _handlers(app: FastAPI) -> None:
                 "conflicts": [{"id": c.id, "message": c.message} for c in exc.conflicts],
             },
         )
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> AsciiJSONResponse:
+        return _problem(status.HTTP_404_NOT_FOUND, str(exc))
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> AsciiJSONResponse:
+        return _problem(status.HTTP_403_FORBIDDEN, str(exc))
+
+    @app.exception_handler(Refused)
+    async def _refused(_: Request, exc: Refused) -> AsciiJSONResponse:
+        return _problem(status.HTTP_409_CONFLICT, str(exc))
 
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError) -> AsciiJSONResponse:

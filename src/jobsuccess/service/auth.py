@@ -33,6 +33,7 @@ class Principal:
     role: Role
     freelancer: str | None
     prefix: str
+    reviewer: bool = False
 
     @property
     def audience(self) -> Audience:
@@ -64,7 +65,7 @@ async def principal(
     key = verify_key(db, credentials.credentials)
     if key is None:
         raise unauthorized("invalid or revoked API key")
-    return Principal(key.role, key.freelancer, key.prefix)
+    return Principal(key.role, key.freelancer, key.prefix, key.reviewer)
 
 
 Caller = Annotated[Principal, Depends(principal)]

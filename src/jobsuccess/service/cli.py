@@ -1,4 +1,5 @@
-"""The service's commands: ``import``, ``snapshot``, ``serve`` and ``keys``.
+"""The service's commands: ``import``, ``snapshot``, ``serve``, ``keys`` and ``appeals``
+(`jobsuccess.service.appeals_cli`).
 
 `app` is a Typer app holding them (usable on its own: ``python -m jobsuccess.service.cli``);
 `register` mounts them on the main ``jobsuccess`` CLI, whose helpers (error handling, dates,
@@ -27,6 +28,7 @@ from jobsuccess.cli_common import (
     user_errors,
 )
 from jobsuccess.cli_common import load_history as _load
+from jobsuccess.service.appeals_cli import appeals_app
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads in the commands: a quick ``jobsuccess --help``
     from fastapi import FastAPI
@@ -47,6 +49,7 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(appeals_app, name="appeals")
 
 out = Console()
 err = Console(stderr=True)
@@ -191,6 +194,9 @@ def serve(
     if privacy_k is not None:
         os.environ[PRIVACY_K_ENV] = str(privacy_k)
     load_policy(policy, privacy_k=privacy_k)  # a bad policy fails here, not in a worker
+    from jobsuccess.store.appeals import review_days
+
+    review_days()  # and so does a bad $JOBSUCCESS_APPEAL_REVIEW_DAYS
     # Which store, and whether it holds anyone: a server started in the wrong folder would
     # otherwise serve an empty new file and answer every score with a 404.
     err.print(
@@ -234,14 +240,20 @@ def keys_create(
         str | None, typer.Option("--freelancer", help="The freelancer a freelancer key reads.")
     ] = None,
     label: Annotated[str | None, typer.Option("--label", help="A note: who holds it.")] = None,
+    reviewer: Annotated[
+        bool,
+        typer.Option(
+            "--reviewer", metavar="", help="An operator key that may also decide appeals."
+        ),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Create a key and print it (the only time it is shown; only its hash is stored)."""
     from jobsuccess.store import keys as store_keys
 
-    key, row = store_keys.create_key(_existing(db), role, freelancer, label)
+    key, row = store_keys.create_key(_existing(db), role, freelancer, label, reviewer=reviewer)
     err.print(
-        f"created {row.role} key {row.prefix}"
+        f"created {row.role}{' (reviewer)' if row.reviewer else ''} key {row.prefix}"
         + (f" for freelancer {row.freelancer}" if row.freelancer else "")
     )
     print(key)
@@ -257,7 +269,7 @@ def keys_list(db: DbOpt = None) -> None:
     for k in store_keys.list_keys(_existing(db)):
         table.add_row(
             k.prefix,
-            k.role,
+            f"{k.role} (reviewer)" if k.reviewer else k.role,
             k.freelancer or "-",
             k.label or "-",
             f"{k.created_at:%Y-%m-%d %H:%M}",
@@ -280,11 +292,12 @@ def keys_revoke(
 
 
 def register(main: typer.Typer) -> None:
-    """Mount ``import``, ``snapshot``, ``serve`` and ``keys`` on the main CLI."""
+    """Mount ``import``, ``snapshot``, ``serve``, ``keys`` and ``appeals`` on the main CLI."""
     main.command("import")(import_)
     main.command("snapshot")(snapshot)
     main.command("serve")(serve)
     main.add_typer(keys_app, name="keys")
+    main.add_typer(appeals_app, name="appeals")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from jobsuccess.service.auth import (
     operator_or_client,
 )
 from jobsuccess.service.explain_port import Explainer
-from jobsuccess.store import Database, keys, ledger, snapshots
-from jobsuccess.store.records import ActionRecord, Day, derived_id, to_row
+from jobsuccess.store import Database, actions, keys, ledger, snapshots
+from jobsuccess.store.records import Day, to_row
 
 FREELANCER_PATTERN: Final = r"^[^\x00-\x1f\x7f]+$"
 FreelancerId = Annotated[
@@ -556,15 +556,8 @@ def advice(
 def _record_action(
     db: Database, given_id: str | None, *, note_public: bool, **fields: Any
 ) -> s.ActionResult:
-    fields["date"] = fields.get("date") or dt.date.today()
-    if note_public:  # part of the content (and of the derived id) only when set
-        fields["note_public"] = True
-    record_id = given_id or derived_id(
-        "action", *(fields.get(k) for k in sorted(fields)), secret=db.id_secret
-    )
-    action = ActionRecord(id=record_id, kind="action", **fields)
-    result = ledger.append(db, [to_row(action)])
-    return s.ActionResult(id=record_id, inserted=result.inserted == 1)
+    done = actions.record_action(db, given_id, note_public=note_public, **fields)
+    return s.ActionResult(id=done.id, inserted=done.inserted)
 
 
 ACTION_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
@@ -629,6 +622,39 @@ def decide_appeal(body: s.AppealDecision, db: Db, _: Operator) -> s.ActionResult
     )
 
 
+@router.post(
+    "/raters/{client}/confirm",
+    tags=["operator actions"],
+    responses={
+        404: {"model": s.Problem, "description": "the client is not a proposal on that date"},
+        409: {"model": s.Problem, "description": "the client is flagged already"},
+        422: {"model": s.Problem},
+    },
+)
+def confirm_rater(
+    client: Annotated[
+        str, Path(min_length=1, max_length=200, pattern=FREELANCER_PATTERN, description="client id")
+    ],
+    db: Db,
+    _: Operator,
+    body: s.RaterConfirmation | None = None,
+) -> s.RaterConfirmed:
+    """Confirm a harsh-rater proposal of ``jobsuccess raters`` (recomputed from the whole
+    ledger on ``as_of``): records a marketplace-wide ``client_flagged`` with the proposal's
+    evidence as its note, after which the client's contracts stop counting (operator)."""
+    asked = body or s.RaterConfirmation()
+    done = actions.confirm_rater(
+        db, client, as_of=asked.as_of or dt.date.today(), min_freelancers=asked.min_freelancers
+    )
+    return s.RaterConfirmed(
+        id=done.recorded.id,
+        inserted=done.recorded.inserted,
+        client=client,
+        date=done.date,
+        proposal=done.proposal,
+    )
+
+
 # --- keys ------------------------------------------------------------------------------------
 
 
@@ -636,6 +662,7 @@ def _key_view(key: keys.ApiKey) -> s.KeyView:
     return s.KeyView(
         prefix=key.prefix,
         role=key.role,
+        reviewer=key.reviewer,
         freelancer=key.freelancer,
         label=key.label,
         created_at=key.created_at,
@@ -651,7 +678,9 @@ def _key_view(key: keys.ApiKey) -> s.KeyView:
 )
 def create_key(body: s.KeyRequest, db: Db, _: Operator) -> s.NewKey:
     """Create a key; the answer is the only time the key itself is shown (operator)."""
-    secret, key = keys.create_key(db, body.role, body.freelancer, body.label)
+    secret, key = keys.create_key(
+        db, body.role, body.freelancer, body.label, reviewer=body.reviewer
+    )
     return s.NewKey(key=secret, **_key_view(key).model_dump())
 
 

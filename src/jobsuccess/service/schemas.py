@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jobsuccess.store import appeals
+from jobsuccess.store.appeals import AppealKind, Category, State
 from jobsuccess.store.keys import Role
 from jobsuccess.store.records import Day, Ident, Note, Record
 
@@ -242,6 +244,26 @@ class ActionResult(_Out):
     inserted: bool = Field(description="false when the same action was already recorded")
 
 
+class RaterConfirmation(_In):
+    """Confirm a `jobsuccess raters` proposal: it is recomputed from the store on ``as_of``."""
+
+    as_of: Day | None = Field(default=None, description="the proposal's date, and the flag's")
+    min_freelancers: int = Field(
+        default=5, ge=2, le=10_000, description="as jobsuccess raters --min-freelancers"
+    )
+
+
+class RaterConfirmed(_Out):
+    id: str = Field(description="the client_flagged record")
+    inserted: bool
+    client: str
+    date: dt.date
+    proposal: dict[str, Any] = Field(
+        description="the proposal confirmed, with its evidence (the rows of jobsuccess raters "
+        "--json; operators only: it reads private answers)"
+    )
+
+
 # --- keys and snapshots ----------------------------------------------------------------------
 
 
@@ -249,11 +271,15 @@ class KeyRequest(_In):
     role: Role
     freelancer: Ident | None = None
     label: Note | None = None
+    reviewer: bool = Field(
+        default=False, description="an operator key that may also decide appeals"
+    )
 
 
 class KeyView(_Out):
     prefix: str
     role: Role
+    reviewer: bool = Field(description="may decide appeals (operator keys only)")
     freelancer: str | None
     label: str | None
     created_at: dt.datetime
@@ -328,4 +354,133 @@ class AgencyHistory(_Out):
     audience: AgencyAudience
     scores: list[HistoryPoint | PublicHistoryPoint] = Field(
         description="stored snapshots, oldest first (public: without policy and best window)"
+    )
+
+
+# --- appeals ---------------------------------------------------------------------------------
+# The bodies in (`jobsuccess.store.appeals.Filing`, `Ruling`) are the store's own models; the
+# answers below are what the web app builds on (docs/appeals.md).
+
+
+class AppealDecisionView(_Out):
+    decision: Literal["upheld", "denied"]
+    on: dt.date = Field(description="the decision day: an upheld appeal counts from it")
+    reason: str = Field(description="the reviewer's written reason")
+    action: str | None = Field(
+        description="the ledger record the decision made (appeal_upheld, report_upheld, "
+        "appeal_rejected); null for a denied report"
+    )
+
+
+class AppealView(_Out):
+    """An appeal or report as the freelancer and the operators see it (the same shape)."""
+
+    id: str
+    freelancer: str
+    contract: str
+    kind: AppealKind
+    category: Category
+    text: str
+    evidence: list[str]
+    state: State
+    filed_at: dt.datetime
+    updated_at: dt.datetime
+    decision: AppealDecisionView | None = Field(description="null until decided")
+
+
+class AppealList(_Out):
+    freelancer: str
+    appeals: list[AppealView] = Field(description="newest first")
+
+
+class QueuedAppeal(AppealView):
+    age_days: int = Field(description="calendar days since filing")
+    business_days: int = Field(description="business days (Monday to Friday) since filing")
+    due_on: dt.date = Field(description="the review time's last day")
+    overdue: bool = Field(description="open after its due day")
+
+
+class AppealQueue(_Out):
+    as_of: dt.date
+    review_days: int = Field(description="the review time, in business days")
+    states: list[State]
+    overdue: bool | None
+    limit: int
+    offset: int
+    appeals: list[QueuedAppeal] = Field(description="oldest first")
+
+
+class Transition(_In):
+    """The body of review and withdraw: an optional note for the audit."""
+
+    why: Note | None = Field(default=None, description="recorded in the audit (operators read it)")
+
+
+class AuditEvent(_Out):
+    seq: int
+    at: dt.datetime
+    who: str = Field(description="the acting key's prefix")
+    role: str = Field(description="freelancer, operator or reviewer")
+    from_state: State | None = Field(description="null: the filing")
+    to_state: State
+    why: str | None
+
+
+class AppealAudit(_Out):
+    appeal: str
+    events: list[AuditEvent] = Field(description="every transition, in order; append-only")
+
+
+def _appeal_fields(appeal: appeals.Appeal) -> dict[str, Any]:
+    decision = None
+    if appeal.state in ("upheld", "denied"):
+        assert appeal.decided_on is not None and appeal.reason is not None
+        decision = AppealDecisionView(
+            decision=appeal.state, on=appeal.decided_on, reason=appeal.reason, action=appeal.action
+        )
+    return {
+        "id": appeal.id,
+        "freelancer": appeal.freelancer,
+        "contract": appeal.contract,
+        "kind": appeal.kind,
+        "category": appeal.category,
+        "text": appeal.text,
+        "evidence": list(appeal.evidence),
+        "state": appeal.state,
+        "filed_at": appeal.filed_at,
+        "updated_at": appeal.updated_at,
+        "decision": decision,
+    }
+
+
+def appeal_view(appeal: appeals.Appeal) -> AppealView:
+    """An appeal's JSON (the API's answers and ``jobsuccess appeals ... --json``)."""
+    return AppealView(**_appeal_fields(appeal))
+
+
+def queued_view(queued: appeals.Aged) -> QueuedAppeal:
+    return QueuedAppeal(
+        **_appeal_fields(queued.appeal),
+        age_days=queued.age_days,
+        business_days=queued.business_days,
+        due_on=queued.due_on,
+        overdue=queued.overdue,
+    )
+
+
+def audit_view(appeal: str, events: list[appeals.Event]) -> AppealAudit:
+    return AppealAudit(
+        appeal=appeal,
+        events=[
+            AuditEvent(
+                seq=e.seq,
+                at=e.at,
+                who=e.who,
+                role=e.role,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                why=e.why,
+            )
+            for e in events
+        ],
     )

@@ -8,7 +8,10 @@ Alembic migrations shipped in this package (`jobsuccess.store.migrations`). Modu
 * `ledger`: append (all or nothing, idempotent by id) and fold back into a `History`.
 * `importer`: a history file into the ledger, in resumable chunks.
 * `snapshots`: the scheduled computation, stored per computation date.
-* `keys`: the service's API keys, stored hashed.
+* `keys`: the service's API keys, stored hashed (operator keys may be reviewers).
+* `actions`: operator actions into the ledger, one path for every decision (a confirmed
+  harsh rater included).
+* `appeals`: appeals and reports decided by people, with their append-only audit.
 """
 
 from jobsuccess.store.db import DEFAULT_URL, Database, open_database, resolve_url

@@ -6,9 +6,10 @@ reveals nothing about the record, and a rerun derives the same ids):
 
 * a ``contract`` record per contract, its id derived from (freelancer, contract) alone, with
   the contract's client, type, start, category and agency;
-* a ``contract_update`` record for its end, ended_by and end_reason when any is set, its id
-  derived from those values: importing a later version of the history in which a contract
-  has ended adds the update and nothing else;
+* a ``contract_update`` record for its end, ended_by, end_reason and client_feedback (the
+  freelancer's stars for the client) when any is set, its id derived from those values:
+  importing a later version of the history in which a contract has ended (or the freelancer
+  has rated the client) adds the update and nothing else;
 * ``payment``, ``feedback``, ``dispute`` and ``action`` records, their ids derived from their
   content plus their occurrence number among identical records of the same contract (two
   equal payments on one day are two payments, and stay two on every re-import).
@@ -65,7 +66,10 @@ def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
             "agency",
         ),
         c.filter(
-            pl.any_horizontal(pl.col(x).is_not_null() for x in ("end", "ended_by", "end_reason"))
+            pl.any_horizontal(
+                pl.col(x).is_not_null()
+                for x in ("end", "ended_by", "end_reason", "client_feedback")
+            )
         ).select(
             pl.lit("contract_update").alias("kind"),
             "freelancer",
@@ -73,6 +77,7 @@ def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
             "end",
             "ended_by",
             "end_reason",
+            "client_feedback",
         ),
         history.payments.select(
             pl.lit("payment").alias("kind"), "freelancer", "contract", "date", "amount"

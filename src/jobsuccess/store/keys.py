@@ -8,6 +8,11 @@ nothing.
 Roles (`Role`): ``operator`` may do everything; ``freelancer`` keys are bound to one
 freelancer and read only that freelancer's data, in the freelancer audience (no private
 feedback); ``client`` keys read public scores and badges only.
+
+Reviewers (migration 0005): an operator key created with ``reviewer`` (``jobsuccess keys
+create --role operator --reviewer``) may also decide appeals and reports
+(`jobsuccess.store.appeals`); a plain operator key may take them into review but not decide.
+Only operator keys can be reviewers.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class ApiKey:
     label: str | None
     created_at: dt.datetime
     revoked_at: dt.datetime | None
+    reviewer: bool = False
 
     @property
     def active(self) -> bool:
@@ -54,9 +60,16 @@ def _hash(key: str) -> str:
 
 
 def create_key(
-    db: Database, role: str, freelancer: str | None = None, label: str | None = None
+    db: Database,
+    role: str,
+    freelancer: str | None = None,
+    label: str | None = None,
+    *,
+    reviewer: bool = False,
 ) -> tuple[str, ApiKey]:
     """A new key: (the key itself, to hand out once; its stored description)."""
+    if reviewer and role != "operator":
+        raise InputError(f"only an operator key can be a reviewer, not a {role} key")
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     if role == "freelancer" and not freelancer:
@@ -65,7 +78,7 @@ def create_key(
         raise InputError(f"a {role} key is not bound to a freelancer; leave out --freelancer")
     prefix = secrets.token_hex(6)
     key = f"jss_{prefix}_{secrets.token_urlsafe(32)}"
-    row = ApiKey(prefix, role, freelancer, label, dt.datetime.now(dt.UTC), None)
+    row = ApiKey(prefix, role, freelancer, label, dt.datetime.now(dt.UTC), None, reviewer)
     with db.write() as conn:
         conn.execute(
             api_keys.insert().values(
@@ -75,6 +88,7 @@ def create_key(
                 freelancer=freelancer,
                 label=label,
                 created_at=row.created_at,
+                reviewer=reviewer,
             )
         )
     return key, row
@@ -86,16 +100,18 @@ def verify_key(db: Database, presented: str) -> ApiKey | None:
     if shape is None:
         return None
     rows = db.fetch(  # on every API request: straight through the driver
-        "SELECT hash, role, freelancer, label, created_at, revoked_at FROM api_keys "
+        "SELECT hash, role, freelancer, label, created_at, revoked_at, reviewer FROM api_keys "
         "WHERE prefix = ?",
         (shape.group(1),),
     )
     if not rows or not hmac.compare_digest(rows[0][0], _hash(presented)):
         return None
-    _, role, freelancer, label, created_at, revoked_at = rows[0]
+    _, role, freelancer, label, created_at, revoked_at, reviewer = rows[0]
     if revoked_at is not None:
         return None
-    return ApiKey(shape.group(1), role, freelancer, label, _moment(created_at), None)
+    return ApiKey(
+        shape.group(1), role, freelancer, label, _moment(created_at), None, bool(reviewer)
+    )
 
 
 def _moment(value: dt.datetime | str) -> dt.datetime:
@@ -105,7 +121,15 @@ def _moment(value: dt.datetime | str) -> dt.datetime:
 
 
 def _key(row: Row[Any]) -> ApiKey:
-    return ApiKey(row.prefix, row.role, row.freelancer, row.label, row.created_at, row.revoked_at)
+    return ApiKey(
+        row.prefix,
+        row.role,
+        row.freelancer,
+        row.label,
+        row.created_at,
+        row.revoked_at,
+        bool(row.reviewer),
+    )
 
 
 def list_keys(db: Database) -> list[ApiKey]:
@@ -127,3 +151,13 @@ def revoke_key(db: Database, prefix: str) -> ApiKey:
     if row is None:
         raise UnknownKeyError(f"no key with prefix {prefix!r}")
     return _key(row)
+
+
+def find_key(db: Database, prefix: str) -> ApiKey | None:
+    """The key with this prefix (or whole key), active or revoked, or None: for the commands
+    that act in a key holder's name (``jobsuccess appeals ... --by PREFIX``)."""
+    shape = _SHAPE.fullmatch(prefix)
+    prefix = shape.group(1) if shape else prefix
+    with db.read() as conn:
+        row = conn.execute(select(api_keys).where(api_keys.c.prefix == prefix)).first()
+    return None if row is None else _key(row)

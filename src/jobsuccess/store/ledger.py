@@ -68,6 +68,7 @@ BATCH_SCHEMA: Final[dict[str, pl.DataType]] = {
     "until": pl.Date(),
     "cause": pl.String(),
     "note_public": pl.Boolean(),
+    "client_feedback": pl.Float64(),
     "digest": pl.String(),
 }
 _COLUMNS: Final = (*BATCH_SCHEMA, "received_at")
@@ -148,24 +149,39 @@ def as_batch(rows: Sequence[Mapping[str, Any]] | pl.DataFrame) -> list[Row]:
     return [tuple(row.get(c) for c in BATCH_SCHEMA) for row in rows]
 
 
-def append(db: Database, rows: Sequence[Mapping[str, Any]] | pl.DataFrame) -> AppendResult:
-    """Append log rows in one transaction (see the module doc)."""
+def append(
+    db: Database,
+    rows: Sequence[Mapping[str, Any]] | pl.DataFrame,
+    *,
+    conn: Connection | None = None,
+) -> AppendResult:
+    """Append log rows in one transaction (see the module doc): a transaction of its own, or
+    the caller's write transaction ``conn`` (opened on `Database.write`), so that the rows
+    are stored together with the caller's other writes or not at all."""
     batch = as_batch(rows)
     received = len(batch)
     batch = _dedupe(batch)
     if not batch:
         return AppendResult(received, 0, received)
-    with db.write() as conn:
-        _stage(conn, db.dialect, batch)
-        _check_contracts(conn)
-        inserted = conn.exec_driver_sql(
-            f"INSERT INTO records ({_NAMES}) SELECT {_NAMES} FROM incoming_records "
-            "WHERE true ORDER BY ord ON CONFLICT DO NOTHING"
-        ).rowcount
-        if inserted < len(batch):
-            _check_conflicts(conn)
-        conn.exec_driver_sql("DELETE FROM incoming_records")
+    if conn is None:
+        with db.write() as own:
+            inserted = _insert(own, db.dialect, batch)
+    else:
+        inserted = _insert(conn, db.dialect, batch)
     return AppendResult(received, inserted, received - inserted)
+
+
+def _insert(conn: Connection, dialect: str, batch: list[Row]) -> int:
+    _stage(conn, dialect, batch)
+    _check_contracts(conn)
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO records ({_NAMES}) SELECT {_NAMES} FROM incoming_records "
+        "WHERE true ORDER BY ord ON CONFLICT DO NOTHING"
+    ).rowcount
+    if inserted < len(batch):
+        _check_conflicts(conn)
+    conn.exec_driver_sql("DELETE FROM incoming_records")
+    return int(inserted)
 
 
 def _dedupe(batch: list[Row]) -> list[Row]:
@@ -348,7 +364,10 @@ def fold(log: pl.DataFrame) -> History:
         pl.concat([contracts, kind("contract_update")])
         .sort("seq")
         .group_by("freelancer", "contract", maintain_order=True)
-        .agg(pl.col(c).drop_nulls().last() for c in ("end", "ended_by", "end_reason"))
+        .agg(
+            pl.col(c).drop_nulls().last()
+            for c in ("end", "ended_by", "end_reason", "client_feedback")
+        )
     )
     contracts_frame = (
         contracts.select(

@@ -7,10 +7,12 @@ payments, its feedback. The ledger stores the events that build that state, each
 kind                fields
 =================== ==========================================================================
 ``contract``        freelancer, contract, client, type, start (and optionally end, ended_by,
-                    end_reason when the contract is reported already ended; agency when
-                    the contract is done for one; category, the work's category)
-``contract_update`` freelancer, contract and any of end, ended_by, end_reason: a later fact
-                    about a contract; folding keeps, field by field, the last value given
+                    end_reason, client_feedback when the contract is reported already ended;
+                    agency when the contract is done for one; category, the work's category)
+``contract_update`` freelancer, contract and any of end, ended_by, end_reason,
+                    client_feedback (the stars the freelancer gave the client, migration
+                    0005): a later fact about a contract; folding keeps, field by field, the
+                    last value given
 ``payment``         freelancer, contract, date, amount (refunds are negative)
 ``feedback``        freelancer, contract, date, stars (1-5), recommend (0-10, private)
 ``dispute``         freelancer, contract, opened, outcome (null while pending)
@@ -129,11 +131,24 @@ CONTENT_COLUMNS: Final = (
 #: Content columns added after the first release, in digest order. Each is part of a
 #: record's canonical text only when set (``|name=value`` after the others), so every record
 #: stored before it existed keeps its digest and its derived id.
-ADDED_CONTENT: Final = ("agency", "category", "until", "cause", "note_public")
-_FLOATS: Final = frozenset({"amount", "stars"})
+ADDED_CONTENT: Final = ("agency", "category", "until", "cause", "note_public", "client_feedback")
+_FLOATS: Final = frozenset({"amount", "stars", "client_feedback"})
 _BOOLS: Final = frozenset({"note_public"})
 _INTS: Final = frozenset({"recommend"})
 _DATES: Final = frozenset({"start", "end", "date", "until"})
+
+
+#: The stars (1-5) a freelancer gave the client at a contract's end (``client_feedback``).
+ClientStars = Annotated[
+    float,
+    Field(
+        ge=1,
+        le=5,
+        allow_inf_nan=False,
+        strict=True,
+        description="the stars the freelancer gave the client (jobsuccess raters reads them)",
+    ),
+]
 
 
 class _Record(BaseModel):
@@ -162,6 +177,7 @@ class ContractRecord(_Record):
     category: Ident | None = Field(
         default=None, description="the work's category (Top Rated Plus's large-contract bar)"
     )
+    client_feedback: ClientStars | None = None
 
     @model_validator(mode="after")
     def _end_after_start(self) -> ContractRecord:
@@ -181,11 +197,14 @@ class ContractUpdateRecord(_Record):
     end_reason: EndReason | None = Field(
         default=None, description="private: never shown to freelancers or clients"
     )
+    client_feedback: ClientStars | None = None
 
     @model_validator(mode="after")
     def _changes_something(self) -> ContractUpdateRecord:
-        if self.end is None and self.ended_by is None and self.end_reason is None:
-            raise ValueError("a contract update needs at least one of end, ended_by, end_reason")
+        if all(v is None for v in (self.end, self.ended_by, self.end_reason, self.client_feedback)):
+            raise ValueError(
+                "a contract update needs at least one of end, ended_by, end_reason, client_feedback"
+            )
         return self
 
 
@@ -497,8 +516,16 @@ _FIELDS: Final[dict[str, tuple[str, ...]]] = {
         "end_reason",
         "agency",
         "category",
+        "client_feedback",
     ),
-    "contract_update": ("freelancer", "contract", "end", "ended_by", "end_reason"),
+    "contract_update": (
+        "freelancer",
+        "contract",
+        "end",
+        "ended_by",
+        "end_reason",
+        "client_feedback",
+    ),
     "payment": ("freelancer", "contract", "date", "amount"),
     "feedback": ("freelancer", "contract", "date", "stars", "recommend"),
     "dispute": ("freelancer", "contract", "opened", "outcome"),

@@ -26,6 +26,13 @@ Three groups:
 ``settings``
     The store's own values, by name: ``id_secret`` (migration 0004), the key of every derived
     record id (`jobsuccess.store.records.derived_id`), generated once with the store.
+
+``appeals``, ``appeal_events`` (migration 0005)
+    Appeals and reports a freelancer files on one contract, decided by people
+    (`jobsuccess.store.appeals`): one ``appeals`` row each, holding what was filed and its
+    current state, and ``appeal_events``, the append-only audit of every transition (who,
+    when, from, to, why). Triggers refuse UPDATE and DELETE on ``appeal_events`` and DELETE
+    on ``appeals`` on both backends: the database itself keeps the audit.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -48,6 +56,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -118,6 +127,7 @@ records: Final = Table(
     Column("until", Date),  # migration 0003: an account_hold's last day
     Column("cause", Text),  # migration 0003: why a contract_paused contract was paused
     Column("note_public", Boolean),  # migration 0004: an action's note may reach the freelancer
+    Column("client_feedback", Float),  # migration 0005: the freelancer's stars for the client
     Index("ix_records_freelancer_seq", "freelancer", "seq"),
     Index(
         "uq_records_contract",
@@ -206,6 +216,8 @@ api_keys: Final = Table(
     Column("label", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime()),
+    # migration 0005: an operator key that may decide appeals
+    Column("reviewer", Boolean, nullable=False, server_default=false()),
 )
 
 settings: Final = Table(
@@ -213,4 +225,38 @@ settings: Final = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+appeals: Final = Table(
+    "appeals",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("freelancer", Text, nullable=False),
+    Column("contract", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # appeal | report
+    Column("category", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # a JSON list of links
+    Column("state", String(16), nullable=False),  # filed | in_review | upheld | denied | withdrawn
+    Column("filed_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("decided_on", Date),  # the decision's date: the upheld action's effective date
+    Column("reason", Text),  # the decision's written reason (shown to the freelancer)
+    Column("action", Text),  # the ledger record the decision recorded
+    Index("ix_appeals_state_filed_at", "state", "filed_at"),
+    Index("ix_appeals_freelancer_contract", "freelancer", "contract"),
+)
+
+appeal_events: Final = Table(
+    "appeal_events",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("appeal", String(40), ForeignKey("appeals.id"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("who", String(64), nullable=False),  # the key's prefix
+    Column("role", String(16), nullable=False),  # freelancer | operator | reviewer
+    Column("from_state", String(16)),  # null: the filing
+    Column("to_state", String(16), nullable=False),
+    Column("why", Text),
+    Index("ix_appeal_events_appeal_seq", "appeal", "seq"),
 )
