@@ -23,7 +23,7 @@ import datetime as dt
 import polars as pl
 
 from jobsuccess.model import History
-from jobsuccess.policy import Policy
+from jobsuccess.policy import Policy, ScoreName
 
 __all__ = ["lower_bound"]
 
@@ -107,7 +107,8 @@ def lower_bound(history: History, on: dt.date, policy: Policy) -> pl.DataFrame:
             pl.when(negative).then(-1).when(neutral).then(0).otherwise(1).alias("o"),
         )
     )
-    sums, scores = [], {}
+    sums: list[pl.Expr] = []
+    scores: dict[ScoreName, pl.Expr] = {}
     for name, months in policy.windows.months.items():
         inside = pl.col("date") >= day.dt.offset_by(f"-{months}mo")
         sums += [

@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     header = f"{'k':>2} {'segment':<14} {'scored':>7} {'changed':>8} {'>=5 pts':>8} "
     print(header + f"{'mean |d|':>9} {'cross 90':>9}")
-    for k, r in result.items():
+    for k_text, r in result.items():
         rows = [("all", r), *r["by_history_size"].items()]
         if "holding_only" in r:
             rows.insert(1, ("holding only", r["holding_only"]))
@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             label = name if name in ("all", "holding only") else f"{name} contracts"
             mean = "-" if f["mean_abs_delta"] is None else f"{f['mean_abs_delta']:.3f}"
             print(
-                f"{k:>2} {label:<14} {f['scored_both']:>7,} {_pct(f['changed']):>8} "
+                f"{k_text:>2} {label:<14} {f['scored_both']:>7,} {_pct(f['changed']):>8} "
                 f"{_pct(f['changed_by_5']):>8} {mean:>9} {_pct(f['crossed_90']):>9}"
             )
     return 0

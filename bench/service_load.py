@@ -162,7 +162,8 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the server exited: {server.stderr.read().decode()}")  # type: ignore[union-attr]
+            assert server.stderr is not None  # stderr=PIPE
+            raise RuntimeError(f"the server exited: {server.stderr.read().decode()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
                 sock.sendall(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
@@ -232,7 +233,7 @@ class Phase:
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else float("nan")
 
         target = TARGETS.get(self.name)
-        out = {
+        out: dict[str, Any] = {
             "phase": self.name,
             "target_rate": self.rate,
             "requests": self.sent,
@@ -305,7 +306,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             r["phase"], f"{r['target_rate']:g}/s", str(r["requests"]), f"{r['throughput']:.1f}",
             f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['max_ms']:.2f}",
             f"{r['server_cpu_ms']:.2f}", str(r["errors"]),
-            {True: "yes", False: "NO"}.get(r.get("met"), "-"),
+            "-" if r.get("met") is None else ("yes" if r["met"] else "NO"),
         )
         for r in rows
     ]  # fmt: skip

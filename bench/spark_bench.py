@@ -30,11 +30,30 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from engine_bench import AS_OF, CACHE, market  # noqa: E402
+from engine_bench import AS_OF, CACHE  # noqa: E402
+from engine_bench import market as drawn_at_once  # noqa: E402
 
-BIN = Path(sys.executable).parent
-JOBSUCCESS = str(BIN / "jobsuccess")
+#: The CLI under this interpreter (not the ``jobsuccess`` script, whose interpreter line may
+#: name another environment's Python: a copied virtual environment's does).
+CLI = [sys.executable, "-m", "jobsuccess.cli"]
 CONTRACTS_PER_BUCKET = 250_000
+#: Larger markets are drawn in pieces of this many contracts (`contract_chunks`): drawn at
+#: once, 30M contracts would take some 13 GB.
+PIECE = int(os.environ.get("SPARK_BENCH_PIECE", "3000000"))
+AT_ONCE = 10_000_000
+
+
+def market(contracts: int, seed: int = 1) -> Path:
+    """The cached market of ``contracts`` (engine_bench's up to 10M, drawn in pieces above)."""
+    if contracts <= AT_ONCE:
+        return drawn_at_once(contracts, seed)
+    folder = CACHE / f"market-{contracts}-{seed}-pieces-{PIECE}"
+    if not (folder / "contracts.parquet").exists():
+        from jobsuccess.io.tables import write_pieces
+        from jobsuccess.synth import contract_chunks
+
+        write_pieces(contract_chunks(contracts, seed=seed, chunk=PIECE, as_of=AS_OF), folder)
+    return folder
 
 
 def _children() -> dict[int, list[int]]:
@@ -148,13 +167,13 @@ def bench(contracts: int, spark_only: bool, buckets: int | None, master: str) ->
     day = AS_OF.isoformat()
     row: dict[str, Any] = {"contracts": contracts, "buckets": n}
     row["partition"] = run_measured(
-        [JOBSUCCESS, "partition", str(folder), "--out", str(dataset), "--buckets", str(n)]
+        [*CLI, "partition", str(folder), "--out", str(dataset), "--buckets", str(n)]
     )
     with tempfile.TemporaryDirectory() as tmp:
         spark_out, local_out = Path(tmp) / "spark.parquet", Path(tmp) / "local.parquet"
         row["spark"] = run_measured(
             [
-                JOBSUCCESS,
+                *CLI,
                 "batch",
                 str(dataset),
                 "--runner",
@@ -169,7 +188,7 @@ def bench(contracts: int, spark_only: bool, buckets: int | None, master: str) ->
         )
         if not spark_only:
             row["local"] = run_measured(
-                [JOBSUCCESS, "batch", str(folder), "--as-of", day, "--out", str(local_out)]
+                [*CLI, "batch", str(folder), "--as-of", day, "--out", str(local_out)]
             )
             same = local_out.read_bytes() == spark_out.read_bytes()
             if not same:

@@ -377,7 +377,7 @@ def _window(name: str, members: list[ContractResult], policy: Policy) -> WindowR
 
 def _trending(windows: dict[str, WindowResult], policy: Policy) -> WindowResult:
     parts = [windows[n] for n in policy.windows.trending]
-    longest = max(parts, key=lambda w: policy.windows.months[w.name])
+    longest = windows[max(policy.windows.trending, key=policy.windows.months.__getitem__)]
     eligible = all(w.eligible for w in parts)
     score = None
     if eligible:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from histories import action, as_json, contract, job
-from jobsuccess import cli
+from jobsuccess import cli_common
 from jobsuccess.cli import app
 from jobsuccess.policy import read_policy
 
@@ -21,10 +21,10 @@ runner = CliRunner(env={"NO_COLOR": "1"})
 @pytest.fixture(autouse=True)
 def _wide_tables() -> Iterator[None]:
     """Rich folds table cells to the console's width; these tests read whole cells."""
-    saved = cli.out._width
-    cli.out.width = 250
+    saved = cli_common.out._width
+    cli_common.out.width = 250
     yield
-    cli.out._width = saved
+    cli_common.out._width = saved
 
 
 TOP_KEYS = [
@@ -414,12 +414,12 @@ def test_counts_of_one_are_singular(tmp_path: Path) -> None:
 
 def test_the_demo_reads_whole_at_80_columns() -> None:
     """Issue 10 item 5: in a pipe or at 80 columns no id, date or header is cut."""
-    saved = cli.out._width
-    cli.out.width = 80
+    saved = cli_common.out._width
+    cli_common.out.width = 80
     try:
         result = _invoke("demo", "--freelancers", "200")
     finally:
-        cli.out._width = saved
+        cli_common.out._width = saved
     assert result.exit_code == 0, result.output
     assert "…" not in result.stdout and "..." not in result.stdout
     assert all(len(line) <= 80 for line in result.stdout.splitlines())

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from histories import as_json, job
-from jobsuccess import cli
+from jobsuccess import cli_common
 from jobsuccess.cli import app
 
 runner = CliRunner(env={"NO_COLOR": "1"})
@@ -25,10 +25,10 @@ TOP_KEYS = [
 
 @pytest.fixture(autouse=True)
 def _wide_tables() -> Iterator[None]:
-    saved = cli.out._width
-    cli.out.width = 250
+    saved = cli_common.out._width
+    cli_common.out.width = 250
     yield
-    cli.out._width = saved
+    cli_common.out._width = saved
 
 
 def _agency(c: dict[str, Any], agency: str | None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -48,7 +49,7 @@ def test_score_json_evidence_is_the_displayed_windows() -> None:
     assert block["low"] <= best["score"] <= block["high"]
 
 
-def test_the_html_report_states_the_evidence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_html_report_states_the_evidence(tmp_path: Path) -> None:
     from pathlib import Path
 
     from typer.testing import CliRunner

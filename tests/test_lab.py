@@ -40,6 +40,24 @@ min_clients = 3
 """
 
 
+#: The exclusion truly alone: 2020-03 (3 clients, 3 outcomes) excluding no-feedback contracts,
+#: without 2020-11's 4-outcome minimum; and the same with 2 clients.
+EXCLUSION_ALONE = """extends = "2020-03"
+name = "2020-03-exclusion"
+title = "2020-03 with contracts without feedback excluded"
+
+[outcomes]
+no_feedback = "exclude"
+"""
+TWO_CLIENTS = (
+    EXCLUSION_ALONE.replace('name = "2020-03-exclusion"', 'name = "2020-03-2-clients"')
+    + """
+[eligibility]
+min_clients = 2
+"""
+)
+
+
 def _invoke(*args: str) -> Result:
     return runner.invoke(app, list(args))
 
@@ -196,6 +214,29 @@ def test_the_2020_11_story(release_market: Path, exclusion_only: Path, tmp_path:
     assert regained.height < 0.1 * lost.height  # not "most of them", on this marketplace
     short = lost.filter(pl.col("candidate_reason").str.contains("outcome")).height
     assert short >= 0.9 * lost.height
+
+
+def test_the_exclusion_alone_and_two_clients(release_market: Path, tmp_path: Path) -> None:
+    """Without the 4-outcome minimum the exclusion takes few scores ("a small set"), and two
+    clients scores more freelancers than it took, but hardly the same ones: they lost
+    outcomes, not clients (README, "Why the relief misses here")."""
+    (tmp_path / "alone.toml").write_text(EXCLUSION_ALONE)
+    (tmp_path / "two.toml").write_text(TWO_CLIENTS)
+    alone, two = str(tmp_path / "alone.toml"), str(tmp_path / "two.toml")
+    cut = _lab(release_market, tmp_path / "a", "2020-03", alone, "--as-of", "2020-11-08")
+    cut = cut["by_date"][0]
+    assert 0 < cut["lost_score"]["count"] < 0.1 * cut["scored_base"]
+    relief = _lab(release_market, tmp_path / "b", alone, two, "--as-of", "2020-11-08")
+    relief = relief["by_date"][0]
+    assert relief["gained_score"]["count"] > cut["lost_score"]["count"]
+    assert relief["lost_score"]["count"] == 0
+    lost = pl.read_parquet(tmp_path / "a" / "freelancers.parquet").filter(
+        pl.col("base_eligible") & ~pl.col("candidate_eligible")
+    )
+    back = pl.read_parquet(tmp_path / "b" / "freelancers.parquet").filter(
+        pl.col("candidate_eligible") & pl.col("freelancer").is_in(lost["freelancer"].implode())
+    )
+    assert back.height < 0.25 * lost.height
 
 
 def test_the_report_is_one_self_contained_page(

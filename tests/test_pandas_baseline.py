@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -61,11 +63,13 @@ def tables(market: History) -> dict[str, pd.DataFrame]:
     return tables_of(market)
 
 
+def _missing(x: float | None) -> bool:
+    return x is None or math.isnan(x)
+
+
 def _same(a: float | None, b: float | None) -> bool:
-    a_missing = a is None or (isinstance(a, float) and math.isnan(a))
-    b_missing = b is None or (isinstance(b, float) and math.isnan(b))
-    if a_missing or b_missing:
-        return a_missing and b_missing
+    if a is None or b is None or math.isnan(a) or math.isnan(b):
+        return _missing(a) and _missing(b)
     return abs(a - b) <= 1e-9
 
 
@@ -81,7 +85,7 @@ def test_matches_engine_on_a_marketplace(
     scores = {r["freelancer"]: r for r in engine.scores.iter_rows(named=True)}
     assert set(scores) == set(ours.index) == set(market.freelancers)
     assert {r["computed_on"] for r in scores.values()} == {on}
-    windows: dict[tuple[str, str], dict] = {
+    windows: dict[tuple[str, str], dict[str, Any]] = {
         (r["freelancer"], r["window"]): r for r in engine.windows.iter_rows(named=True)
     }
     longest = policy.windows.longest
@@ -120,7 +124,12 @@ def test_matches_engine_on_a_marketplace(
 ON = dt.date(2025, 3, 1)
 
 
-def _job(cid: str, client: str, fb: tuple[str, float, int], paid=(("2025-01-10", 500.0),)):
+def _job(
+    cid: str,
+    client: str,
+    fb: tuple[str, float, int],
+    paid: Iterable[tuple[str, float]] = (("2025-01-10", 500.0),),
+) -> dict[str, Any]:
     return contract(
         cid, client=client, start="2025-01-02", end="2025-01-20", paid=paid, feedback=fb
     )

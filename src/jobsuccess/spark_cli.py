@@ -36,10 +36,16 @@ def partition_command(
         ),
     ],
 ) -> None:
-    """Write a marketplace as a Parquet dataset bucketed by freelancer, for --runner spark."""
-    from jobsuccess.spark.dataset import partition
+    """Write a marketplace as a Parquet dataset bucketed by freelancer, for --runner spark.
 
-    manifest = partition(_load(market), out_dir, buckets)
+    A table folder is read in batches, in memory bounded whatever its size; a JSON history
+    or a dataset is loaded whole."""
+    from jobsuccess.spark.dataset import is_dataset, partition, partition_folder
+
+    if market.is_dir() and not is_dataset(market):
+        manifest = partition_folder(market, out_dir, buckets)
+    else:
+        manifest = partition(_load(market), out_dir, buckets)
     per = manifest["contracts_per_bucket"]
     out.print(
         f"wrote {plural(manifest['contracts'], 'contract')} of "

@@ -24,6 +24,7 @@ benchmark's exact sizes) plants nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_AS_OF",
     "MEAN_CONTRACTS",
     "Planted",
+    "contract_chunks",
     "contracts_for",
     "marketplace",
     "planted_marketplace",
@@ -177,6 +179,10 @@ def contracts_for(
     Draws enough freelancers, keeps the first ones that reach the count and trims the last
     one's activity, so the size is exact and every distribution stays that of `marketplace`.
     """
+    return _contracts_for(contracts, seed, as_of, years)
+
+
+def _contracts_for(contracts: int, seed: int | list[int], as_of: date, years: float) -> History:
     _check(contracts, years, as_of)
     rng = _Streams(seed)
     as_of_day = (as_of - _EPOCH).days
@@ -192,6 +198,58 @@ def contracts_for(
     return _history(rng, pop, as_of_day)[0]
 
 
+def contract_chunks(
+    contracts: int,
+    *,
+    seed: int,
+    chunk: int,
+    as_of: date = DEFAULT_AS_OF,
+    years: float = 4.0,
+) -> Iterator[History]:
+    """`contracts_for` in pieces of at most ``chunk`` contracts, for markets too big to
+    draw at once (30M contracts: some 13 GB at once, 1.4 GB per 3M piece).
+
+    Piece ``i`` is `contracts_for` of its size drawn from the seed ``(seed, i)`` (piece 0:
+    from ``seed`` itself, numpy's seed sequence of ``(seed, 0)`` being ``seed``'s), its ids tagged
+    with the piece (``f03-000001``, ``c03-0000001``, ``k03-000001``, ``a03-0001``) so that
+    they stay unique and the pieces, in order, are in the tables' order. Its freelancers hire
+    only its clients: a market of many regional markets, each distributed like
+    `contracts_for`. One piece (``chunk >= contracts``) is `contracts_for` itself. The same
+    arguments give the same pieces, byte for byte.
+    """
+    if chunk < 1:
+        raise ValueError(f"chunk must be >= 1, got {chunk}")
+    pieces = max(1, math.ceil(contracts / chunk))
+    if pieces == 1:
+        yield contracts_for(contracts, seed=seed, as_of=as_of, years=years)
+        return
+    width = max(2, len(str(pieces - 1)))
+    for i in range(pieces):
+        size = min(chunk, contracts - i * chunk)
+        piece = _contracts_for(size, [seed, i], as_of, years)
+        yield _tagged(piece, f"{i:0{width}d}-")
+
+
+def _tagged(history: History, tag: str) -> History:
+    """Every id of ``history`` with ``tag`` after its letter (``f000001`` -> ``f03-000001``)."""
+    ids = {
+        "contracts": ("freelancer", "id", "client", "agency"),
+        "payments": ("freelancer", "contract"),
+        "feedback": ("freelancer", "contract"),
+        "disputes": ("freelancer", "contract"),
+        "actions": ("freelancer", "contract", "client"),
+    }
+    return History.from_frames(
+        **{
+            name: frame.with_columns(
+                pl.concat_str(pl.col(c).str.head(1), pl.lit(tag), pl.col(c).str.slice(1))
+                for c in ids[name]
+            )
+            for name, frame in history.frames()
+        }
+    )
+
+
 def _check(size: int, years: float, as_of: date) -> None:
     if size < 0:
         raise ValueError(f"size must be >= 0, got {size}")
@@ -204,7 +262,7 @@ def _check(size: int, years: float, as_of: date) -> None:
 class _Streams:
     """Independent random streams per concern, so tuning one part never reshuffles another."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int | list[int]) -> None:
         def gen(i: int) -> np.random.Generator:
             return np.random.Generator(np.random.PCG64(children[i]))
 

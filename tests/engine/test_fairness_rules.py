@@ -13,6 +13,7 @@ import polars as pl
 from histories import action, contract, d, history, job, outcome, rows, run
 from jobsuccess.engine import BY_NAME, score_batch
 from jobsuccess.engine.facts import client_activity
+from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook, load_policy, read_policy
 
 OURS = "jobsuccess-2026"
@@ -37,7 +38,7 @@ def test_jobsuccess_2026_is_shipped_but_not_in_the_timeline() -> None:
 # --- Item 3: a scope change, closed and reopened. ---
 
 
-def _scope_change(gap: int, end_reason: str = "not_completed", ended_by: str = "client") -> object:
+def _scope_change(gap: int, end_reason: str = "not_completed", ended_by: str = "client") -> History:
     return history(
         job("c0", "k0", end="2025-01-10"),
         job("c9", "k9", end="2025-02-10"),
@@ -85,7 +86,7 @@ def test_scope_change_is_off_with_pooling() -> None:
 # --- Item 4: vanished clients. ---
 
 
-def _vanished(client_paid_elsewhere: str | None) -> object:
+def _vanished(client_paid_elsewhere: str | None) -> History:
     others = []
     if client_paid_elsewhere is not None:
         others.append(
@@ -140,7 +141,7 @@ def test_client_vanished_after_an_operator_pause_the_pause_decides() -> None:
 # --- Item 4: retainers, idle only well beyond their own rhythm. ---
 
 
-def _retainer(last: str) -> object:
+def _retainer(last: str) -> History:
     paid = [("2024-01-15", 900), ("2024-04-15", 900), ("2024-07-15", 900), (last, 900)]
     return history(
         job("c0", "k0", end="2025-01-10"),

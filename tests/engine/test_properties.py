@@ -223,7 +223,7 @@ def _synth() -> Callable[..., History] | None:
         from jobsuccess.synth import marketplace
     except ImportError:
         return None
-    return marketplace  # type: ignore[no-any-return]
+    return marketplace
 
 
 @pytest.mark.skipif(_synth() is None, reason="jobsuccess.synth.marketplace is not available")

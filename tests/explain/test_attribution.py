@@ -13,17 +13,18 @@ from hypothesis import strategies as st
 from explain.stories import engine_fails, idle_drop
 from histories import contract, history
 from jobsuccess.engine import score
-from jobsuccess.explain import explain
+from jobsuccess.explain import Audience, explain
 from jobsuccess.explain.valuation import NO_SCORE
+from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
-from strategies import cases
+from strategies import Case, cases
 
 BOOK = PolicyBook.shipped()
 FAST = (Phase.explicit, Phase.reuse, Phase.generate)
 """Engine runs are slow to shrink: report the first failing example as found."""
 
 
-def _value(history_, day: dt.date, freelancer: str = "f1") -> float:
+def _value(history_: History, day: dt.date, freelancer: str = "f1") -> float:
     head = score(history_, BOOK, day, statuses=False).of(freelancer).scores.row(0, named=True)
     return NO_SCORE if head["best_score"] is None else head["best_score"]
 
@@ -37,7 +38,7 @@ def _check_sum(result: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("audience", ["freelancer", "operator"])
-def test_idle_drop_is_two_idle_contracts(audience):
+def test_idle_drop_is_two_idle_contracts(audience: Audience) -> None:
     h = idle_drop()
     start, end = dt.date(2024, 11, 10), dt.date(2024, 11, 30)
     result = explain(h, BOOK, start=start, end=end, audience=audience)
@@ -51,7 +52,7 @@ def test_idle_drop_is_two_idle_contracts(audience):
     assert all(set(c) == {"contract", "kind", "effect", "text"} for c in result["changes"])
 
 
-def test_effects_sum_when_changes_interact():
+def test_effects_sum_when_changes_interact() -> None:
     # Two idle contracts push the 3-month window below eligibility together: Shapley splits it.
     h = history(
         contract(
@@ -73,7 +74,7 @@ def test_effects_sum_when_changes_interact():
     assert effects["c2"] == pytest.approx(effects["c3"])  # symmetric players share equally
 
 
-def test_no_score_counts_as_zero():
+def test_no_score_counts_as_zero() -> None:
     h = history(
         contract(
             "c1",
@@ -100,7 +101,7 @@ def test_no_score_counts_as_zero():
     _check_sum(result)
 
 
-def test_policy_change_is_split_after_the_contracts():
+def test_policy_change_is_split_after_the_contracts() -> None:
     h = idle_drop()
     # 2024-09-03: the 2024-09 policy replaces 2023-12 (same rules for these contracts).
     result = explain(
@@ -118,7 +119,7 @@ def test_policy_change_is_split_after_the_contracts():
     back=st.integers(1, 400),
     audience=st.sampled_from(["freelancer", "operator"]),
 )
-def test_effects_add_up_on_random_histories(case, back, audience):
+def test_effects_add_up_on_random_histories(case: Case, back: int, audience: Audience) -> None:
     h = case.history()
     assume(not engine_fails(h, case.on))
     start, end = case.on - dt.timedelta(days=back), case.on

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from explain.stories import idle_drop_json
 from jobsuccess import cli
 from jobsuccess.engine import screen
-from jobsuccess.explain import explain, parse_scenario, whatif
+from jobsuccess.explain import Audience, explain, parse_scenario, whatif
 from jobsuccess.explain.attribution import MAX_PLAYERS, Problem, attribute
 from jobsuccess.explain.ledger import snapshots
 from jobsuccess.explain_cli import register
@@ -50,18 +50,14 @@ def _movers(changes: list[dict[str, object]]) -> int:
 
 @pytest.mark.parametrize("audience", ["freelancer", "operator"])
 def test_many_changed_contracts_stay_within_the_player_budget_and_sum_exactly(
-    busy: History, audience: str
+    busy: History, audience: Audience
 ) -> None:
     start = AS_OF - dt.timedelta(days=90)
     first, second = snapshots(busy, BOOK, "f1", [start, AS_OF])
     assert first.policy.name == second.policy.name
-    problem = Problem(first.rows, second.rows, first.policy, audience)  # type: ignore[arg-type]
-    free = Problem(  # type: ignore[arg-type]
-        first.rows, second.rows, first.policy, audience, max_players=10_000
-    )
-    tight = Problem(  # type: ignore[arg-type]
-        first.rows, second.rows, first.policy, audience, max_players=3
-    )
+    problem = Problem(first.rows, second.rows, first.policy, audience)
+    free = Problem(first.rows, second.rows, first.policy, audience, max_players=10_000)
+    tight = Problem(first.rows, second.rows, first.policy, audience, max_players=3)
     full, default, grouped = attribute([free, problem, tight])
     unbounded = _movers([c.to_json() for c in full.changes])
     assert unbounded > 3 and "grouped" not in full.method
@@ -76,7 +72,7 @@ def test_many_changed_contracts_stay_within_the_player_budget_and_sum_exactly(
         # every changed contract is still named by some change
         named = {x for c in result.changes for x in c.contracts}
         assert named == {x for c in full.changes for x in c.contracts}
-    answer = explain(busy, BOOK, start=start, end=AS_OF, audience=audience)  # type: ignore[arg-type]
+    answer = explain(busy, BOOK, start=start, end=AS_OF, audience=audience)
     assert _movers(answer["changes"]) <= MAX_PLAYERS
     total = math.fsum(c["effect"] for c in answer["changes"])
     assert total == pytest.approx(answer["delta"], abs=1e-4)

@@ -34,20 +34,22 @@ def story(tmp_path: Path) -> Path:
     return path
 
 
-def _json(app, *args):
+def _json(app: typer.Typer, *args: str) -> dict[str, Any]:
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    data = json.loads(result.output)
+    assert isinstance(data, dict), data
+    return data
 
 
-def test_explain_json_has_the_promised_shape(app, story):
+def test_explain_json_has_the_promised_shape(app: typer.Typer, story: Path) -> None:
     data = _json(app, "explain", str(story), "--from", "2024-11-10", "--to", "2024-11-30")
     assert {"from", "to", "delta", "changes"} <= set(data)
     assert data["audience"] == "freelancer"
     assert abs(sum(c["effect"] for c in data["changes"]) - data["delta"]) < 0.01
 
 
-def test_explain_table(app, story):
+def test_explain_table(app: typer.Typer, story: Path) -> None:
     result = runner.invoke(
         app,
         [
@@ -65,7 +67,7 @@ def test_explain_table(app, story):
     assert "became idle" in result.output and "c7" in result.output
 
 
-def test_forecast_advise_whatif(app, story, tmp_path):
+def test_forecast_advise_whatif(app: typer.Typer, story: Path, tmp_path: Path) -> None:
     data = _json(app, "forecast", str(story), "--as-of", "2024-10-28", "--months", "2")
     assert data["changes"][0]["date"] == "2024-11-18"
     advice = _json(app, "advise", str(story), "--as-of", "2024-10-30")
@@ -92,21 +94,25 @@ def test_forecast_advise_whatif(app, story, tmp_path):
         (["--to", "0001-01-01"], "outside the supported dates"),
     ],
 )
-def test_bad_options_are_one_line_errors(app, story, args, message):
+def test_bad_options_are_one_line_errors(
+    app: typer.Typer, story: Path, args: list[str], message: str
+) -> None:
     base = ["explain", str(story), "--from", "2024-11-10", "--to", "2024-11-30"]
     result = runner.invoke(app, [*base, *args])
     assert result.exit_code == 2
     assert message in result.output
 
 
-def test_freelancer_refused_operator_scenario(app, story, tmp_path):
+def test_freelancer_refused_operator_scenario(
+    app: typer.Typer, story: Path, tmp_path: Path
+) -> None:
     scenario = tmp_path / "s.json"
     scenario.write_text(json.dumps({"events": [{"type": "flag_client", "client": "k3"}]}))
     result = runner.invoke(app, ["whatif", str(story), "--scenario", str(scenario)])
     assert result.exit_code == 2 and "operator" in result.output
 
 
-def test_report_is_one_self_contained_page(app, story, tmp_path):
+def test_report_is_one_self_contained_page(app: typer.Typer, story: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["report", str(story), "--as-of", "2024-11-30", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -135,7 +141,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "idle-drop.json"
 
 
 @pytest.mark.skipif(not EXAMPLE.exists(), reason="examples/idle-drop.json not shipped")
-def test_the_shipped_idle_drop_names_the_two_idle_contracts(app):
+def test_the_shipped_idle_drop_names_the_two_idle_contracts(app: typer.Typer) -> None:
     data = _json(app, "explain", str(EXAMPLE), "--from", "2024-10-25", "--to", "2024-11-20")
     assert (data["from"]["score"], data["to"]["score"]) == (94, 77)
     movers = {c["contract"]: c["kind"] for c in data["changes"] if abs(c["effect"]) > 0.01}

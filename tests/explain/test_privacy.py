@@ -167,7 +167,7 @@ def operator_view(h: History, dates: list[dt.date]) -> str:
     return json.dumps([score_view(s, BOOK, "operator") for s in snaps], sort_keys=True, default=str)
 
 
-def test_a_held_answer_changes_nothing_until_its_batch_closes():
+def test_a_held_answer_changes_nothing_until_its_batch_closes() -> None:
     # c2's client answered 10 or 2 (five public stars either way); only two clients have
     # answered privately until c3's feedback on 2025-04-02.
     dates = span("2025-03-09", "2025-04-01")
@@ -177,7 +177,7 @@ def test_a_held_answer_changes_nothing_until_its_batch_closes():
     assert operator_view(kind, dates) != operator_view(harsh, dates)  # the test has teeth
 
 
-def test_without_pooling_the_same_check_finds_the_answer():
+def test_without_pooling_the_same_check_finds_the_answer() -> None:
     """The faithful replay (k = 1) keeps Upwork's weakness: the very check that passes with
     pooling tells the two answers apart from the freelancer's own view."""
     dates = span("2025-03-09", "2025-04-01")
@@ -188,7 +188,7 @@ def test_without_pooling_the_same_check_finds_the_answer():
     )
 
 
-def test_swapping_two_answers_in_a_closed_batch_changes_nothing():
+def test_swapping_two_answers_in_a_closed_batch_changes_nothing() -> None:
     # k1 answered 10 and k2 answered 2, or the other way round; c1 and c2 differ in weight
     # and in the dates their outcomes leave the windows.
     dates = span("2025-03-30", "2025-04-06") + span("2025-06-28", "2025-09-20", 7)
@@ -198,7 +198,7 @@ def test_swapping_two_answers_in_a_closed_batch_changes_nothing():
     assert operator_view(one, dates) != operator_view(other, dates)
 
 
-def test_the_report_shows_no_private_answer():
+def test_the_report_shows_no_private_answer() -> None:
     day = d("2025-05-01")
     one, other = market(10, 2, 9), market(2, 10, 9)
     page = report(one, BOOK, as_of=day, audience="freelancer")
@@ -209,7 +209,7 @@ def test_the_report_shows_no_private_answer():
     )
 
 
-def test_closing_a_batch_is_one_change_for_the_freelancer():
+def test_closing_a_batch_is_one_change_for_the_freelancer() -> None:
     h = market(10, 2, 9)
     snaps = snapshots(h, BOOK, "f1", [d("2025-04-01"), d("2025-04-02")])
     result = between(h, snaps[0], snaps[1], "freelancer")
@@ -232,7 +232,9 @@ def test_closing_a_batch_is_one_change_for_the_freelancer():
         {"type": "feedback", "contract": "c2", "stars": 1.0},  # replaces a private answer
     ],
 )
-def test_what_if_refuses_a_freelancer_probes_that_touch_private_answers(event):
+def test_what_if_refuses_a_freelancer_probes_that_touch_private_answers(
+    event: dict[str, Any],
+) -> None:
     h = market(10, 2, 9)
     scenario = parse_scenario({"events": [event]})
     with pytest.raises(InputError, match="operator"):
@@ -240,7 +242,7 @@ def test_what_if_refuses_a_freelancer_probes_that_touch_private_answers(event):
     whatif(h, BOOK, as_of=d("2025-05-01"), scenario=scenario, audience="operator")
 
 
-def test_what_if_keeps_hypothetical_answers_out_of_batches():
+def test_what_if_keeps_hypothetical_answers_out_of_batches() -> None:
     h = market(10, 2, 9)
     probe = parse_scenario(
         {
@@ -274,7 +276,7 @@ def _batch_member(h: History, dates: list[dt.date]) -> list[str]:
     return [json.dumps(score_view(s, BOOK, "freelancer"), sort_keys=True) for s in snaps]
 
 
-def test_leak_zero_earnings_inclusion_reveals_the_answer():
+def test_leak_zero_earnings_inclusion_reveals_the_answer() -> None:
     # Batch 2 = {k4 ($0 contract z1), k21 (m1), k22 (m2)}, closed on 2025-04-11. The answers
     # of k4 and k22 are swapped (2 <-> 10): a swap within one closed batch.
     def batch2(r_zero: int, r_m2: int) -> History:
@@ -311,7 +313,7 @@ def test_leak_zero_earnings_inclusion_reveals_the_answer():
     assert _batch_member(batch2(2, 10), dates) == _batch_member(batch2(10, 2), dates)
 
 
-def test_leak_repeat_client_answer_counts_alone():
+def test_leak_repeat_client_answer_counts_alone() -> None:
     # After batch 1 {k1, k2, k3} closed, k1 answers again (c4, five public stars). No new
     # client answered, so c4's answer should wait; the engine puts it in batch 1 at once.
     def again(r: int) -> History:
@@ -333,7 +335,7 @@ def test_leak_repeat_client_answer_counts_alone():
     assert freelancer_view(again(10), dates, []) == freelancer_view(again(2), dates, [])
 
 
-def test_no_rebatching_after_a_removal():
+def test_no_rebatching_after_a_removal() -> None:
     # c4 (k4, five public stars) is held in batch 2 when c1's feedback is removed on
     # 2025-04-20. Batches never shift (membership is fixed once feedback exists), so c4 stays
     # held: whatever c4 answered, the freelancer sees the same thing on both days, and the
@@ -354,7 +356,7 @@ def test_no_rebatching_after_a_removal():
     assert views[0] == views[1]
 
 
-def test_overruled_members_never_close_a_batch():
+def test_overruled_members_never_close_a_batch() -> None:
     """Issue 8, attack 2: two members ruled out by an operator plus one real answer are no
     batch of three. c3's answer stays held whatever it was; without pooling it shows."""
     rulings = [
@@ -370,7 +372,7 @@ def test_overruled_members_never_close_a_batch():
     )
 
 
-def test_what_if_feedback_never_reads_a_recorded_end_reason():
+def test_what_if_feedback_never_reads_a_recorded_end_reason() -> None:
     """Issue 8, attack 5: hypothetical five stars on an ended contract without feedback must
     not let its private end reason count (nor make it a batch member), and say so the same
     way whatever the end reason was."""
@@ -401,7 +403,7 @@ def test_what_if_feedback_never_reads_a_recorded_end_reason():
     assert operator[0] != operator[1]  # an operator's what-if does read it
 
 
-def test_what_if_cannot_probe_whether_a_stranger_is_flagged():
+def test_what_if_cannot_probe_whether_a_stranger_is_flagged() -> None:
     """Issue 8, side channel: a freelancer's add_contract with any client id must not answer
     whether that client is flagged marketplace-wide; an operator's does apply the flag."""
     flag = action("client_flagged", "2025-01-01", client="stranger", freelancer=None)
@@ -456,7 +458,7 @@ def _mixed_stars(first: int, second: int, start: str = "2025-02-01") -> History:
     )
 
 
-def test_swapping_answers_between_a_one_star_and_a_five_star_member_changes_nothing():
+def test_swapping_answers_between_a_one_star_and_a_five_star_member_changes_nothing() -> None:
     """Issue 8, attack 3: under "both" a 1-star member is negative whatever its client
     answered; its answer still pools with the others', and a swap shows nothing."""
     dates = span("2025-03-05", "2025-03-12") + span("2025-05-01", "2025-09-01", 14)
@@ -468,7 +470,7 @@ def test_swapping_answers_between_a_one_star_and_a_five_star_member_changes_noth
     )
 
 
-def test_no_policy_of_the_book_separates_a_swap():
+def test_no_policy_of_the_book_separates_a_swap() -> None:
     """Issue 8, attack 4: a batch closed under 2021 ("fallback") must look the same for both
     swap variants under 2023-12 ("both") too, and when explained across the change."""
     dates = span("2023-11-19", "2023-12-31", 7)
@@ -508,7 +510,7 @@ def _unrated_market(c2_feedback: bool) -> History:
     return history(*public, *made)
 
 
-def test_a_held_answer_without_stars_waits_uncounted():
+def test_a_held_answer_without_stars_waits_uncounted() -> None:
     """Issue 8, "a held answer without stars counts as neutral": c2's client answered
     privately only. While its batch waits, c2 has no public feedback, so it counts for
     nothing (as if it had no feedback), not as neutral; once c3 closes the batch, it counts."""

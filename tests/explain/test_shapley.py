@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobsuccess.explain.shapley import plan
+from jobsuccess.explain.shapley import Plan, plan
+
+# A set function: the value of a coalition, given as the set of its members.
+Game = Callable[[frozenset[int]], float]
 
 
-def _values(p, f):
+def _values(p: Plan, f: Game) -> list[float]:
     """Value every coalition of a plan with a set function of member tuples."""
     members: dict[int, set[int]] = {}
     for coalition, player, side in p.membership().iter_rows():
@@ -21,7 +25,7 @@ def _values(p, f):
     return [f(frozenset(members[c])) for c in range(p.size)]
 
 
-def _brute(n, f):
+def _brute(n: int, f: Game) -> list[float]:
     """Shapley values by averaging marginals over every order."""
     effects = [0.0] * n
     orders = list(itertools.permutations(range(n)))
@@ -41,10 +45,10 @@ games = st.integers(1, 5).flatmap(
 
 @settings(max_examples=40)
 @given(games)
-def test_exact_plan_matches_the_definition(game):
+def test_exact_plan_matches_the_definition(game: tuple[int, list[float]]) -> None:
     n, table = game
 
-    def f(s):
+    def f(s: frozenset[int]) -> float:
         return table[sum(1 << i for i in s)]
 
     p = plan(n)
@@ -55,10 +59,10 @@ def test_exact_plan_matches_the_definition(game):
     assert math.isclose(math.fsum(effects), f(frozenset(range(n))) - f(frozenset()), abs_tol=1e-9)
 
 
-def test_sampled_plan_sums_exactly_and_is_deterministic():
+def test_sampled_plan_sums_exactly_and_is_deterministic() -> None:
     n = 14
 
-    def f(s):  # interactions: a threshold game plus a linear part
+    def f(s: frozenset[int]) -> float:  # interactions: a threshold game plus a linear part
         return 3.0 * len(s) + (40.0 if len(s & {0, 1, 2}) >= 2 else 0.0) - sum(s) * 0.5
 
     first, second = plan(n, seed=7), plan(n, seed=7)
@@ -71,6 +75,6 @@ def test_sampled_plan_sums_exactly_and_is_deterministic():
     assert all(math.isclose(e, 3.0 - 0.5 * i) for i, e in enumerate(effects) if i >= 3)
 
 
-def test_no_players():
+def test_no_players() -> None:
     p = plan(0)
     assert p.combine([5.0]) == []

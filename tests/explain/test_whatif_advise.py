@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,13 +16,14 @@ from jobsuccess.errors import InputError
 from jobsuccess.explain import advise, load_scenario, parse_scenario, whatif
 from jobsuccess.explain.frozen import freeze
 from jobsuccess.explain.whatif import apply
+from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
 
 BOOK = PolicyBook.shipped()
 AS_OF = dt.date(2024, 10, 30)
 
 
-def _best(h, day):
+def _best(h: History, day: dt.date) -> float:
     head = score(h, BOOK, day, statuses=False).of("f1").scores.row(0, named=True)
     return 0.0 if head["best_score"] is None else head["best_score"]
 
@@ -46,7 +48,9 @@ def _best(h, day):
         ),
     ],
 )
-def test_scenario_errors_name_file_event_and_field(tmp_path, data, message):
+def test_scenario_errors_name_file_event_and_field(
+    tmp_path: Path, data: dict[str, Any], message: str
+) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match=message) as err:
@@ -54,7 +58,7 @@ def test_scenario_errors_name_file_event_and_field(tmp_path, data, message):
     assert str(err.value).startswith(str(path))
 
 
-def test_scenario_file_must_be_json(tmp_path):
+def test_scenario_file_must_be_json(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text("{nope")
     with pytest.raises(InputError, match="not valid JSON"):
@@ -63,7 +67,7 @@ def test_scenario_file_must_be_json(tmp_path):
         load_scenario(tmp_path / "missing.json")
 
 
-def test_events_are_checked_against_the_history():
+def test_events_are_checked_against_the_history() -> None:
     h = idle_drop()
     for event, message in [
         ({"type": "end_contract", "contract": "c1"}, "already ended"),
@@ -81,7 +85,7 @@ def test_events_are_checked_against_the_history():
             )
 
 
-def test_what_if_ending_the_idle_contracts_matches_the_engine():
+def test_what_if_ending_the_idle_contracts_matches_the_engine() -> None:
     h = idle_drop()
     day = dt.date(2024, 11, 30)
     scenario = parse_scenario(
@@ -105,7 +109,7 @@ def test_what_if_ending_the_idle_contracts_matches_the_engine():
     assert {c["contract"] for c in result["changes"] if c["effect"]} == {"c7", "c8"}
 
 
-def test_operator_may_change_the_policy_and_sees_it_attributed():
+def test_operator_may_change_the_policy_and_sees_it_attributed() -> None:
     h = idle_drop()
     scenario = parse_scenario({"events": [{"type": "policy", "policy": "2015-03"}]})
     result = whatif(h, BOOK, as_of=AS_OF, scenario=scenario, audience="operator")
@@ -114,7 +118,7 @@ def test_operator_may_change_the_policy_and_sees_it_attributed():
     assert any(c["kind"] == "policy changed" for c in result["changes"])
 
 
-def test_operator_may_try_the_opt_in_policy_jobsuccess_2026():
+def test_operator_may_try_the_opt_in_policy_jobsuccess_2026() -> None:
     """Issue 13: what jobsuccess-2026 would change for one freelancer, by name."""
     h = idle_drop()
     scenario = parse_scenario({"events": [{"type": "policy", "policy": "jobsuccess-2026"}]})
@@ -122,7 +126,7 @@ def test_operator_may_try_the_opt_in_policy_jobsuccess_2026():
     assert result["after"]["policy"] == "jobsuccess-2026"
 
 
-def test_advice_ranks_by_the_engines_effect_and_names_the_idle_contracts():
+def test_advice_ranks_by_the_engines_effect_and_names_the_idle_contracts() -> None:
     h = idle_drop()
     result = advise(h, BOOK, as_of=AS_OF, audience="freelancer")
     items = result["advice"]
@@ -149,13 +153,13 @@ def test_advice_ranks_by_the_engines_effect_and_names_the_idle_contracts():
         assert a["score_if_done"] > a["score_otherwise"]
 
 
-def test_no_advice_when_nothing_is_at_risk():
+def test_no_advice_when_nothing_is_at_risk() -> None:
     h = idle_drop()
     result = advise(h, BOOK, as_of=dt.date(2024, 8, 30), months=1, audience="freelancer")
     assert result["advice"] == [] and result["together"] is None
 
 
-def test_grouped_advice_gives_each_contract_its_own_days_without_payment():
+def test_grouped_advice_gives_each_contract_its_own_days_without_payment() -> None:
     """Issue 10 item 2: c08 went 92 days without a payment, c16 107; not 92 for both."""
     from jobsuccess.io import load
 
@@ -167,7 +171,7 @@ def test_grouped_advice_gives_each_contract_its_own_days_without_payment():
     assert "c16-blog-articles for 107 days" in item["text"]
 
 
-def _operator_whatif(events, day=AS_OF):
+def _operator_whatif(events: list[dict[str, Any]], day: dt.date = AS_OF) -> dict[str, Any]:
     return whatif(
         idle_drop(), BOOK, as_of=day, scenario=parse_scenario(events), audience="operator"
     )
@@ -183,7 +187,7 @@ def _operator_whatif(events, day=AS_OF):
         (-1e10, "greater than or equal to -1000000000"),
     ],
 )
-def test_what_if_amounts_are_bounded_like_payment_records(amount, says):
+def test_what_if_amounts_are_bounded_like_payment_records(amount: float, says: str) -> None:
     """Issue 10 item 7: NaN made a contract long-term; records refuse it, and so do scenarios."""
     event = {"type": "payment", "contract": "c7", "amount": amount}
     with pytest.raises(InputError, match=f"record event #1: field amount: .*{says}"):
@@ -193,7 +197,7 @@ def test_what_if_amounts_are_bounded_like_payment_records(amount, says):
         parse_scenario([added])
 
 
-def test_what_if_dates_and_text_are_bounded():
+def test_what_if_dates_and_text_are_bounded() -> None:
     with pytest.raises(InputError, match="field date"):
         parse_scenario([{"type": "payment", "contract": "c7", "amount": 1, "date": "0001-01-01"}])
     with pytest.raises(InputError, match="field date"):
@@ -204,14 +208,14 @@ def test_what_if_dates_and_text_are_bounded():
         )
 
 
-def test_a_plain_list_of_events_is_a_scenario(tmp_path):
+def test_a_plain_list_of_events_is_a_scenario(tmp_path: Path) -> None:
     """docs/explain.md: a scenario is a JSON list of events (or an object holding them)."""
     path = tmp_path / "s.json"
     path.write_text(json.dumps([{"type": "end_contract", "contract": "c7"}]))
     assert [e.type for e in load_scenario(path).events] == ["end_contract"]
 
 
-def test_a_scenario_policy_is_a_name_from_the_book_never_a_file(tmp_path):
+def test_a_scenario_policy_is_a_name_from_the_book_never_a_file(tmp_path: Path) -> None:
     """Issue 10 item 7: no file is read, and the error does not say whether one exists."""
     secret = tmp_path / "secret.toml"
     secret.write_text('extends = "2024-09"\nname = "secret"\n')
@@ -223,7 +227,7 @@ def test_a_scenario_policy_is_a_name_from_the_book_never_a_file(tmp_path):
         _operator_whatif([{"type": "policy", "policy": "secret"}])
 
 
-def test_an_event_after_the_as_of_date_is_refused_not_a_silent_zero():
+def test_an_event_after_the_as_of_date_is_refused_not_a_silent_zero() -> None:
     later = (AS_OF + dt.timedelta(days=1)).isoformat()
     with pytest.raises(InputError, match="after the as-of date"):
         _operator_whatif([{"type": "payment", "contract": "c7", "amount": 100, "date": later}])
@@ -239,7 +243,7 @@ def test_an_event_after_the_as_of_date_is_refused_not_a_silent_zero():
         )
 
 
-def test_errors_while_applying_a_scenario_name_its_file(tmp_path):
+def test_errors_while_applying_a_scenario_name_its_file(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps([{"type": "end_contract", "contract": "zz"}]))
     with pytest.raises(InputError, match="no contract 'zz'") as err:
@@ -247,7 +251,7 @@ def test_errors_while_applying_a_scenario_name_its_file(tmp_path):
     assert str(err.value).startswith(f"{path}: record event #1: field contract")
 
 
-def test_an_empty_or_folder_scenario_is_one_clear_error(tmp_path):
+def test_an_empty_or_folder_scenario_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text("")
     with pytest.raises(InputError, match="the file is empty"):

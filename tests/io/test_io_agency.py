@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 import pytest
 from strategies_io import sample_doc
 
 from jobsuccess.errors import InputError
-from jobsuccess.io import dump_json, load, write_tables
+from jobsuccess.io import TableFormat, dump_json, load, write_tables
 from jobsuccess.io.fields import FIELDS
 from jobsuccess.model import SCHEMAS
 
@@ -28,7 +29,7 @@ def test_agency_is_the_last_contract_field() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "parquet", "csv"])
-def test_agency_round_trips(tmp_path: Path, fmt: str) -> None:
+def test_agency_round_trips(tmp_path: Path, fmt: Literal["json"] | TableFormat) -> None:
     h = load(write_doc(tmp_path / "h.json", sample_doc()))
     by_id = dict(zip(h.contracts["id"], h.contracts["agency"], strict=True))
     assert by_id == {"c1": "a1", "c2": None, "c3": None}

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from strategies_io import sample_doc
 
 from jobsuccess.errors import InputError
-from jobsuccess.io import dump_json, load, write_tables
+from jobsuccess.io import TableFormat, dump_json, load, write_tables
 from jobsuccess.io.fields import FIELDS
 from jobsuccess.model import SCHEMAS
 
@@ -29,7 +30,7 @@ def test_client_feedback_is_an_optional_number_appended_last() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "parquet", "csv"])
-def test_client_feedback_round_trips(tmp_path: Path, fmt: str) -> None:
+def test_client_feedback_round_trips(tmp_path: Path, fmt: Literal["json"] | TableFormat) -> None:
     h = load(_write(tmp_path / "h.json", sample_doc()))
     by_id = dict(zip(h.contracts["id"], h.contracts["client_feedback"], strict=True))
     assert by_id == {"c1": 4.5, "c2": None, "c3": None}

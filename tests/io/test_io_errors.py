@@ -18,7 +18,9 @@ Doc = list[dict[str, Any]]
 
 
 def contract(doc: Doc, i: int = 0) -> dict[str, Any]:
-    return doc[0]["contracts"][i]  # type: ignore[no-any-return]
+    record = doc[0]["contracts"][i]
+    assert isinstance(record, dict), record
+    return record
 
 
 def setting(

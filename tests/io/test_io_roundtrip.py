@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Literal
 from unittest import mock
 
 import polars as pl
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from polars.testing import assert_frame_equal
 from strategies_io import canonical, histories, sample_doc
 
-from jobsuccess.io import dump_json, history_to_json, load, write_tables
+from jobsuccess.io import TableFormat, dump_json, history_to_json, load, write_tables
 from jobsuccess.model import History
 
 
@@ -51,7 +52,7 @@ def test_single_object_and_array(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "parquet", "csv"])
-def test_sample_round_trip(tmp_path: Path, fmt: str) -> None:
+def test_sample_round_trip(tmp_path: Path, fmt: Literal["json"] | TableFormat) -> None:
     h = load(write_doc(tmp_path / "h.json", sample_doc()))
     out = tmp_path / ("out.json" if fmt == "json" else "out")
     if fmt == "json":

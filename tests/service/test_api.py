@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from jobsuccess.policy import PolicyBook
 from jobsuccess.store import ledger
 from jobsuccess.store.snapshots import run_snapshot
@@ -198,7 +202,7 @@ def test_score_evidence_is_the_cli_jsons_in_every_audience_and_in_search(service
 
 
 def test_serve_names_its_store_and_how_many_freelancers_it_holds(
-    service: Service, db_url: str, monkeypatch, tmp_path
+    service: Service, db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Issue 10 item 3: a server started in the wrong folder says it serves an empty store."""
     import uvicorn

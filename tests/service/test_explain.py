@@ -4,6 +4,7 @@ without the explanations (503)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,11 +21,12 @@ def test_the_explanations_are_connected() -> None:
 
 
 def test_a_freelancer_gets_its_own_explanations_in_its_audience(shared_service: Service) -> None:
-    for path, params in [
+    routes: list[tuple[str, dict[str, object]]] = [
         ("explain", {"to": AS_OF, "from": "2026-06-01"}),
         ("forecast", {"as_of": AS_OF, "months": 3}),
         ("advice", {"as_of": AS_OF}),
-    ]:
+    ]
+    for path, params in routes:
         answer = shared_service.get(f"/v1/freelancers/f1/{path}", "f1", **params)
         assert answer.status_code == 200, (path, answer.text)
         body = answer.json()
@@ -73,7 +75,7 @@ def test_without_the_explanations_the_answer_is_503(shared_service: Service) -> 
 # --- issue 10: the API and the command line agree -------------------------------------------
 
 
-def test_a_cli_scenario_file_posts_as_is(shared_service: Service, tmp_path) -> None:
+def test_a_cli_scenario_file_posts_as_is(shared_service: Service, tmp_path: Path) -> None:
     """The file `jobsuccess whatif --scenario` reads is the body, object or plain list; the
     date is ``as_of`` like every other one-date route."""
     events = [{"type": "flag_client", "client": "client-2"}]

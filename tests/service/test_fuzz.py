@@ -14,7 +14,7 @@ The number of examples is bounded so the suite stays fast; raise it with
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import schemathesis
@@ -23,6 +23,9 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from jobsuccess.service import create_app
 from service.fixtures import Service
+
+if TYPE_CHECKING:  # schemathesis defines the alias for type checkers only
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 EXAMPLES = int(os.environ.get("JOBSUCCESS_FUZZ_EXAMPLES", "12"))
 
@@ -47,11 +50,11 @@ def api(shared_service: Service) -> OpenApiSchema:
         """The operator key on every case, except where the fuzzer leaves the key out on
         purpose (then the answer must be 401)."""
 
-        def get(self, case: schemathesis.Case, context: Any) -> str:
+        def get(self, case: OpenApiCase, context: schemathesis.AuthContext) -> str:
             return key
 
-        def set(self, case: schemathesis.Case, data: str, context: Any) -> None:
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+        def set(self, case: OpenApiCase, data: str, context: schemathesis.AuthContext) -> None:
+            case.headers["Authorization"] = f"Bearer {data}"
 
     loaded.auth(refresh_interval=None)(OperatorKey)
     return loaded
@@ -64,5 +67,5 @@ schema = schemathesis.pytest.from_fixture("api")
 @settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
 )
-def test_no_input_makes_the_api_fail(case: schemathesis.Case) -> None:
+def test_no_input_makes_the_api_fail(case: OpenApiCase) -> None:
     case.call_and_validate(excluded_checks=[schemathesis.checks.positive_data_acceptance])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from jobsuccess.io import dump_json, write_tables
+from jobsuccess.io import TableFormat, dump_json, write_tables
 from jobsuccess.service.cli import app
 from jobsuccess.store import ConflictError, Database, ledger, open_database
 from jobsuccess.store.importer import history_rows, import_history
@@ -66,13 +67,15 @@ def test_a_changed_record_stops_the_import_naming_it(db: Database) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "parquet", "csv"])
-def test_cli_imports_json_and_table_folders(tmp_path: Path, fmt: str) -> None:
+def test_cli_imports_json_and_table_folders(
+    tmp_path: Path, fmt: Literal["json"] | TableFormat
+) -> None:
     history = market(15, seed=8, wide_actions=fmt != "json")
     source = tmp_path / ("history.json" if fmt == "json" else "market")
     if fmt == "json":
         dump_json(history, source)
     else:
-        write_tables(history, source, format=fmt)  # type: ignore[arg-type]
+        write_tables(history, source, format=fmt)
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     runner = CliRunner()
     first = runner.invoke(app, ["import", str(source), "--db", url])

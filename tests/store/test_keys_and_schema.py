@@ -99,7 +99,7 @@ def test_the_migrated_indexes_of_the_log_are_the_schemas(blank_url: str) -> None
 
     def indexes() -> set[str]:
         with db.read() as conn:
-            found = {i["name"] for i in inspect(conn).get_indexes("records")}
+            found = {str(i["name"]) for i in inspect(conn).get_indexes("records")}
         return found - {"uq_records_id"}  # PostgreSQL lists the unique constraint too
 
     declared = {i.name for i in metadata.tables["records"].indexes}

@@ -96,8 +96,8 @@ def test_score_history_and_search_are_queries(db: Database) -> None:
     assert [p["computed_on"] for p in past] == days
     assert [p["computed_on"] for p in score_history(db, someone, since=days[1])] == days[1:]
     assert latest_score(db, someone, as_of=days[1] + dt.timedelta(days=1)) is not None
-    day, found = search(db, 0, limit=100)
-    assert day == TODAY
+    shown, found = search(db, 0, limit=100)
+    assert shown == TODAY
     ranked = [(-r["score"], -r["outcomes"], -r["clients"], r["freelancer"]) for r in found]
     assert ranked == sorted(ranked) and all(r["score"] is not None for r in found)
 

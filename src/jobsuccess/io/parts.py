@@ -227,11 +227,11 @@ def _height(path: Path) -> int:
 def _batches(path: Path) -> Iterator[pl.DataFrame]:
     try:
         empty = True
-        for batch in scan_table(path).collect_batches(chunk_size=BATCH_ROWS):
+        for batch in scan_table(path).with_row_index(ROW).collect_batches(chunk_size=BATCH_ROWS):
             empty = False
             yield batch
         if empty:  # a table with no rows still has its columns
-            yield scan_table(path).limit(0).collect()
+            yield scan_table(path).with_row_index(ROW).limit(0).collect()
     except (pl.exceptions.PolarsError, OSError) as e:
         raise unreadable(path, e) from None
 

@@ -8,6 +8,7 @@ alone and get their freelancer from it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final, Literal
 
@@ -30,8 +31,16 @@ WRITTEN: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+def read_tables(folder: Path) -> dict[str, Raw]:
+    """Read the table files of ``folder`` (only contracts is required) as raw tables."""
+    return {
+        table: Raw(_read(path).with_row_index(ROW), str(path))
+        for table, path in table_files(folder).items()
+    }
+
+
 def table_files(folder: Path) -> dict[str, Path]:
-    """The table files of ``folder`` by table (only contracts is required)."""
+    """The table files of ``folder``, by table (only contracts is required)."""
     files: dict[str, Path] = {}
     for table in TABLES:
         found = [
@@ -50,27 +59,16 @@ def table_files(folder: Path) -> dict[str, Path]:
     return files
 
 
-def read_tables(folder: Path) -> dict[str, Raw]:
-    """Read the table files of ``folder`` (only contracts is required) as raw tables."""
-    return {
-        table: Raw(_read(path).with_row_index(ROW), str(path))
-        for table, path in table_files(folder).items()
-    }
-
-
 def scan_table(path: Path) -> pl.LazyFrame:
-    """One table file as `read_tables` reads it (CSV as text, Parquet with its own types),
-    lazily, with its ``__row``: to read in batches (`jobsuccess.io.parts`)."""
+    """One table file, lazily, read as `read_tables` reads it (CSV as text)."""
     if path.suffix == ".csv":
-        frame = pl.scan_csv(path, infer_schema=False)
-    else:
-        frame = pl.scan_parquet(path)
-    return frame.with_row_index(ROW)
+        return pl.scan_csv(path, infer_schema=False)
+    return pl.scan_parquet(path)
 
 
-def unreadable(path: Path, error: Exception) -> InputError:
-    """The one-line error for a table file polars cannot read."""
-    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+def unreadable(path: Path, exc: Exception) -> InputError:
+    """The one-line error for a table file the reader cannot read."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return InputError(f"cannot read {path.suffix[1:].upper()}: {first}", file=str(path))
 
 
@@ -108,3 +106,34 @@ def write_tables(
                 out.write_csv(path)
             else:
                 out.write_parquet(path)
+
+
+def write_pieces(pieces: Iterable[History], folder: str | os.PathLike[str]) -> None:
+    """Write a history that comes in pieces (`jobsuccess.synth.contract_chunks`) as one
+    Parquet table folder, one piece in memory at a time, replacing the folder whole.
+
+    Each piece is appended to every table's file as row groups, in the tables' order; pieces
+    whose ids sort in piece order (as ``contract_chunks``'s do) give files in that order but
+    for the actions, whose marketplace-wide rows close each piece (the loader sorts them).
+    Contract ids must be unique across pieces: not checked here, the loader refuses them.
+    """
+    import pyarrow.parquet as pq
+
+    owned = frozenset(f"{t}.{ext}" for t in TABLES for ext in FORMATS)
+    with replacing_folder(Path(folder), owned) as tmp:
+        writers: dict[str, pq.ParquetWriter] = {}
+        try:
+            for piece in pieces:
+                for table, frame in piece.frames():
+                    data = ordered(frame, ORDER[table]).select(WRITTEN[table]).to_arrow()
+                    if table not in writers:
+                        writers[table] = pq.ParquetWriter(tmp / f"{table}.parquet", data.schema)
+                    writers[table].write_table(data.cast(writers[table].schema))
+        finally:
+            for writer in writers.values():
+                writer.close()
+        for table in TABLES:  # no piece at all: the empty tables
+            if table not in writers:
+                pl.DataFrame(schema={c: SCHEMAS[table][c] for c in WRITTEN[table]}).write_parquet(
+                    tmp / f"{table}.parquet"
+                )

@@ -23,15 +23,18 @@ import shutil
 import tempfile
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
 from jobsuccess.errors import InputError
 from jobsuccess.model import TABLES, History, empty
+
+if TYPE_CHECKING:
+    from jobsuccess.spark.stream import Held
 
 MANIFEST: Final = "_dataset.json"
 FORMAT: Final = "jobsuccess-dataset"
@@ -49,9 +52,11 @@ def bucket_of(freelancer: str, buckets: int) -> int:
 
 
 def buckets_of(freelancers: pl.Series, buckets: int) -> pl.Series:
-    return pl.Series(
-        "bucket", [bucket_of(f, buckets) for f in freelancers.to_list()], dtype=pl.Int64()
-    )
+    """`bucket_of` each id of a column (each distinct id hashed once; a missing id: 0)."""
+    ids = freelancers.cast(pl.String)
+    distinct = ids.drop_nulls().unique()
+    codes = pl.Series([bucket_of(f, buckets) for f in distinct.to_list()], dtype=pl.Int64())
+    return ids.replace_strict(distinct, codes, default=0, return_dtype=pl.Int64()).alias("bucket")
 
 
 def split(history: History, buckets: int) -> Iterator[tuple[int, History]]:
@@ -81,9 +86,40 @@ def partition(history: History, folder: Path, buckets: int) -> dict[str, Any]:
     """Write ``history`` as a dataset of ``buckets`` buckets at ``folder`` (replacing a
     previous dataset there whole; refusing a folder that holds anything else). Returns the
     manifest."""
-    from jobsuccess.io import write_tables
-    from jobsuccess.io.atomic import umask_mode
+    _check_target(folder, buckets)
+    return _write(folder, buckets, split(history, buckets))
 
+
+def partition_folder(
+    market: Path,
+    folder: Path,
+    buckets: int,
+    *,
+    batch_rows: int | None = None,
+    group_contracts: int | None = None,
+    held: Held | None = None,
+) -> dict[str, Any]:
+    """`partition` of the table folder ``market``, read in batches: memory bounded by a
+    batch, a group and a bucket, never the marketplace (`jobsuccess.spark.stream`). The
+    same dataset as partitioning the loaded folder."""
+    from jobsuccess.spark import stream
+
+    _check_target(folder, buckets)
+    with tempfile.TemporaryDirectory(
+        dir=folder.parent, prefix=f".{folder.name}.", suffix=".stage"
+    ) as stage:
+        parts = stream.stream_buckets(
+            market,
+            Path(stage),
+            buckets,
+            batch_rows=batch_rows or stream.BATCH_ROWS,
+            group_contracts=group_contracts or stream.GROUP_CONTRACTS,
+            held=held,
+        )
+        return _write(folder, buckets, parts)
+
+
+def _check_target(folder: Path, buckets: int) -> None:
     if not 1 <= buckets <= MAX_BUCKETS:
         raise InputError(f"expected 1 to {MAX_BUCKETS:,} buckets, got {buckets}", field="--buckets")
     if folder.exists():
@@ -95,22 +131,30 @@ def partition(history: History, folder: Path, buckets: int) -> dict[str, Any]:
                 file=str(folder),
             )
     folder.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _write(folder: Path, buckets: int, parts: Iterable[tuple[int, History]]) -> dict[str, Any]:
+    """Write each bucket's history, then the manifest, and move the whole into place."""
+    from jobsuccess.io import write_tables
+    from jobsuccess.io.atomic import umask_mode
+
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     try:
-        sizes = []
-        for b, part in split(history, buckets):
+        sizes, freelancers = [], 0
+        for b, part in parts:
             try:
                 write_tables(part, tmp / bucket_name(b))
             except ValueError as exc:  # contract ids not unique across freelancers
                 raise InputError(str(exc)) from None
             sizes.append(part.contracts.height)
+            freelancers += len(part.freelancers)
         manifest = {
             "format": FORMAT,
             "version": 1,
             "buckets": buckets,
             "hash": HASH,
-            "freelancers": len(history.freelancers),
-            "contracts": history.contracts.height,
+            "freelancers": freelancers,
+            "contracts": sum(sizes),
             "contracts_per_bucket": {"min": min(sizes), "max": max(sizes)},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
