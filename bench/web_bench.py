@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import re
 import sqlite3
@@ -188,12 +189,12 @@ def main() -> int:
         pages: dict[str, str] = {}
         for name, role, page_path, api_path in cases:
             b = browsers[role]
-            page_ms, answer = _median_ms(lambda b=b, p=page_path: b.get(p), args.repeats)
+            page_ms, answer = _median_ms(functools.partial(b.get, page_path), args.repeats)
             assert answer.status_code == 200, (page_path, answer.text[:300])
             pages[name] = answer.text
             head = {"Authorization": f"Bearer {keys[role]}"}
             api_ms, answer = _median_ms(
-                lambda p=api_path, h=head: api.get(p, headers=h), args.repeats
+                functools.partial(api.get, api_path, headers=head), args.repeats
             )
             assert answer.status_code == 200, (api_path, answer.text[:300])
             rows.append((name, page_ms, api_ms))

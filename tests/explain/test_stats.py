@@ -41,7 +41,7 @@ def _share(history: History, audience: str) -> dict[str, object]:
     return dict(found["would_recommend"])
 
 
-def test_an_answer_outside_a_closed_group_never_shows_to_the_freelancer(story):
+def test_an_answer_outside_a_closed_group_never_shows_to_the_freelancer(story: History) -> None:
     answers = story.feedback.height
     assert answers % STATS_K, "the story's last group is open"
     last = answers - 1
@@ -51,13 +51,13 @@ def test_an_answer_outside_a_closed_group_never_shows_to_the_freelancer(story):
     assert _share(changed, "operator") != _share(story, "operator")
 
 
-def test_inside_a_closed_group_only_the_groups_count_shows(story):
+def test_inside_a_closed_group_only_the_groups_count_shows(story: History) -> None:
     first, second = _answer(story, 0, 0), _answer(story, 1, 0)  # same group, another member
     assert _share(first, "freelancer") == _share(second, "freelancer")
     assert _share(first, "freelancer") != _share(story, "freelancer")
 
 
-def test_the_figures(story):
+def test_the_figures(story: History) -> None:
     found = explain.stats(story, BOOK, as_of=DAY)
     r = found["would_recommend"]
     closed = story.feedback.height // STATS_K * STATS_K

@@ -92,7 +92,9 @@ def _cli_explain(start: str, end: str) -> dict[str, Any]:
         ("operator", "/console", "Support console"),
     ],
 )
-def test_each_role_signs_in_lands_home_and_signs_out(browser, served, role, lands, heading):
+def test_each_role_signs_in_lands_home_and_signs_out(
+    browser: Any, served: Served, role: str, lands: str, heading: str
+) -> None:
     page = sign_in(browser, served, role)
     assert page.url == served.url + lands
     assert text_of(page, "h1").startswith(heading)
@@ -107,7 +109,7 @@ def test_each_role_signs_in_lands_home_and_signs_out(browser, served, role, land
     page.context.close()
 
 
-def test_a_wrong_key_is_refused_on_the_page(browser, served):
+def test_a_wrong_key_is_refused_on_the_page(browser: Any, served: Served) -> None:
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{served.url}/signin")
@@ -117,7 +119,9 @@ def test_a_wrong_key_is_refused_on_the_page(browser, served):
     context.close()
 
 
-def test_freelancer_picks_two_dates_on_the_chart_and_reads_what_explain_says(browser, served):
+def test_freelancer_picks_two_dates_on_the_chart_and_reads_what_explain_says(
+    browser: Any, served: Served
+) -> None:
     page = sign_in(browser, served, "freelancer")
     page.wait_for_selector("#score-chart[data-ready='1']")
     traces = page.evaluate("document.getElementById('score-chart').data.map(t => t.line.shape)")
@@ -146,7 +150,7 @@ def test_freelancer_picks_two_dates_on_the_chart_and_reads_what_explain_says(bro
     page.context.close()
 
 
-def test_a_freelancer_typing_another_freelancers_url_gets_403(browser, served):
+def test_a_freelancer_typing_another_freelancers_url_gets_403(browser: Any, served: Served) -> None:
     page = sign_in(browser, served, "freelancer")
     for path in (
         f"/freelancers/{served.other_freelancer}",
@@ -162,7 +166,7 @@ def test_a_freelancer_typing_another_freelancers_url_gets_403(browser, served):
     page.context.close()
 
 
-def test_client_search_matches_the_api(browser, served):
+def test_client_search_matches_the_api(browser: Any, served: Served) -> None:
     page = sign_in(browser, served, "client")
     page.goto(f"{served.url}/search")
     page.fill("input[name=min_score]", "50")
@@ -188,7 +192,7 @@ def test_client_search_matches_the_api(browser, served):
     page.context.close()
 
 
-def test_the_what_if_playground_shows_before_after_and_why(browser, served):
+def test_the_what_if_playground_shows_before_after_and_why(browser: Any, served: Served) -> None:
     page = sign_in(browser, served, "freelancer")
     page.goto(f"{served.url}/freelancers/{F}/whatif")
     page.click("form:has(#end-contract) button[type=submit]")
@@ -199,7 +203,9 @@ def test_the_what_if_playground_shows_before_after_and_why(browser, served):
     page.context.close()
 
 
-def test_operator_views_of_private_answers_are_in_the_audit_log(browser, served):
+def test_operator_views_of_private_answers_are_in_the_audit_log(
+    browser: Any, served: Served
+) -> None:
     page = sign_in(browser, served, "operator")
     page.goto(f"{served.url}/freelancers/{F}/records")
     assert "recommend" in text_of(page, "table.records thead")  # the private answers
@@ -208,7 +214,7 @@ def test_operator_views_of_private_answers_are_in_the_audit_log(browser, served)
     page.context.close()
 
 
-def test_the_console_shows_the_policy_labs_results(browser, served):
+def test_the_console_shows_the_policy_labs_results(browser: Any, served: Served) -> None:
     page = sign_in(browser, served, "operator")
     page.goto(f"{served.url}/console/lab")
     assert "fairness: 2024-09 vs jobsuccess-2026" in text_of(page, "main")
@@ -218,8 +224,8 @@ def test_the_console_shows_the_policy_labs_results(browser, served):
 
 
 def test_appeal_story_freelancer_files_reviewer_decides_freelancer_reads_the_new_score(
-    browser, served
-):
+    browser: Any, served: Served
+) -> None:
     """The freelancer files an appeal from a ledger row; an operator takes it into review and
     a reviewer upholds it with a reason; the freelancer reads the decision, its reason and
     what it changed in the score."""
@@ -279,7 +285,7 @@ def _no_sideways_scroll(page: Any) -> bool:
 
 
 @pytest.mark.parametrize("role", list(PAGES))
-def test_every_page_is_accessible_and_fits_a_phone(browser, served: Served, role):
+def test_every_page_is_accessible_and_fits_a_phone(browser: Any, served: Served, role: str) -> None:
     """axe-core finds no serious or critical violation; at 1280 and at 390 px (the same
     page, resized: the layout and the chart reflow) nothing scrolls sideways."""
     page = sign_in(browser, served, role)
@@ -298,7 +304,7 @@ def test_every_page_is_accessible_and_fits_a_phone(browser, served: Served, role
     page.context.close()
 
 
-def test_sign_in_page_and_docs_render_without_network(browser, served):
+def test_sign_in_page_and_docs_render_without_network(browser: Any, served: Served) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 800})
     page = context.new_page()
     outside: list[str] = []

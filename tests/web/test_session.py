@@ -42,7 +42,7 @@ def _signed_in(svc: Service, key: str, next: str | None = None) -> tuple[TestCli
     return b, answer.headers["location"]
 
 
-def test_the_session_cookie_is_httponly_samesite_expiring_and_holds_no_key(svc):
+def test_the_session_cookie_is_httponly_samesite_expiring_and_holds_no_key(svc: Service) -> None:
     b = _browser(svc)
     token = _csrf(b.get("/signin").text)
     answer = b.post("/signin", data={"key": svc.keys["f1"], "csrf": token}, follow_redirects=False)
@@ -55,7 +55,7 @@ def test_the_session_cookie_is_httponly_samesite_expiring_and_holds_no_key(svc):
     assert _csrf(page.text) != token  # signing in issued a new token
 
 
-def test_forms_without_the_sessions_token_are_refused(svc):
+def test_forms_without_the_sessions_token_are_refused(svc: Service) -> None:
     b = _browser(svc)
     b.get("/signin")
     assert b.post("/signin", data={"key": svc.keys["f1"], "csrf": "x"}).status_code == 403
@@ -67,7 +67,7 @@ def test_forms_without_the_sessions_token_are_refused(svc):
     assert signed.get("/console", follow_redirects=False).status_code == 200  # still signed in
 
 
-def test_a_revoked_key_signs_its_sessions_out_at_once(svc):
+def test_a_revoked_key_signs_its_sessions_out_at_once(svc: Service) -> None:
     secret, row = create_key(svc.db, "operator")
     b, _ = _signed_in(svc, secret)
     assert b.get("/console", follow_redirects=False).status_code == 200
@@ -76,7 +76,9 @@ def test_a_revoked_key_signs_its_sessions_out_at_once(svc):
     assert answer.status_code == 303 and answer.headers["location"] == "/signin?next=/console"
 
 
-def test_an_expired_or_forged_cookie_is_no_session(svc, monkeypatch):
+def test_an_expired_or_forged_cookie_is_no_session(
+    svc: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
     b, _ = _signed_in(svc, svc.keys["operator"])
     cookie = b.cookies[sess.COOKIE]
     forged = _browser(svc)
@@ -87,12 +89,12 @@ def test_an_expired_or_forged_cookie_is_no_session(svc, monkeypatch):
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
-def test_sign_in_never_redirects_off_the_site(svc, target):
+def test_sign_in_never_redirects_off_the_site(svc: Service, target: str) -> None:
     _, location = _signed_in(svc, svc.keys["f1"], next=target)
     assert location == "/freelancers/f1"
 
 
-def test_sign_in_returns_to_the_page_asked_for(svc):
+def test_sign_in_returns_to_the_page_asked_for(svc: Service) -> None:
     _, location = _signed_in(svc, svc.keys["operator"], next="/console?q=f")
     assert location == "/console?q=f"
 
@@ -118,7 +120,9 @@ def test_sign_in_returns_to_the_page_asked_for(svc):
         ("operator", "/console/log", 200),
     ],
 )
-def test_every_page_enforces_the_role_on_the_server(svc, who, path, code):
+def test_every_page_enforces_the_role_on_the_server(
+    svc: Service, who: str, path: str, code: int
+) -> None:
     b, _ = _signed_in(svc, svc.keys[who])
     answer = b.get(path, follow_redirects=False)
     assert answer.status_code == code, answer.text[:300]
@@ -127,7 +131,7 @@ def test_every_page_enforces_the_role_on_the_server(svc, who, path, code):
         assert "f2-c0" not in answer.text and "client-" not in answer.text  # nothing of theirs
 
 
-def test_pages_without_a_session_ask_to_sign_in_and_the_api_stays_json(svc):
+def test_pages_without_a_session_ask_to_sign_in_and_the_api_stays_json(svc: Service) -> None:
     b = _browser(svc)
     answer = b.get("/freelancers/f1/ledger?as_of=2026-06-01", follow_redirects=False)
     assert answer.status_code == 303
@@ -136,7 +140,9 @@ def test_pages_without_a_session_ask_to_sign_in_and_the_api_stays_json(svc):
     assert api.status_code == 401 and api.json()["detail"].startswith("an API key is required")
 
 
-def test_the_freelancer_sees_no_private_answer_the_operator_does_and_it_is_audited(svc):
+def test_the_freelancer_sees_no_private_answer_the_operator_does_and_it_is_audited(
+    svc: Service,
+) -> None:
     before = len(audit.recent(svc.db, action=audit.VIEWED_PRIVATE))
     mine, _ = _signed_in(svc, svc.keys["f1"])
     page = mine.get("/freelancers/f1/records").text
@@ -150,7 +156,7 @@ def test_the_freelancer_sees_no_private_answer_the_operator_does_and_it_is_audit
     assert len(audit.recent(svc.db, action=audit.VIEWED_PRIVATE)) == before + 1
 
 
-def test_assets_and_docs_are_served_locally(svc):
+def test_assets_and_docs_are_served_locally(svc: Service) -> None:
     b = _browser(svc)
     docs = b.get("/docs").text
     assert "/static/vendor/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
