@@ -256,6 +256,20 @@ def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.da
     return f"{lead} {result}{extra}"
 
 
+def _together(found: Sequence[Risk]) -> Risk:
+    """One risk of every contract of ``found``, on the last of their dates."""
+    last = max(found, key=lambda r: r.on)
+    idle_pairs = [p for r in found for p in zip(r.contracts, r.idle_days, strict=True)]
+    return Risk(
+        tuple(sorted(c for r in found for c in r.contracts)),
+        last.on,
+        last.policy,
+        tuple(d for _, d in sorted(idle_pairs)),
+        all(r.paid for r in found),
+        any(r.long_term for r in found),
+    )
+
+
 def _all(n: int) -> str:
     return "both" if n == 2 else f"all {n}"
 
@@ -278,27 +292,24 @@ def advise(
     base = given or projected(history, book, freelancer, as_of, months)
     frozen, plan, rows = base.frozen, base.plan, base.rows
     found = risks(rows, plan, open_contracts(frozen), as_of)
+    # "Together" ends every contract that helps. Usually every risk helps: its variant is
+    # scored in the same engine run as the risks' own (variants never read each other), and
+    # a second run is needed only when some risk was dropped.
+    guess = _together(found) if len(found) > 1 else None
+    scored = effects(frozen, rows, [*found, *([guess] if guess else [])], as_of)
     advice = [
         Advice(risk, e[0], e[1], e[2], _text(risk, e, as_of))
-        for risk, e in zip(found, effects(frozen, rows, found, as_of), strict=True)
+        for risk, e in zip(found, scored[: len(found)], strict=True)
         if e[0] >= MIN_EFFECT
     ]
     advice.sort(key=lambda a: (-a.effect, a.risk.on, a.risk.contracts))
     together = None
     if len(advice) > 1:
-        last = max(advice, key=lambda a: a.risk.on).risk
-        idle_pairs = [
-            p for a in advice for p in zip(a.risk.contracts, a.risk.idle_days, strict=True)
-        ]
-        every = Risk(
-            tuple(sorted(c for a in advice for c in a.risk.contracts)),
-            last.on,
-            last.policy,
-            tuple(d for _, d in sorted(idle_pairs)),
-            all(a.risk.paid for a in advice),
-            any(a.risk.long_term for a in advice),
-        )
-        (effect,) = effects(frozen, rows, [every], as_of)
+        every = _together([a.risk for a in advice])
+        if every == guess:
+            effect = scored[-1]
+        else:
+            (effect,) = effects(frozen, rows, [every], as_of)
         together = Advice(
             every,
             *effect,

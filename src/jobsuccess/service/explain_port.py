@@ -109,14 +109,12 @@ class ModuleExplainer:
     ) -> dict[str, Any]:
         from jobsuccess import explain
 
-        return {
-            "score": explain.score_for(
-                history, book, as_of=as_of, audience=audience, freelancer=freelancer
-            ),
-            "changes": explain.explain(
-                history, book, start=since, end=as_of, audience=audience, freelancer=freelancer
-            ),
-        }
+        changes = explain.explain(
+            history, book, start=since, end=as_of, audience=audience, freelancer=freelancer
+        )
+        # The score as of ``as_of`` is the explanation's end point (`explain.score_for`'s JSON,
+        # from the same engine run): computing it again would double the request's cost.
+        return {"score": changes["to"], "changes": changes}
 
     def forecast(
         self,
