@@ -242,10 +242,20 @@ def forecast(
 
 
 @router.get("/freelancers/{freelancer}/advice")
-def advice(request: Request, freelancer: FreelancerId, session: Sess, who: Who) -> Response:
+def advice(
+    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
+) -> Response:
     db, explainer, book = state(request)
-    found = routes.advice(freelancer, db, who, explainer, book, None)
-    return page(request, "advice.html.j2", session, who, freelancer=freelancer, advice=found.body)
+    found = routes.advice(freelancer, db, who, explainer, book, as_of)
+    return page(
+        request,
+        "advice.html.j2",
+        session,
+        who,
+        freelancer=freelancer,
+        advice=found.body,
+        as_of=as_of,
+    )
 
 
 def _contracts(db: Database, who: Principal, freelancer: str) -> dict[str, Any]:
