@@ -53,9 +53,10 @@ def _appellant(market: Any, book: Any) -> tuple[str, str]:
 
     result = score(market, book, dt.date.today())
     scored = result.scores.filter(pl.col("score").is_not_null()).select("freelancer")
-    against = result.ledger.filter((pl.col("outcome") == "negative") & (pl.col("weight") > 0)).join(
-        scored, on="freelancer"
+    counted_in_public = (
+        (pl.col("outcome") == "negative") & (pl.col("weight") > 0) & ~pl.col("private")
     )
+    against = result.ledger.filter(counted_in_public).join(scored, on="freelancer")
     row = against.sort("freelancer", "id").row(0, named=True)
     return str(row["freelancer"]), str(row["id"])
 

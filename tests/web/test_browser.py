@@ -3,10 +3,12 @@ real ``jobsuccess serve`` on a temporary store (`web.server`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -240,6 +242,7 @@ def test_appeal_story_freelancer_files_reviewer_decides_freelancer_reads_the_new
     me.wait_for_load_state("networkidle")
     row = me.locator("table.appeals tbody tr", has_text=appealed)
     assert "filed" in row.inner_text()
+    assert _serious(me) == []  # the appeal's status
     appeal = row.get_attribute("id")
     assert appeal and appeal.startswith("ap-")
 
@@ -247,9 +250,11 @@ def test_appeal_story_freelancer_files_reviewer_decides_freelancer_reads_the_new
     ops.goto(f"{served.url}/console/appeals")
     queued = ops.locator("table.queue tbody tr", has_text=appeal)
     assert "0" in queued.locator("td").nth(5).inner_text()  # filed today: age 0
+    assert _serious(ops) == []  # the queue with an appeal in it
     queued.locator(f"a:text('{appeal}')").click()
     ops.click("text=Take into review")
     ops.wait_for_load_state("networkidle")
+    assert _serious(ops) == []  # the decision form
     ops.check("input[name=decision][value=upheld]")
     ops.click("text=Record the decision")  # no reason: the browser refuses (required)
     assert "in review" in text_of(ops, "#appeal-state")
@@ -271,13 +276,38 @@ def test_appeal_story_freelancer_files_reviewer_decides_freelancer_reads_the_new
     me.reload()
     status = text_of(me, f"tr[id='{appeal}'] td.status")
     assert status.startswith("upheld") and reason in status
-    me.click(f"tr[id='{appeal}'] >> text=What it changed in the score")
+    assert _serious(me) == []  # the freelancer's appeals with the decision
+    link = me.locator(f"tr[id='{appeal}'] >> text=What it changed in the score")
+    decided = parse_qs(urlsplit(link.get_attribute("href") or "").query)
+    (day,), (before,) = decided["to"], decided["from"]
+    assert dt.date.fromisoformat(day) - dt.date.fromisoformat(before) == dt.timedelta(days=1)
+    assert f"Upheld on {day}:" in status
+    link.click()
     me.wait_for_load_state("networkidle")
-    assert "→" in text_of(me, "#change-summary")  # the score before and after the decision
+    # the score before and after the decision: the API's explanation of the same two dates,
+    # whose change names the upheld appeal
+    api = httpx.get(
+        f"{served.url}/v1/freelancers/{who}/explain",
+        params={"from": before, "to": day},
+        headers={"Authorization": f"Bearer {served.keys['appellant']}"},
+    ).json()["body"]["changes"]
+    old, new = api["from"]["score"], api["to"]["score"]
+    assert old != new, "upholding the appeal moves the score"
+    summary = text_of(me, "#change-summary")
+    assert f"From {before} to {day}: {_shown(old)} → {_shown(new)}" in summary
+    named = f"{appealed}: an operator decision: appeal upheld on {day}"
+    rows = [r.locator("td").all_inner_texts() for r in me.locator("table.changes tbody tr").all()]
+    upheld = [r for r in rows if r[2] == named]
+    assert len(upheld) == 1, rows
+    assert upheld[0][1] == "operator action" and upheld[0][0] != "+0.00"
     me.goto(f"{served.url}/freelancers/{who}/ledger")
     ruled = text_of(me, f"tr[id='contract-{appealed}']")
     assert "negative" not in ruled and "appeal" in ruled.lower()  # no longer held against them
     me.context.close()
+
+
+def _shown(score: int | None) -> str:
+    return "no score" if score is None else f"{score}%"
 
 
 def _no_sideways_scroll(page: Any) -> bool:
