@@ -18,9 +18,13 @@ in bench/.cache (the build time is printed when it is built).
 
 **The measure.** Each page is requested through the whole application (routing, session
 check against the key table, the API route function, rendering) in process with Starlette's
-test client, after one warm-up request; the figure is the median wall time of ``--repeats``
-requests. Beside each page, its API counterpart (the route function the page calls, as JSON)
-measured the same way in the same run: the ratio is the page's cost over the API's.
+test client. The process is warmed up first on another freelancer's pages (imports, the
+templates, polars' first queries), never on ``bench-500``'s; then each page's first request
+is its cold figure (the pages hold no cache, so it is what any request of it costs) and the
+median of ``--repeats`` more its warm one. Beside each page, its API counterpart (the route
+function the page calls, as JSON) measured the same way in the same run: the ratio is the
+page's cost over the API's. The store holds one appeal of ``bench-500`` (filed by the bench
+through the API when there is none), so the appeals pages have a row.
 
 **Self-check.** Before printing, the changes page's figures are checked against the real
 command: ``jobsuccess explain FOLDER --json --from --to`` on the freelancer's history
@@ -105,14 +109,14 @@ def build(path: Path, freelancers: int) -> float:
     return time.perf_counter() - start
 
 
-def _median_ms(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    result = run()
+def _timed_ms(run: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
+    """(the first request's ms, the median of ``repeats`` more, the last answer)."""
     times = []
-    for _ in range(repeats):
+    for _ in range(repeats + 1):
         start = time.perf_counter()
         result = run()
         times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
+    return times[0] * 1000, statistics.median(times[1:]) * 1000, result
 
 
 def _csrf(text: str) -> str:
@@ -169,13 +173,21 @@ def main() -> int:
         ),
         ("records", "freelancer", f"{f}/records", f"{v}/ledger?limit=100"),
         ("forecast", "freelancer", f"{f}/forecast", f"{v}/forecast"),
-        ("advice", "freelancer", f"{f}/advice", f"{v}/advice"),
+        ("advice", "freelancer", f"{f}/advice?as_of={AS_OF}", f"{v}/advice?as_of={AS_OF}"),
         ("what if (form)", "freelancer", f"{f}/whatif", f"{v}/score"),
+        ("appeals", "freelancer", f"{f}/appeals", f"{v}/appeals"),
         ("search", "client", "/search?min_score=90", "/v1/freelancers?min_score=90&limit=50"),
+        (
+            "search (by evidence)",
+            "client",
+            "/search?min_score=90&sort=evidence",
+            "/v1/freelancers?min_score=90&limit=50&sort=evidence",
+        ),
         ("profile", "client", f"/profile/{FREELANCER}", f"{v}/score"),
         ("console: freelancer", "operator", f"/console/freelancers/{FREELANCER}", f"{v}/explain"),
         ("console: find", "operator", "/console?q=f0001", "/v1/snapshots"),
         ("console: log", "operator", "/console/log", "/v1/snapshots"),
+        ("console: appeals queue", "operator", "/console/appeals", "/v1/appeals"),
     ]
     with TestClient(app) as api:
         browsers = {}
@@ -185,38 +197,43 @@ def main() -> int:
             signed = b.post("/signin", data={"key": key, "csrf": token}, follow_redirects=False)
             assert signed.status_code == 303, signed.text[:300]
             browsers[role] = b
+        _one_appeal(api, keys["freelancer"], db)
+        _warm_up(browsers["operator"], db, cases)
         rows = []
         pages: dict[str, str] = {}
         for name, role, page_path, api_path in cases:
             b = browsers[role]
-            page_ms, answer = _median_ms(functools.partial(b.get, page_path), args.repeats)
+            cold, warm, answer = _timed_ms(functools.partial(b.get, page_path), args.repeats)
             assert answer.status_code == 200, (page_path, answer.text[:300])
             pages[name] = answer.text
             head = {"Authorization": f"Bearer {keys[role]}"}
-            api_ms, answer = _median_ms(
+            _, api_ms, answer = _timed_ms(
                 functools.partial(api.get, api_path, headers=head), args.repeats
             )
             assert answer.status_code == 200, (api_path, answer.text[:300])
-            rows.append((name, page_ms, api_ms))
+            rows.append((name, cold, warm, api_ms))
         _self_check(db, pages["what changed"], start, end, api, keys["client"], pages["search"])
 
     contracts = ledger.history(db, [FREELANCER]).contracts.height
     table = Table(
         "page",
-        "server ms",
+        "cold ms",
         f"< {TARGET_MS:.0f} ms",
+        "warm ms",
         "API counterpart ms",
         "page / API",
         title=f"jobsuccess web pages of {FREELANCER} ({contracts} contracts) on a store of "
-        f"{ledger.freelancer_count(db):,} freelancers, median of {args.repeats}",
+        f"{ledger.freelancer_count(db):,} freelancers: first request, then median of "
+        f"{args.repeats}",
     )
-    for name, page_ms, api_ms in rows:
+    for name, cold, warm, api_ms in rows:
         table.add_row(
             name,
-            f"{page_ms:.0f}",
-            "yes" if page_ms < TARGET_MS else "NO",
+            f"{cold:.0f}",
+            "yes" if cold < TARGET_MS else "NO",
+            f"{warm:.0f}",
             f"{api_ms:.0f}",
-            f"{page_ms / api_ms:.2f}" if api_ms else "-",
+            f"{warm / api_ms:.2f}" if api_ms else "-",
         )
     console = Console()
     console.print(table)
@@ -226,6 +243,29 @@ def main() -> int:
         "self-check: the changes page matches `jobsuccess explain`; search matches the API"
     )
     return 0
+
+
+def _one_appeal(api: Any, key: str, db: Any) -> None:
+    """One appeal of the bench freelancer (on its first contract) unless one is filed."""
+    from jobsuccess.store import ledger
+
+    head = {"Authorization": f"Bearer {key}"}
+    path = f"/v1/freelancers/{FREELANCER}/appeals"
+    if api.get(path, headers=head).json()["appeals"]:
+        return
+    contract = sorted(ledger.history(db, [FREELANCER]).contracts.get_column("id").to_list())[0]
+    body = {"contract": contract, "category": "other", "text": "filed by bench/web_bench.py"}
+    answer = api.post(path, headers=head, json=body)
+    assert answer.status_code == 201, answer.text[:300]
+
+
+def _warm_up(operator: Any, db: Any, cases: list[tuple[str, str, str, str]]) -> None:
+    """Every page once, as an operator, about another freelancer (module doc)."""
+    from jobsuccess.store import ledger
+
+    other = next(f for f in ledger.freelancers(db) if f != FREELANCER)
+    for _, _, path, _ in cases:
+        operator.get(path.replace(FREELANCER, other))
 
 
 def _self_check(

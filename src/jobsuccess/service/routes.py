@@ -4,6 +4,7 @@ answer for the caller's audience (`schemas`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
@@ -170,6 +171,20 @@ def public_score(row: dict[str, Any], figures: list[dict[str, Any]]) -> s.Public
     )
 
 
+def _lower_bounds() -> Callable[[dict[str, Any], dict[str, Any]], float]:
+    """`_lower_bound` for one search: thousands of matches share a few distinct window
+    figures (most are 100% on some count of outcomes), each computed once."""
+    seen: dict[tuple[Any, ...], float] = {}
+
+    def low(row: dict[str, Any], shown: dict[str, Any]) -> float:
+        key = (row["best"], *(shown[f] for f in ("window", "score", "outcomes", "clients")))
+        if key not in seen:
+            seen[key] = _lower_bound(row, shown)
+        return seen[key]
+
+    return low
+
+
 def _lower_bound(row: dict[str, Any], shown: dict[str, Any]) -> float:
     """The evidence interval's lower bound of a stored score (its displayed window's row)."""
     score = shown["score"]
@@ -313,7 +328,7 @@ def search_freelancers(
     with the evidence behind the score (operator, client)."""
     if sort == "evidence":
         day, rows = snapshots.search_by_evidence(
-            db, min_score, _lower_bound, limit=limit, offset=offset
+            db, min_score, _lower_bounds(), limit=limit, offset=offset
         )
     else:
         day, rows = snapshots.search(db, min_score, limit=limit, offset=offset)

@@ -291,18 +291,26 @@ def search_by_evidence(
 ) -> tuple[dt.date | None, list[dict[str, Any]]]:
     """Like `search`, ranked by ``low(score row, its displayed window's row)`` (the evidence
     interval's lower bound), then score, outcomes, clients, freelancer: the ranking needs every
-    match's displayed window, read in one join (no stored column: nothing to migrate)."""
+    match's displayed window, read in one join (no stored column: nothing to migrate).
+
+    The ranking reads only what it sorts by (the score row's ``freelancer``, ``best``,
+    ``score``, ``outcomes`` and ``clients``, as plain tuples: a market has tens of thousands of
+    matches), and only the page's rows are then read whole."""
     with db.read() as conn:
         day = latest_done(conn)
         if day is None:
             return None, []
         query = (
             select(
-                scores,
-                windows.c.score.label("_w_score"),
-                windows.c.outcomes.label("_w_n"),
-                windows.c.clients.label("_w_clients"),
-                windows.c.eligible.label("_w_eligible"),
+                scores.c.freelancer,
+                scores.c.best,
+                scores.c.score,
+                scores.c.outcomes,
+                scores.c.clients,
+                windows.c.score,
+                windows.c.outcomes,
+                windows.c.clients,
+                windows.c.eligible,
             )
             .join(
                 windows,
@@ -312,28 +320,30 @@ def search_by_evidence(
             )
             .where(scores.c.computed_on == day, scores.c.score >= min_score)
         )
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-    keyed = []
-    for row in rows:
-        shown = {
-            "window": row["best"],
-            "score": row.pop("_w_score"),
-            "outcomes": row.pop("_w_n"),
-            "clients": row.pop("_w_clients"),
-            "eligible": row.pop("_w_eligible"),
-        }
-        keyed.append(
-            (
-                -low(row, shown),
-                -row["score"],
-                -row["outcomes"],
-                -row["clients"],
-                row["freelancer"],
-                row,
-            )
-        )
-    keyed.sort(key=lambda k: k[:5])
-    return day, [k[5] for k in keyed[offset : offset + limit]]
+        keyed = []
+        for who, best, value, outcomes, clients, w_score, w_n, w_clients, w_ok in conn.execute(
+            query
+        ).tuples():
+            row = {
+                "freelancer": who,
+                "best": best,
+                "score": value,
+                "outcomes": outcomes,
+                "clients": clients,
+            }
+            shown = {
+                "window": best,
+                "score": w_score,
+                "outcomes": w_n,
+                "clients": w_clients,
+                "eligible": w_ok,
+            }
+            keyed.append((-low(row, shown), -value, -outcomes, -clients, who))
+        keyed.sort()
+        page = [k[4] for k in keyed[offset : offset + limit]]
+        whole = select(scores).where(scores.c.computed_on == day, scores.c.freelancer.in_(page))
+        rows = {r["freelancer"]: dict(r) for r in conn.execute(whole).mappings()}
+    return day, [rows[f] for f in page]
 
 
 def windows_of(
