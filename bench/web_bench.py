@@ -26,7 +26,8 @@ thread of the process), which a loaded machine does not inflate. Beside each pag
 counterpart (the route function the page calls, as JSON) measured the same way in the same
 run: the ratio is the page's cost over the API's. The store holds one appeal of
 ``bench-500`` (filed by the bench through the API when there is none), so the appeals pages
-have a row.
+have a row. The what-if playground's answer is a form post (end an open contract with 5
+stars), beside the API's ``POST .../whatif`` of the same scenario.
 
 **Self-check.** Before printing, the changes page's figures are checked against the real
 command: ``jobsuccess explain FOLDER --json --from --to`` on the freelancer's history
@@ -219,6 +220,7 @@ def main() -> int:
             )
             assert answer.status_code == 200, (api_path, answer.text[:300])
             rows.append((name, cold, cpu, warm, api_ms))
+        rows.append(_whatif_row(browsers["freelancer"], api, keys["freelancer"], args.repeats))
         _self_check(db, pages["what changed"], start, end, api, keys["client"], pages["search"])
 
     contracts = ledger.history(db, [FREELANCER]).contracts.height
@@ -253,6 +255,36 @@ def main() -> int:
         "self-check: the changes page matches `jobsuccess explain`; search matches the API"
     )
     return 0
+
+
+def _whatif_row(b: Any, api: Any, key: str, repeats: int) -> tuple[str, float, float, float, float]:
+    """The what-if playground's answer (a form post: end the first open contract with 5
+    stars), beside the API's ``POST .../whatif`` with the same scenario."""
+    form = b.get(f"/freelancers/{FREELANCER}/whatif?as_of={AS_OF}").text
+    select = form[form.index('id="end-contract"') :]
+    contract = re.findall(r"<option[^>]*>([^<]+)</option>", select[: select.index("</select>")])[0]
+    data = {
+        "csrf": _csrf(form),
+        "action": "end_contract",
+        "contract": contract,
+        "stars": "5",
+        "as_of": str(AS_OF),
+    }
+    path = f"/freelancers/{FREELANCER}/whatif"
+    cold, cpu, warm, answer = _timed_ms(functools.partial(b.post, path, data=data), repeats)
+    assert answer.status_code == 200 and 'id="whatif-result"' in answer.text, answer.text[:300]
+    event = {"type": "end_contract", "contract": contract, "feedback": {"stars": 5.0}}
+    *_, api_ms, answer = _timed_ms(
+        functools.partial(
+            api.post,
+            f"/v1{path}?as_of={AS_OF}",
+            json={"events": [event]},
+            headers={"Authorization": f"Bearer {key}"},
+        ),
+        repeats,
+    )
+    assert answer.status_code == 200, answer.text[:300]
+    return "what if (end a contract)", cold, cpu, warm, api_ms
 
 
 def _one_appeal(api: Any, key: str, db: Any) -> None:
