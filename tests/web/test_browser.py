@@ -220,7 +220,8 @@ def test_the_console_shows_the_policy_labs_results(browser: Any, served: Served)
     page = sign_in(browser, served, "operator")
     page.goto(f"{served.url}/console/lab")
     assert "fairness: 2024-09 vs jobsuccess-2026" in text_of(page, "main")
-    page.click("text=The lab's report")
+    with page.expect_navigation():
+        page.click("text=The lab's report")
     assert page.title().startswith("Policy lab: 2024-09 vs jobsuccess-2026")
     page.context.close()
 
