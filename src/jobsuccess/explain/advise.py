@@ -32,7 +32,7 @@ from jobsuccess.explain.frozen import open_contracts
 from jobsuccess.explain.kinds import IDLE_RULES
 from jobsuccess.explain.ledger import normalize
 from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
-from jobsuccess.explain.words import contracts_phrase
+from jobsuccess.explain.words import contracts_phrase, shown
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
@@ -151,15 +151,24 @@ def _variants(
     )
 
 
+@dataclass(frozen=True)
+class Effect:
+    """What ending a risk's contracts today does: the unrounded effect and both scores."""
+
+    effect: float
+    done: int | None
+    otherwise: int | None
+
+
 def effects(
     frozen: History, rows: pl.DataFrame, found: Sequence[Risk], as_of: dt.date
-) -> list[tuple[float, int | None, int | None]]:
-    """(effect, score if done, score otherwise) of ending each risk's contracts today.
+) -> list[Effect]:
+    """The effect of ending each risk's contracts today.
 
     Every variant is one "freelancer" of one engine run per policy; with or without the
     action, each is valued on its date in one aggregation.
     """
-    out: dict[int, tuple[float, int | None, int | None]] = {}
+    out: dict[int, Effect] = {}
     for name in dict.fromkeys(r.policy.name for r in found):
         mine = [(i, r) for i, r in enumerate(found) if r.policy.name == name]
         policy = mine[0][1].policy
@@ -197,18 +206,20 @@ def effects(
 
 def _paired(
     parts: list[pl.DataFrame], risks: list[int], policy: Policy, as_of: dt.date
-) -> dict[int, tuple[float, int | None, int | None]]:
+) -> dict[int, Effect]:
     """Value groups 2j (without the action) and 2j + 1 (with it) of risk ``risks[j]``."""
-    values = score_groups(pl.concat(parts, how="vertical"), policy, as_of, 2 * len(risks)).rows()
+    scored = score_groups(pl.concat(parts, how="vertical"), policy, as_of, 2 * len(risks))
+    values = scored.to_dicts()
     out = {}
     for j, i in enumerate(risks):
-        (_, _, v0, s0), (_, _, v1, s1) = values[2 * j], values[2 * j + 1]
-        out[i] = ((0.0 if v1 is None else v1) - (0.0 if v0 is None else v0), s1, s0)
+        without, done = values[2 * j], values[2 * j + 1]
+        effect = (done["best_score"] or 0.0) - (without["best_score"] or 0.0)
+        out[i] = Effect(effect, done["score"], without["score"])
     return out
 
 
-def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.date) -> str:
-    _, done, otherwise = effect
+def _text(risk: Risk, effect: Effect, as_of: dt.date) -> str:
+    done, otherwise = effect.done, effect.otherwise
     n = len(risk.contracts)
     days_of = dict(zip(risk.contracts, risk.idle_days, strict=True))
     if n == 1:
@@ -233,11 +244,10 @@ def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.da
     else:
         when = f"in {days} days ({risk.on}) {they} start{s_} counting against you {how}"
     lead = f"{lead_in}; {when}."
-    shown = _shown
     if done == otherwise:
         result = (
             f"Ending {them} now (as completed, without waiting for feedback) would lift "
-            f"your unrounded score by {effect[0]:.2f} points (it shows {shown(done)} "
+            f"your unrounded score by {effect.effect:.2f} points (it shows {shown(done)} "
             "either way)."
         )
     elif days <= 0:
@@ -260,8 +270,37 @@ def _all(n: int) -> str:
     return "both" if n == 2 else f"all {n}"
 
 
-def _shown(score: int | None) -> str:
-    return "no score" if score is None else f"{score}%"
+@dataclass(frozen=True)
+class Advisory:
+    """Actions ranked by their effect on the displayed score, and all of them together."""
+
+    freelancer: str
+    as_of: dt.date
+    computed_on: dt.date
+    audience: Audience
+    score: int | None
+    horizon: dt.date
+    advice: tuple[Advice, ...]
+    together: Advice | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "freelancer": self.freelancer,
+            "as_of": self.as_of.isoformat(),
+            "computed_on": self.computed_on.isoformat(),
+            "audience": self.audience,
+            "score": self.score,
+            "horizon": self.horizon.isoformat(),
+            "advice": [a.to_json() for a in self.advice],
+            "together": None if self.together is None else self.together.to_json(),
+            "assumption": ASSUMPTION,
+        }
+
+
+ASSUMPTION = (
+    "each piece of advice is scored as if nothing else new happens and the client leaves no "
+    "feedback after the end"
+)
 
 
 def advise(
@@ -272,16 +311,16 @@ def advise(
     audience: Audience,
     months: int = 6,
     given: Projected | None = None,
-) -> dict[str, Any]:
-    """The advice JSON: actions ranked by their effect on the displayed score (``given``: the
-    projection of the same history, freelancer, date and months, `forecast.projected`)."""
+) -> Advisory:
+    """Actions ranked by their effect on the displayed score (``given``: the projection of
+    the same history, freelancer, date and months, `forecast.projected`)."""
     base = given or projected(history, book, freelancer, as_of, months)
     frozen, plan, rows = base.frozen, base.plan, base.rows
     found = risks(rows, plan, open_contracts(frozen), as_of)
     advice = [
-        Advice(risk, e[0], e[1], e[2], _text(risk, e, as_of))
+        Advice(risk, e.effect, e.done, e.otherwise, _text(risk, e, as_of))
         for risk, e in zip(found, effects(frozen, rows, found, as_of), strict=True)
-        if e[0] >= MIN_EFFECT
+        if e.effect >= MIN_EFFECT
     ]
     advice.sort(key=lambda a: (-a.effect, a.risk.on, a.risk.contracts))
     together = None
@@ -301,11 +340,13 @@ def advise(
         (effect,) = effects(frozen, rows, [every], as_of)
         together = Advice(
             every,
-            *effect,
+            effect.effect,
+            effect.done,
+            effect.otherwise,
             (
                 f"Ending {_all(len(every.contracts))} ({contracts_phrase(every.contracts)}) today "
-                f"would make your score {_shown(effect[1])} on {every.on} instead of "
-                f"{_shown(effect[2])}."
+                f"would make your score {shown(effect.done)} on {every.on} instead of "
+                f"{shown(effect.otherwise)}."
             ),
         )
     now = score_groups(
@@ -314,15 +355,6 @@ def advise(
         plan[0][0],
         1,
     ).row(0)
-    return {
-        "freelancer": freelancer,
-        "as_of": as_of.isoformat(),
-        "computed_on": plan[0][0].isoformat(),
-        "audience": audience,
-        "score": now[3],
-        "horizon": plan[-1][0].isoformat(),
-        "advice": [a.to_json() for a in advice],
-        "together": None if together is None else together.to_json(),
-        "assumption": "each piece of advice is scored as if nothing else new happens and the "
-        "client leaves no feedback after the end",
-    }
+    return Advisory(
+        freelancer, as_of, plan[0][0], audience, now[3], plan[-1][0], tuple(advice), together
+    )
