@@ -117,8 +117,8 @@ def _variants(
     """One "freelancer" ``v<i>`` per risk: its contracts ended today by the freelancer.
 
     The contracts of a risk are ended (no feedback, no end reason: nothing that needs a
-    client's answer); with ``whole``, every other contract comes along (policies whose rules
-    compare contracts), else only the risk's own.
+    client's answer); with ``whole``, every other contract comes along
+    (`Policy.compares_contracts`), else only the risk's own.
     """
     ids = frozen.contracts.get_column("id").to_list()
     mapping = pl.DataFrame(
@@ -172,7 +172,7 @@ def effects(
     for name in dict.fromkeys(r.policy.name for r in found):
         mine = [(i, r) for i, r in enumerate(found) if r.policy.name == name]
         policy = mine[0][1].policy
-        whole = policy.outcomes.no_feedback == "negative_when_excessive"
+        whole = policy.compares_contracts
         merged = _variants(frozen, mine, as_of, whole)
         run = evaluate(merged, policy, sorted({r.on for _, r in mine})).ledger
         # each risk's two ledgers, with only what the valuation reads and only rows in some

@@ -4,15 +4,15 @@ In a frozen history (`jobsuccess.explain.frozen`) an ended contract's facts neve
 more: its rule, outcome, weight and shares stay what the engine found on the first date, and
 only its window membership moves as the date slides. Open contracts can still change (idle,
 long-term, a new duration period), and they never read another contract (they are never
-private, and the one rule that compares contracts, excessive no-feedback, reads ended ones).
+private, and the rules that compare contracts, `Policy.compares_contracts`, read ended ones).
 So per policy the engine runs
 
 - in full once, on the first date: the rows of ended contracts, re-placed on each later date
   by the engine's own `place`;
 - on every date, over the open contracts only (a small history).
 
-Under a policy that counts excessive no-feedback, or for a few dates, it runs in full on every
-date. `tests/explain/test_forecast.py` checks the result against full engine runs.
+Under a policy whose rules compare contracts (`Policy.compares_contracts`), or for a few
+dates, it runs in full on every date. `tests/explain/test_forecast.py` checks the result against full engine runs.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _full(history: History, policy: Policy, dates: list[dt.date]) -> pl.DataFram
 
 
 def _segment(frozen: History, policy: Policy, dates: list[dt.date]) -> pl.DataFrame:
-    if len(dates) <= FULL_UP_TO or policy.outcomes.no_feedback == "negative_when_excessive":
+    if len(dates) <= FULL_UP_TO or policy.compares_contracts:
         return _full(frozen, policy, dates)
     live_ids = open_contracts(frozen)
     first = _full(frozen, policy, dates[:1])

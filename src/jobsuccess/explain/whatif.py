@@ -23,11 +23,12 @@ from typing import Any
 
 import polars as pl
 
+from jobsuccess.engine.privacy import is_member
 from jobsuccess.errors import InputError
 from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Change
 from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.change import between
-from jobsuccess.explain.ledger import snapshots
+from jobsuccess.explain.ledger import Snapshot, snapshots
 from jobsuccess.explain.scenario import (
     OPERATOR_ONLY,
     AddContract,
@@ -65,6 +66,9 @@ class _Edit:
     book: PolicyBook
     named: tuple[Policy, ...]
     """The policies a ``policy`` event may name (the book's first)."""
+    members: frozenset[str]
+    """Contracts whose counted feedback holds a private answer (the engine's batch members,
+    `jobsuccess.engine.privacy.is_member`, as of the as-of date)."""
     audience: Audience
     as_of: dt.date
     notes: list[str]
@@ -78,14 +82,6 @@ class _Edit:
     def feedback_of(self, cid: str) -> dict[str, Any] | None:
         return next((f for f in self.tables["feedback"] if f["contract"] == cid), None)
 
-    def private(self, cid: str) -> bool:
-        """Whether this contract's feedback holds a private answer."""
-        fb = self.feedback_of(cid)
-        contract = self.contract(cid, "")
-        return fb is not None and (
-            fb["recommend"] is not None or contract["end_reason"] is not None
-        )
-
 
 def apply(
     history: History,
@@ -95,10 +91,15 @@ def apply(
     book: PolicyBook,
     audience: Audience,
     policies: Sequence[Policy] = (),
+    before: Snapshot | None = None,
 ) -> tuple[History, PolicyBook, list[str]]:
     """The history (and policy book) after the scenario's events, with notes for the reader
-    (``policies``: those a ``policy`` event may name besides the book's)."""
+    (``policies``: those a ``policy`` event may name besides the book's; ``before``: the
+    engine's snapshot of ``history`` as of ``as_of``, computed when not given)."""
     one = history.only([freelancer])
+    if before is None:
+        (before,) = snapshots(history, book, freelancer, [as_of])
+    members = frozenset(before.rows.filter(is_member()).get_column("id").to_list())
     if audience == "freelancer":
         one = _own_flags_only(one)
     edit = _Edit(
@@ -106,6 +107,7 @@ def apply(
         {name: frame.to_dicts() for name, frame in one.frames()},
         book,
         (*book.policies, *policies),
+        members,
         audience,
         as_of,
         [],
@@ -169,7 +171,7 @@ def _apply(edit: _Edit, event: Event, record: str) -> None:
         _add(edit, event, record)
     elif isinstance(event, AddPayment):
         edit.contract(event.contract, record)
-        if edit.audience == "freelancer" and edit.private(event.contract):
+        if edit.audience == "freelancer" and event.contract in edit.members:
             raise InputError(
                 "a payment on a contract whose feedback holds a private answer could re-decide "
                 "a rule that reads it: only an operator can run it",
@@ -369,10 +371,10 @@ def whatif(
 ) -> WhatIf:
     """The score before and after the scenario, and the attribution of the difference
     (``policies``: those a ``policy`` event may name besides the book's)."""
-    edited, after_book, notes = apply(
-        history, freelancer, scenario, as_of, book, audience, policies
-    )
     (first,) = snapshots(history, book, freelancer, [as_of])
+    edited, after_book, notes = apply(
+        history, freelancer, scenario, as_of, book, audience, policies, first
+    )
     (second,) = snapshots(edited, after_book, freelancer, [as_of])
     result = between(edited, first, second, audience)
     return WhatIf(
