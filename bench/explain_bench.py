@@ -70,8 +70,9 @@ def timed(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
 
 def child(case: str, contracts: int) -> int:
     """Run one large case once and print its wall time (the history's build excluded)."""
-    from jobsuccess.explain import explain, forecast, report
+    from jobsuccess.explain import explain, forecast
     from jobsuccess.policy import PolicyBook
+    from jobsuccess.render import report
 
     h, book = history(contracts), PolicyBook.shipped()
     runs: dict[str, Callable[[], Any]] = {

@@ -42,8 +42,9 @@ EXPORTED = {
 RESULTS = {"explain": "Explanation", "compare": "Explanation", "forecast": "Forecast"}
 RESULTS |= {"whatif": "WhatIf", "advise": "Advisory", "stats": "MyStats", "score_for": "ScoreView"}
 PACKAGE = Path(jobsuccess.explain.__file__).parent
-ADAPTERS = ("jobsuccess.cli", "jobsuccess.service", "jobsuccess.web", "jobsuccess.render")
-ADAPTERS += ("jobsuccess.explain_cli", "jobsuccess.lab_cli", "jobsuccess.spark_cli")
+ADAPTERS: tuple[str, ...] = ("jobsuccess.cli", "jobsuccess.service", "jobsuccess.web")
+ADAPTERS += ("jobsuccess.render", "jobsuccess.explain_cli", "jobsuccess.lab_cli")
+ADAPTERS += ("jobsuccess.spark_cli", "jobsuccess.report")
 
 
 def test_exported_members() -> None:

@@ -12,7 +12,8 @@ So per policy the engine runs
 - on every date, over the open contracts only (a small history).
 
 Under a policy whose rules compare contracts (`Policy.compares_contracts`), or for a few
-dates, it runs in full on every date. `tests/explain/test_forecast.py` checks the result against full engine runs.
+dates, it runs in full on every date. `tests/explain/test_forecast.py` checks the result
+against full engine runs.
 """
 
 from __future__ import annotations
