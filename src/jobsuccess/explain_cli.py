@@ -153,32 +153,6 @@ def explain_command(
     _answer(result, as_json, show)
 
 
-@user_errors
-def forecast_command(
-    file: File,
-    as_of: AsOf = None,
-    months: MonthsOpt = 6,
-    audience: AudienceOpt = "freelancer",
-    policy: PolicyOpt = "auto",
-    privacy_k: PrivacyKOpt = None,
-    freelancer: FreelancerOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """If nothing new happens: every future date where the score or a status changes, and why."""
-    from jobsuccess.explain import check_audience, forecast
-    from jobsuccess.policy import load_policy
-
-    result = forecast(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
-        as_of=parse_date(as_of),
-        months=months,
-        audience=check_audience(audience),
-        freelancer=freelancer,
-    )
-    _answer(result, as_json, _show_forecast)
-
-
 def _show_forecast(result: Forecast) -> None:
     from jobsuccess.explain.words import shown
 
@@ -257,32 +231,6 @@ def whatif_command(
     _answer(result, as_json, show)
 
 
-@user_errors
-def advise_command(
-    file: File,
-    as_of: AsOf = None,
-    months: MonthsOpt = 6,
-    audience: AudienceOpt = "freelancer",
-    policy: PolicyOpt = "auto",
-    privacy_k: PrivacyKOpt = None,
-    freelancer: FreelancerOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """What you can do now, ranked by its effect on your score."""
-    from jobsuccess.explain import advise, check_audience
-    from jobsuccess.policy import load_policy
-
-    result = advise(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
-        as_of=parse_date(as_of),
-        months=months,
-        audience=check_audience(audience),
-        freelancer=freelancer,
-    )
-    _answer(result, as_json, _show_advice)
-
-
 def _show_advice(result: Advisory) -> None:
     from jobsuccess.explain.words import shown
 
@@ -327,6 +275,60 @@ def report_command(
     )
     write_file_atomically(out_file, page.encode("utf-8"))
     out.print(f"wrote {out_file}")
+
+
+def _ahead(compute: Callable[..., R], show: Callable[[R], None], doc: str) -> Callable[..., None]:
+    """A command over the days ahead of ``--as-of`` (forecast, advice): the same options,
+    its own computation and words."""
+
+    @user_errors
+    def command(
+        file: File,
+        as_of: AsOf = None,
+        months: MonthsOpt = 6,
+        audience: AudienceOpt = "freelancer",
+        policy: PolicyOpt = "auto",
+        privacy_k: PrivacyKOpt = None,
+        freelancer: FreelancerOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        from jobsuccess.explain import check_audience
+        from jobsuccess.policy import load_policy
+
+        result = compute(
+            _load(file),
+            load_policy(policy, privacy_k=privacy_k),
+            as_of=parse_date(as_of),
+            months=months,
+            audience=check_audience(audience),
+            freelancer=freelancer,
+        )
+        _answer(result, as_json, show)
+
+    command.__doc__ = doc
+    return command
+
+
+def _forecast(*args: Any, **kwargs: Any) -> Forecast:
+    from jobsuccess.explain import forecast
+
+    return forecast(*args, **kwargs)
+
+
+def _advise(*args: Any, **kwargs: Any) -> Advisory:
+    from jobsuccess.explain import advise
+
+    return advise(*args, **kwargs)
+
+
+forecast_command = _ahead(
+    _forecast,
+    _show_forecast,
+    "If nothing new happens: every future date where the score or a status changes, and why.",
+)
+advise_command = _ahead(
+    _advise, _show_advice, "What you can do now, ranked by its effect on your score."
+)
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

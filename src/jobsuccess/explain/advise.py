@@ -32,6 +32,7 @@ from jobsuccess.explain.frozen import open_contracts
 from jobsuccess.explain.kinds import IDLE_RULES
 from jobsuccess.explain.ledger import normalize
 from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
+from jobsuccess.explain.view import Answer
 from jobsuccess.explain.words import contracts_phrase, shown
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
@@ -271,13 +272,9 @@ def _all(n: int) -> str:
 
 
 @dataclass(frozen=True)
-class Advisory:
+class Advisory(Answer):
     """Actions ranked by their effect on the displayed score, and all of them together."""
 
-    freelancer: str
-    as_of: dt.date
-    computed_on: dt.date
-    audience: Audience
     score: int | None
     horizon: dt.date
     advice: tuple[Advice, ...]
@@ -285,10 +282,7 @@ class Advisory:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "freelancer": self.freelancer,
-            "as_of": self.as_of.isoformat(),
-            "computed_on": self.computed_on.isoformat(),
-            "audience": self.audience,
+            **self.head(),
             "score": self.score,
             "horizon": self.horizon.isoformat(),
             "advice": [a.to_json() for a in self.advice],

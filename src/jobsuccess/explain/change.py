@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from jobsuccess.explain import kinds
-from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Change, Problem, attribute
+from jobsuccess.explain.attribution import Attribution, Change, Problem, attribute
 from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.ledger import Snapshot, rows_under, snapshots
 from jobsuccess.explain.valuation import GROUP, NO_SCORE, score_groups, value_columns
@@ -53,9 +53,7 @@ class Explanation:
         return {
             "from": self.first.to_json(),
             "to": self.second.to_json(),
-            "delta": round(self.attribution.delta, EFFECT_DIGITS),
-            "changes": [c.to_json() for c in self.changes],
-            "method": self.attribution.method,
+            **self.attribution.to_json(),
             "audience": self.audience,
         }
 
@@ -137,20 +135,13 @@ def explain(
     first, second = snapshots(history, book, freelancer, [start, end])
     result = between(history, first, second, audience)
     if brief:
-        return Explanation(
-            freelancer,
+        dates = (
             ScoreAt(first.as_of, first.head["score"]),
             ScoreAt(second.as_of, second.head["score"]),
-            result,
-            audience,
         )
-    return Explanation(
-        freelancer,
-        score_view(first, book, audience),
-        score_view(second, book, audience),
-        result,
-        audience,
-    )
+        return Explanation(freelancer, *dates, result, audience)
+    views = score_view(first, book, audience), score_view(second, book, audience)
+    return Explanation(freelancer, *views, result, audience)
 
 
 def compare(
@@ -168,10 +159,5 @@ def compare(
     (first,) = snapshots(base_history, base, freelancer, [as_of])
     (second,) = snapshots(candidate_history, candidate, freelancer, [as_of])
     result = across(candidate_history, first, second, audience, what)
-    return Explanation(
-        freelancer,
-        score_view(first, base, audience),
-        score_view(second, candidate, audience),
-        result,
-        audience,
-    )
+    views = score_view(first, base, audience), score_view(second, candidate, audience)
+    return Explanation(freelancer, *views, result, audience)

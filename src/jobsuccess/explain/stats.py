@@ -30,6 +30,7 @@ import polars as pl
 from jobsuccess.engine import score
 from jobsuccess.engine.status import eligible_week, held, sample_dates
 from jobsuccess.explain.audience import Audience
+from jobsuccess.explain.view import Answer
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
@@ -119,13 +120,9 @@ class Holds:
 
 
 @dataclass(frozen=True)
-class MyStats:
+class MyStats(Answer):
     """The My Stats figures of one freelancer as of one date."""
 
-    freelancer: str
-    as_of: dt.date
-    computed_on: dt.date
-    audience: Audience
     top_rated_weeks: EligibleWeeks
     earnings_12m: float
     would_recommend: Recommend
@@ -134,10 +131,7 @@ class MyStats:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "freelancer": self.freelancer,
-            "as_of": self.as_of.isoformat(),
-            "computed_on": self.computed_on.isoformat(),
-            "audience": self.audience,
+            **self.head(),
             "top_rated_weeks": self.top_rated_weeks.to_json(),
             "earnings_12m": self.earnings_12m,
             "would_recommend": self.would_recommend.to_json(),

@@ -37,6 +37,24 @@ def _day(value: dt.date | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What an answer about one freelancer on one date starts with (advice, My Stats)."""
+
+    freelancer: str
+    as_of: dt.date
+    computed_on: dt.date
+    audience: Audience
+
+    def head(self) -> dict[str, str]:
+        return {
+            "freelancer": self.freelancer,
+            "as_of": self.as_of.isoformat(),
+            "computed_on": self.computed_on.isoformat(),
+            "audience": self.audience,
+        }
+
+
+@dataclass(frozen=True)
 class Shares:
     """A contract's outcome split (a pooled contract's: its batch's)."""
 

@@ -25,7 +25,7 @@ import polars as pl
 
 from jobsuccess.engine.privacy import is_member
 from jobsuccess.errors import InputError
-from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Change
+from jobsuccess.explain.attribution import Attribution, Change
 from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.change import between
 from jobsuccess.explain.ledger import Snapshot, snapshots
@@ -348,14 +348,15 @@ class WhatIf:
         return self.attribution.changes
 
     def to_json(self) -> dict[str, Any]:
+        moved = self.attribution.to_json()
         return {
             "before": self.before.to_json(),
             "after": self.after.to_json(),
-            "delta": round(self.attribution.delta, EFFECT_DIGITS),
-            "changes": [c.to_json() for c in self.changes],
+            "delta": moved["delta"],
+            "changes": moved["changes"],
             "notes": list(self.notes),
             "description": self.description,
-            "method": self.attribution.method,
+            "method": moved["method"],
             "audience": self.audience,
         }
 
