@@ -33,12 +33,15 @@ from jobsuccess.errors import InputError
 if TYPE_CHECKING:
     from jobsuccess.explain import (
         Advisory,
+        Audience,
         Change,
         Explanation,
         Forecast,
         Scenario,
         WhatIf,
     )
+    from jobsuccess.model import History
+    from jobsuccess.policy import PolicyBook
 
 out = Console()
 
@@ -91,6 +94,17 @@ def _answer(result: R, as_json: bool, show: Callable[[R], None]) -> None:
         show(result)
 
 
+def _inputs(
+    file: Path, policy: str, privacy_k: int | None, audience: str
+) -> tuple[History, PolicyBook, Audience]:
+    """What every explain command reads: the history, the policy book and the audience."""
+    from jobsuccess.explain import check_audience
+    from jobsuccess.policy import load_policy
+
+    who = check_audience(audience)
+    return _load(file), load_policy(policy, privacy_k=privacy_k), who
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read and validate a what-if scenario file (errors name the file, event and field)."""
     from jobsuccess.explain import parse_scenario
@@ -123,20 +137,14 @@ def explain_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Why the score changed between two dates: every change, its effect in points and why."""
-    from jobsuccess.explain import check_audience, explain
-    from jobsuccess.policy import load_policy
+    from jobsuccess.explain import explain
 
-    who = check_audience(audience)
     first_day, last_day = parse_date(start, "--from"), parse_date(end, "--to")
     if first_day > last_day:
         raise InputError(f"{first_day} is after --to {last_day}", field="--from")
+    history, book, who = _inputs(file, policy, privacy_k, audience)
     result = explain(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
-        start=first_day,
-        end=last_day,
-        audience=who,
-        freelancer=freelancer,
+        history, book, start=first_day, end=last_day, audience=who, freelancer=freelancer
     )
 
     def show(result: Explanation) -> None:
@@ -200,14 +208,14 @@ def whatif_command(
     as_json: JsonOpt = False,
 ) -> None:
     """The score before and after hypothetical events, and what made the difference."""
-    from jobsuccess.explain import check_audience, whatif
-    from jobsuccess.policy import load_policy, shipped_policies
+    from jobsuccess.explain import whatif
+    from jobsuccess.policy import shipped_policies
 
-    who = check_audience(audience)
     events = load_scenario(scenario)
+    history, book, who = _inputs(file, policy, privacy_k, audience)
     result = whatif(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
+        history,
+        book,
         as_of=parse_date(as_of),
         scenario=events,
         audience=who,
@@ -257,22 +265,14 @@ def report_command(
     freelancer: FreelancerOpt = None,
 ) -> None:
     """One self-contained HTML page: score, history chart, ledger, last change, forecast."""
-    from jobsuccess.explain import check_audience
     from jobsuccess.io.atomic import refuse_folder, write_file_atomically
-    from jobsuccess.policy import load_policy
     from jobsuccess.render import report
 
-    who = check_audience(audience)
     if out_file.suffix.lower() not in (".html", ".htm"):
         raise InputError("expected an .html file", field="--out")
     refuse_folder(out_file)
-    page = report(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
-        as_of=parse_date(as_of),
-        audience=who,
-        freelancer=freelancer,
-    )
+    history, book, who = _inputs(file, policy, privacy_k, audience)
+    page = report(history, book, as_of=parse_date(as_of), audience=who, freelancer=freelancer)
     write_file_atomically(out_file, page.encode("utf-8"))
     out.print(f"wrote {out_file}")
 
@@ -292,16 +292,10 @@ def _ahead(compute: Callable[..., R], show: Callable[[R], None], doc: str) -> Ca
         freelancer: FreelancerOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        from jobsuccess.explain import check_audience
-        from jobsuccess.policy import load_policy
-
+        history, book, who = _inputs(file, policy, privacy_k, audience)
+        day = parse_date(as_of)
         result = compute(
-            _load(file),
-            load_policy(policy, privacy_k=privacy_k),
-            as_of=parse_date(as_of),
-            months=months,
-            audience=check_audience(audience),
-            freelancer=freelancer,
+            history, book, as_of=day, months=months, audience=who, freelancer=freelancer
         )
         _answer(result, as_json, show)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
 import polars as pl
@@ -23,15 +23,21 @@ from jobsuccess.policy import Policy, PolicyBook
 Row = Mapping[str, Any]
 
 
+class Plain:
+    """A result whose JSON is its fields, in order (``dataclasses.asdict``): for dataclasses
+    whose fields are JSON values or other such dataclasses."""
+
+    def to_json(self) -> dict[str, Any]:
+        assert is_dataclass(self) and not isinstance(self, type)
+        return asdict(self)
+
+
 @dataclass(frozen=True)
-class PrivateAnswer:
+class PrivateAnswer(Plain):
     """A client's private answers to one contract's feedback (operators only)."""
 
     recommend: int | None
     end_reason: str | None
-
-    def to_json(self) -> dict[str, int | str | None]:
-        return {"recommend": self.recommend, "end_reason": self.end_reason}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import polars as pl
 from jobsuccess.engine import score
 from jobsuccess.engine.status import eligible_week, held, sample_dates
 from jobsuccess.explain.audience import Audience
+from jobsuccess.explain.ledger import Plain
 from jobsuccess.explain.view import Answer
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
@@ -41,7 +42,7 @@ PROMOTER: Final = 9
 
 
 @dataclass(frozen=True)
-class EligibleWeeks:
+class EligibleWeeks(Plain):
     """Top Rated's eligible weeks: how many of the last ``of`` weekly dates qualified."""
 
     eligible: int
@@ -49,43 +50,24 @@ class EligibleWeeks:
     required: int
     bar: int
 
-    def to_json(self) -> dict[str, int]:
-        return {
-            "eligible": self.eligible,
-            "of": self.of,
-            "required": self.required,
-            "bar": self.bar,
-        }
-
 
 @dataclass(frozen=True)
-class Recommend:
+class Recommend(Plain):
     """The share of answers of 9 or 10 (a freelancer's: over closed groups of ``group``)."""
 
     share: float | None
     answers: int
     group: int | None
 
-    def to_json(self) -> dict[str, float | int | None]:
-        return {"share": self.share, "answers": self.answers, "group": self.group}
-
 
 @dataclass(frozen=True)
-class LongTerm:
+class LongTerm(Plain):
     """The share of distinct clients with a long-term relationship."""
 
     share: float | None
     clients: int
     long_term: int
     min_span_days: int
-
-    def to_json(self) -> dict[str, float | int | None]:
-        return {
-            "share": self.share,
-            "clients": self.clients,
-            "long_term": self.long_term,
-            "min_span_days": self.min_span_days,
-        }
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from jobsuccess.engine import Scores
 from jobsuccess.errors import NotFound
 from jobsuccess.explain.audience import Audience, outcome, reason
 from jobsuccess.explain.ledger import (
+    Plain,
     PrivateAnswer,
     Row,
     Snapshot,
@@ -55,15 +56,12 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Shares:
+class Shares(Plain):
     """A contract's outcome split (a pooled contract's: its batch's)."""
 
     success: float
     neutral: float
     negative: float
-
-    def to_json(self) -> dict[str, float]:
-        return {"success": self.success, "neutral": self.neutral, "negative": self.negative}
 
 
 @dataclass(frozen=True)
@@ -156,7 +154,7 @@ class Window:
 
 
 @dataclass(frozen=True)
-class Evidence:
+class Evidence(Plain):
     """The evidence behind the displayed score (`jobsuccess.figures.evidence`)."""
 
     window: str | None
@@ -167,30 +165,12 @@ class Evidence:
     low: float | None
     high: float | None
 
-    def to_json(self) -> dict[str, str | int | float | None]:
-        return {
-            "window": self.window,
-            "outcomes": self.outcomes,
-            "clients": self.clients,
-            "method": self.method,
-            "level": self.level,
-            "low": self.low,
-            "high": self.high,
-        }
-
 
 @dataclass(frozen=True)
-class Status:
+class Status(Plain):
     top_rated: bool
     top_rated_plus: bool
     rising_talent: bool
-
-    def to_json(self) -> dict[str, bool]:
-        return {
-            "top_rated": self.top_rated,
-            "top_rated_plus": self.top_rated_plus,
-            "rising_talent": self.rising_talent,
-        }
 
 
 @dataclass(frozen=True)
