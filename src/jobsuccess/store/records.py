@@ -59,7 +59,14 @@ from pydantic import (
 )
 
 from jobsuccess.limits import FIRST_DAY, LAST_DAY, MAX_AMOUNT
-from jobsuccess.model import ACTION_TYPES, PauseCause
+from jobsuccess.model import (
+    ACTION_TYPES,
+    ContractType,
+    DisputeOutcome,
+    EndedBy,
+    EndReason,
+    PauseCause,
+)
 
 #: A printable identifier (freelancer, contract, client, record id).
 Ident = Annotated[
@@ -84,10 +91,6 @@ def _iso_date(value: Any) -> Any:
 #: A calendar day between 1970 and 2199, written ``YYYY-MM-DD``.
 Day = Annotated[dt.date, BeforeValidator(_iso_date), Field(ge=FIRST_DAY, le=LAST_DAY)]
 
-ContractType = Literal["fixed", "hourly"]
-EndedBy = Literal["client", "freelancer", "platform"]
-EndReason = Literal["completed", "not_completed", "no_longer_needed", "other"]
-DisputeOutcome = Literal["client", "freelancer", "split"]
 StoredActionType = Literal[
     "feedback_removed",
     "client_flagged",
