@@ -31,6 +31,7 @@ from jobsuccess.explain.forecast import Projected, projected
 from jobsuccess.explain.frozen import open_contracts
 from jobsuccess.explain.kinds import IDLE_RULES
 from jobsuccess.explain.ledger import normalize
+from jobsuccess.explain.projection import Plan
 from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
 from jobsuccess.explain.view import Answer
 from jobsuccess.explain.words import contracts_phrase, shown
@@ -76,9 +77,7 @@ class Advice:
         }
 
 
-def risks(
-    rows: pl.DataFrame, plan: Sequence[tuple[dt.date, Policy]], live: Sequence[str], as_of: dt.date
-) -> list[Risk]:
+def risks(rows: pl.DataFrame, plan: Plan, live: Sequence[str], as_of: dt.date) -> list[Risk]:
     """Open contracts grouped by the first planned date on which the engine finds them idle."""
     policies = dict(plan)
     idle = rows.filter(
@@ -93,7 +92,7 @@ def risks(
         .select("id", "last_activity", "earnings", "rule")
     )
     # On or after the as-of date: an end dated today is seen from the next computation on.
-    later = [on for on, _ in plan if on >= as_of] or [plan[-1][0]]
+    later = [c.on for c in plan if c.on >= as_of] or [plan[-1].on]
     found: dict[dt.date, list[dict[str, Any]]] = {}
     for row in first.join(now, on="id").sort("from", "id").iter_rows(named=True):
         on = next((d for d in later if d >= row["from"]), None)
@@ -343,12 +342,9 @@ def advise(
                 f"{shown(effect.otherwise)}."
             ),
         )
-    now = score_groups(
-        rows.filter(pl.col("on") == plan[0][0]).with_columns(pl.lit(0, pl.UInt32).alias(GROUP)),
-        plan[0][1],
-        plan[0][0],
-        1,
-    ).row(0)
+    first = plan[0]
+    today = rows.filter(pl.col("on") == first.on).with_columns(pl.lit(0, pl.UInt32).alias(GROUP))
+    (now,) = score_groups(today, first.policy, first.on, 1).get_column("score").to_list()
     return Advisory(
-        freelancer, as_of, plan[0][0], audience, now[3], plan[-1][0], tuple(advice), together
+        freelancer, as_of, first.on, audience, now, plan[-1].on, tuple(advice), together
     )

@@ -23,7 +23,7 @@ from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.change import policy_words, then_policy
 from jobsuccess.explain.frozen import freeze
 from jobsuccess.explain.ledger import rows_under
-from jobsuccess.explain.projection import project
+from jobsuccess.explain.projection import Computation, Plan, project
 from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
@@ -90,26 +90,24 @@ def _why_lapse(day: Day) -> str:
     return ""
 
 
-def computations(book: PolicyBook, first: dt.date, last: dt.date) -> list[tuple[dt.date, Policy]]:
+def computations(book: PolicyBook, first: dt.date, last: dt.date) -> Plan:
     """The computation as of ``first`` (maybe before it) and every later one up to ``last``."""
-    plan = [book.computation(first)]
+    plan = [Computation(*book.computation(first))]
     day = first + dt.timedelta(days=1)
     while day <= last:
         on, policy = book.computation(day)
-        if on > plan[-1][0]:
-            plan.append((on, policy))
+        if on > plan[-1].on:
+            plan.append(Computation(on, policy))
         day += dt.timedelta(days=1)
     return plan
 
 
-def computation_plan(book: PolicyBook, as_of: dt.date, months: int) -> list[tuple[dt.date, Policy]]:
+def computation_plan(book: PolicyBook, as_of: dt.date, months: int) -> Plan:
     """The computation as of ``as_of`` and every later one within ``months``."""
     return computations(book, as_of, as_of + relativedelta(months=months))
 
 
-def days(
-    frozen: History, book: PolicyBook, plan: list[tuple[dt.date, Policy]], rows: pl.DataFrame
-) -> list[Day]:
+def days(frozen: History, book: PolicyBook, plan: Plan, rows: pl.DataFrame) -> list[Day]:
     """Each planned date's displayed score (valued from ``rows``) and statuses (the engine's)."""
     index = {on: i for i, (on, _) in enumerate(plan)}
     scored: dict[int, _Valued] = {}
@@ -126,7 +124,7 @@ def days(
         )
         result = score_groups(part, policy, groups=len(plan))
         for row in result.iter_rows(named=True):
-            if plan[row[GROUP]][1].name == name:
+            if plan[row[GROUP]].policy.name == name:
                 scored[row[GROUP]] = _Valued(row["best"], row["best_score"], row["score"])
     status = _statuses(frozen, book, plan, scored)
     return [
@@ -151,7 +149,7 @@ def _no_status() -> dict[str, bool]:
 def _statuses(
     frozen: History,
     book: PolicyBook,
-    plan: list[tuple[dt.date, Policy]],
+    plan: Plan,
     scored: dict[int, _Valued],
 ) -> dict[dt.date, dict[str, bool]]:
     """Statuses from the engine, on the dates where one can hold at all.
@@ -180,7 +178,7 @@ class Projected:
     advice both start from (the report computes it once for both)."""
 
     frozen: History
-    plan: list[tuple[dt.date, Policy]]
+    plan: Plan
     rows: pl.DataFrame
 
 
@@ -236,7 +234,7 @@ def forecast(
     frozen, plan, rows = base.frozen, base.plan, base.rows
     timeline = days(frozen, book, plan, rows)
     points = _points(frozen, freelancer, timeline, rows, audience)
-    return Forecast(freelancer, as_of, plan[-1][0], audience, timeline[0], tuple(points))
+    return Forecast(freelancer, as_of, plan[-1].on, audience, timeline[0], tuple(points))
 
 
 def changed(a: Day, b: Day) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from itertools import groupby
+from typing import NamedTuple
 
 import polars as pl
 
@@ -31,11 +32,22 @@ from jobsuccess.explain.ledger import normalize
 from jobsuccess.model import History
 from jobsuccess.policy import Policy
 
+
+class Computation(NamedTuple):
+    """One computation of the book: its date and the policy in force."""
+
+    on: dt.date
+    policy: Policy
+
+
+Plan = list[Computation]
+"""The computations a forecast or the advice looks at, in date order."""
+
 FULL_UP_TO = 6
 """Segments of at most this many dates are simply run in full."""
 
 
-def project(frozen: History, plan: Sequence[tuple[dt.date, Policy]]) -> pl.DataFrame:
+def project(frozen: History, plan: Sequence[Computation]) -> pl.DataFrame:
     """Ledger rows (with ``on``) of one freelancer's frozen history on each planned date.
 
     The first planned date (the computation as of the freezing day, maybe before it) is run
@@ -44,11 +56,10 @@ def project(frozen: History, plan: Sequence[tuple[dt.date, Policy]]) -> pl.DataF
     """
     if not plan:
         return pl.DataFrame()
-    parts = [_full(frozen, plan[0][1], [plan[0][0]])]
-    for _, segment in groupby(plan[1:], key=lambda item: item[1].name):
+    parts = [_full(frozen, plan[0].policy, [plan[0].on])]
+    for _, segment in groupby(plan[1:], key=lambda c: c.policy.name):
         items = list(segment)
-        policy = items[0][1]
-        parts.append(_segment(frozen, policy, [on for on, _ in items]))
+        parts.append(_segment(frozen, items[0].policy, [c.on for c in items]))
     return pl.concat(parts, how="diagonal_relaxed")
 
 
