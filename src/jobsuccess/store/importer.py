@@ -43,9 +43,7 @@ from jobsuccess.store.records import (
     CONTENT_COLUMNS,
     canonical_expr,
     contract_id_text,
-    keyed_ids,
-    plain_ids,
-    sha256_hex,
+    derive_ids,
 )
 
 DEFAULT_CHUNK: Final = 500  # freelancers per transaction
@@ -114,28 +112,14 @@ def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
         for col in (*CONTENT_COLUMNS, *ADDED_CONTENT)
         if col not in frame.columns
     ).select(*CONTENT_COLUMNS, *ADDED_CONTENT)
-    # the canonical texts, column by column; the hashes are the one loop per row (hashlib has
-    # no vectorised form)
-    canon = frame.select(canonical_expr().cast(pl.Binary)).to_series()
-    digests = sha256_hex(canon.to_list())
-    # occurrence number among records with the same content (the same digest): stable ids
-    # for repeats
-    seen: dict[str, int] = {}
-    occurrence = []
-    for d in digests:
-        seen[d] = n = seen.get(d, -1) + 1
-        occurrence.append(n)
-    id_text = frame.select(
-        pl.when(pl.col("kind") == "contract")
-        .then(contract_id_text())
-        .otherwise(
-            pl.concat_str(canon.cast(pl.String), pl.lit("|"), pl.Series(occurrence).cast(pl.String))
-        )
-        .cast(pl.Binary)
-    ).to_series()
-    ids = plain_ids(id_text.to_list())
-    if secret is not None:
-        ids = keyed_ids(secret, ids)
+    # the canonical texts and a contract's id text, column by column; then one pass hashes
+    texts = frame.select(
+        canonical_expr().cast(pl.Binary).alias("canon"),
+        pl.when(pl.col("kind") == "contract").then(contract_id_text()).cast(pl.Binary).alias("c"),
+    )
+    ids, digests = derive_ids(
+        texts.get_column("canon").to_list(), texts.get_column("c").to_list(), secret
+    )
     return frame.with_columns(
         pl.Series("id", ids, dtype=pl.String()), pl.Series("digest", digests, dtype=pl.String())
     )
