@@ -29,8 +29,9 @@ naming it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import polars as pl
 
@@ -46,7 +47,9 @@ from jobsuccess.store.records import (
     derive_ids,
 )
 
-DEFAULT_CHUNK: Final = 500  # freelancers per transaction
+T = TypeVar("T")
+
+DEFAULT_CHUNK: Final = 5000  # freelancers per transaction (about a part: `PART_CONTRACTS`)
 
 
 def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
@@ -180,15 +183,32 @@ def _import(
     records = inserted = 0
     if progress and total is not None:
         progress(0, total)
-    for history in histories:
-        rows = history_rows(history, secret=secret)
+
+    def prepared() -> Iterator[tuple[int, list[pl.DataFrame]]]:
+        for history in histories:
+            rows = history_rows(history, secret=secret)
+            yield rows.height, list(chunked(rows, freelancers_per_chunk))
+
+    for height, chunks in _ahead(prepared()):
         if total is None:
-            total = rows.height
+            total = height
             if progress:
                 progress(0, total)
-        for chunk in chunked(rows, freelancers_per_chunk):
+        for chunk in chunks:
             inserted += ledger.append(db, chunk).inserted
             records += chunk.height
             if progress:
                 progress(records, total)
     return ImportResult(records, inserted, records - inserted)
+
+
+def _ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, each computed on a worker thread while the caller handles the one before:
+    the next part's rows and hashes are built while this one's are written (the database
+    driver and polars release the interpreter's lock while they work). One item ahead at
+    most, so memory is two parts'."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobsuccess-import") as pool:
+        future = pool.submit(next, items, None)
+        while (item := future.result()) is not None:
+            future = pool.submit(next, items, None)
+            yield item

@@ -234,32 +234,47 @@ def _checked(batch: pl.DataFrame) -> pl.Series:
     )
 
 
-def _sqlite_values(batch: pl.DataFrame, *leading: pl.Series) -> list[tuple[Any, ...]]:
-    """The batch as SQLite parameter rows: dates as the ISO text SQLAlchemy's SQLite types
-    store, the arrival time as its timestamp text."""
+def _sqlite_values(
+    batch: pl.DataFrame, *leading: pl.Series, columns: Sequence[str] = tuple(BATCH_SCHEMA)
+) -> list[tuple[Any, ...]]:
+    """The batch's ``columns`` as SQLite parameter rows: dates as the ISO text SQLAlchemy's
+    SQLite types store, the arrival time as its timestamp text."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return batch.select(
         *leading,
         *(
-            pl.col(c).dt.to_string("%Y-%m-%d") if t == pl.Date() else pl.col(c)
-            for c, t in BATCH_SCHEMA.items()
+            pl.col(c).dt.to_string("%Y-%m-%d") if BATCH_SCHEMA[c] == pl.Date() else pl.col(c)
+            for c in columns
         ),
         pl.lit(stamp).alias("received_at"),
     ).rows()
 
 
+def _runs(batch: pl.DataFrame) -> Iterator[tuple[list[str], pl.DataFrame]]:
+    """The batch in runs of consecutive rows of one kind (in batch order), each with the
+    columns it sets: a payment binds 8 values, not 25 (an import's batch is a few runs)."""
+    run = (pl.col("kind") != pl.col("kind").shift()).fill_null(True).cum_sum().alias("_run")
+    runs = batch.with_columns(run).partition_by("_run", maintain_order=True, include_key=False)
+    for part in runs:
+        nulls = part.null_count().row(0, named=True)
+        yield [c for c in BATCH_SCHEMA if nulls[c] < part.height], part
+
+
 def _insert_directly(conn: Connection, batch: pl.DataFrame) -> int:
     """SQLite, a batch that brings every contract it is about: straight into the log in batch
-    order (one ``executemany``); how many rows went in."""
-    marks = ", ".join("?" * len(_COLUMNS))
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    order (one ``executemany`` a run of one kind); how many rows went in."""
+    raw = conn.connection.dbapi_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
     try:
-        before = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
-        cursor.executemany(
-            f"INSERT INTO records ({_NAMES}) VALUES ({marks}) ON CONFLICT DO NOTHING",
-            _sqlite_values(batch),
-        )
-        after = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+        before = raw.total_changes  # type: ignore[union-attr]
+        for columns, part in _runs(batch):
+            names = ", ".join(f'"{c}"' for c in (*columns, "received_at"))
+            marks = ", ".join("?" * (len(columns) + 1))
+            cursor.executemany(
+                f"INSERT INTO records ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                _sqlite_values(part, columns=columns),
+            )
+        after = raw.total_changes  # type: ignore[union-attr]
     finally:
         cursor.close()
     return int(after - before)
