@@ -29,6 +29,7 @@ partition without loading it whole.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -405,26 +406,54 @@ _LOG_SCHEMA: Final[dict[str, pl.DataType]] = {
 def log_frame(conn: Connection, freelancers: Sequence[str] | None = None) -> pl.DataFrame:
     """The log rows of some freelancers (plus marketplace-wide actions), in log order.
 
-    Read through the driver, without SQLAlchemy's per-value conversions: this is the bulk
-    read of every snapshot. SQLite hands dates back as ISO text; polars parses them at once.
+    The bulk read of every snapshot, so it skips SQLAlchemy's per-row work: PostgreSQL sends
+    the rows by ``COPY ... TO STDOUT`` in CSV, which polars parses (an empty string is quoted,
+    a null is not); SQLite's rows come straight from the driver's cursor (dates as ISO text,
+    parsed by polars at once).
     """
     names = ", ".join(f'"{c}"' for c in _LOG_SCHEMA)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    if freelancers is None:
-        rows = list(conn.exec_driver_sql(f"SELECT {names} FROM records"))
-    else:
-        rows = list(conn.exec_driver_sql(f"SELECT {names} FROM records WHERE freelancer IS NULL"))
-        for part in chunks(sorted(set(freelancers))):
-            marks = ", ".join([mark] * len(part))
-            rows += conn.exec_driver_sql(
-                f"SELECT {names} FROM records WHERE freelancer IN ({marks})", tuple(part)
+    if conn.dialect.name == "postgresql":
+        return _copy_out(conn, names, freelancers).sort("seq")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if freelancers is None:
+            rows = cursor.execute(f"SELECT {names} FROM records").fetchall()
+        else:
+            rows = cursor.execute(
+                f"SELECT {names} FROM records WHERE freelancer IS NULL"
             ).fetchall()
-    if conn.dialect.name != "sqlite":
-        return pl.DataFrame(rows, schema=_LOG_SCHEMA, orient="row").sort("seq")
+            for part in chunks(sorted(set(freelancers))):
+                marks = ", ".join("?" * len(part))
+                rows += cursor.execute(
+                    f"SELECT {names} FROM records WHERE freelancer IN ({marks})", tuple(part)
+                ).fetchall()
+    finally:
+        cursor.close()
     dates = [c for c, t in _LOG_SCHEMA.items() if t == pl.Date()]
     text_dates = {c: pl.String() if c in dates else t for c, t in _LOG_SCHEMA.items()}
     frame = pl.DataFrame(rows, schema=text_dates, orient="row")
     return frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d")).sort("seq")
+
+
+def _copy_out(conn: Connection, names: str, freelancers: Sequence[str] | None) -> pl.DataFrame:
+    """PostgreSQL: the log rows as CSV from ``COPY (SELECT ...) TO STDOUT``, read by polars."""
+    where = "" if freelancers is None else " WHERE freelancer IS NULL OR freelancer = ANY(%s)"
+    params = () if freelancers is None else (sorted(set(freelancers)),)
+    buffer = bytearray()
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(
+            f"COPY (SELECT {names} FROM records{where}) TO STDOUT (FORMAT csv)", params
+        ) as copy:
+            for block in copy:
+                buffer += block
+    finally:
+        cursor.close()
+    if not buffer:
+        return pl.DataFrame(schema=_LOG_SCHEMA)
+    return pl.read_csv(
+        io.BytesIO(buffer), has_header=False, schema=_LOG_SCHEMA, try_parse_dates=False
+    )
 
 
 def fold(log: pl.DataFrame) -> History:
