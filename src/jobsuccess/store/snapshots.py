@@ -112,7 +112,7 @@ def run_snapshot(
         progress(0, len(todo))
     for lo in range(0, len(todo), partition_size):
         part = todo[lo : lo + partition_size]
-        result = score(ledger.history(db, part), book, computed_on)
+        result = score(ledger.history(db, part), book, computed_on, readable_order=False)
         with db.write() as conn:
             _store(db, conn, result, book)
         if progress:
@@ -163,7 +163,7 @@ def _agency_snapshot(
         people.update(members[agency])
         if len(people) >= partition_size or n == len(todo) - 1:
             history = for_agencies(ledger.history(db, sorted(people)), group)
-            result = score(history, book, computed_on)
+            result = score(history, book, computed_on, readable_order=False)
             with db.write() as conn:
                 _store(db, conn, result, book, "agency")
             group, people = [], set()
@@ -174,10 +174,8 @@ def _insert(db: Database, table: Any) -> Any:
     return (sqlite.insert if db.dialect == "sqlite" else postgresql.insert)(table)
 
 
-def score_rows(
-    result: Scores, book: PolicyBook
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The engine's frames as rows of the ``scores`` and ``windows`` tables."""
+def score_frames(result: Scores, book: PolicyBook) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine's frames with the columns of the ``scores`` and ``windows`` tables."""
     longest = {p.name: p.windows.longest for p in book}
     win = result.windows.with_columns(pl.col("window").cast(pl.String))
     evidence = win.filter(
@@ -188,7 +186,15 @@ def score_rows(
         .with_columns(pl.col("outcomes", "clients").fill_null(0))
         .select(*(c.name for c in scores.columns))
     )
-    return head.to_dicts(), win.select(*(c.name for c in windows.columns)).to_dicts()
+    return head, win.select(*(c.name for c in windows.columns))
+
+
+def score_rows(
+    result: Scores, book: PolicyBook
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The engine's frames as rows of the ``scores`` and ``windows`` tables."""
+    head, figures = score_frames(result, book)
+    return head.to_dicts(), figures.to_dicts()
 
 
 def _store(
@@ -198,15 +204,34 @@ def _store(
     book: PolicyBook,
     subject: SubjectKind = "freelancer",
 ) -> None:
-    head, figures = score_rows(result, book)
+    """One partition's scores and window figures, ``ON CONFLICT DO NOTHING`` (a rerun or a
+    second run at once skips what is stored), straight through the driver: SQLite takes
+    dates as ISO text and booleans as 0/1, psycopg Python's own values."""
     into_scores, into_windows, key = TABLES[subject]
-    if key != "freelancer":
-        head = [{key: r.pop("freelancer"), **r} for r in head]
-        figures = [{key: r.pop("freelancer"), **r} for r in figures]
-    if head:
-        conn.execute(_insert(db, into_scores).on_conflict_do_nothing(), head)
-    if figures:
-        conn.execute(_insert(db, into_windows).on_conflict_do_nothing(), figures)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    mark = "?" if db.dialect == "sqlite" else "%s"
+    try:
+        for table, frame in zip(
+            (into_scores, into_windows), score_frames(result, book), strict=True
+        ):
+            if frame.is_empty():
+                continue
+            if key != "freelancer":
+                frame = frame.rename({"freelancer": key})
+            if db.dialect == "sqlite":
+                frame = frame.with_columns(
+                    pl.col(c).dt.to_string("%Y-%m-%d")
+                    for c, t in frame.schema.items()
+                    if t == pl.Date()
+                )
+            names = ", ".join(f'"{c}"' for c in frame.columns)
+            marks = ", ".join([mark] * frame.width)
+            cursor.executemany(
+                f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                frame.rows(),
+            )
+    finally:
+        cursor.close()
 
 
 # --- reading ---------------------------------------------------------------------------------
