@@ -46,6 +46,8 @@ from jobsuccess.store.schema import records
 
 #: Largest number of values bound in one ``IN (...)`` list.
 IN_CHUNK: Final = 900
+#: A batch this large (an import's) gets more sort memory on PostgreSQL.
+_LARGE: Final = 10_000
 #: How many conflicts or unknown references an error reports (it says how many more).
 REPORTED: Final = 100
 
@@ -184,6 +186,9 @@ def _insert(conn: Connection, dialect: str, batch: pl.DataFrame, checked: pl.Ser
         return inserted
     _stage(conn, dialect, batch, checked)
     _check_contracts(conn)
+    if dialect == "postgresql" and batch.height >= _LARGE:
+        # an import's batch: sort it by ``ord`` in memory, not in files (this transaction only)
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     inserted = conn.exec_driver_sql(
         f"INSERT INTO records ({_NAMES}) SELECT {_NAMES} FROM incoming_records "
         "WHERE true ORDER BY ord ON CONFLICT DO NOTHING"
