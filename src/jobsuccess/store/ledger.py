@@ -512,6 +512,23 @@ def history(db: Database, freelancers: Sequence[str] | None = None) -> History:
         return fold(log_frame(conn, freelancers))
 
 
+def client_activity(db: Database) -> pl.DataFrame:
+    """`jobsuccess.engine.facts.client_activity` of the whole ledger, in SQL: each client's
+    days of activity (a contract started, a positive payment to anyone), for a snapshot that
+    scores the ledger in partitions under a policy with ``vanished_client`` on (a client is
+    vanished from the marketplace, not from one partition)."""
+    query = text(
+        "SELECT client, start AS date FROM records WHERE kind = 'contract' "
+        "UNION SELECT c.client, p.date FROM records p JOIN records c "
+        "ON c.kind = 'contract' AND c.freelancer = p.freelancer AND c.contract = p.contract "
+        "WHERE p.kind = 'payment' AND p.amount > 0"
+    ).columns(records.c.client, records.c.date)
+    with db.read() as conn:
+        rows = conn.execute(query).all()
+    frame = pl.DataFrame(rows, schema={"client": pl.String(), "date": pl.Date()}, orient="row")
+    return frame.unique().sort("client", "date")
+
+
 def freelancers(db: Database) -> list[str]:
     """Every freelancer with a contract in the ledger, sorted."""
     with db.read() as conn:
@@ -598,6 +615,7 @@ __all__ = [
     "UnknownContractError",
     "agencies",
     "append",
+    "client_activity",
     "count",
     "exists",
     "find_freelancers",

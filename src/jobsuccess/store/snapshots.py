@@ -110,14 +110,18 @@ def run_snapshot(
     todo = [f for f in everyone if f not in stored]
     if progress:
         progress(0, len(todo))
+    clients = _clients(db, book)
     for lo in range(0, len(todo), partition_size):
         part = todo[lo : lo + partition_size]
-        result = score(ledger.history(db, part), book, computed_on, readable_order=False)
+        history = ledger.history(db, part)
+        result = score(history, book, computed_on, readable_order=False, clients=clients)
         with db.write() as conn:
             _store(db, conn, result, book)
         if progress:
             progress(min(lo + partition_size, len(todo)), len(todo))
-    agencies_done, agencies_computed = _agency_snapshot(db, book, computed_on, partition_size)
+    agencies_done, agencies_computed = _agency_snapshot(
+        db, book, computed_on, partition_size, clients
+    )
     with db.write() as conn:
         total = _count(conn, "freelancer", computed_on)
         conn.execute(
@@ -142,8 +146,20 @@ def _count(conn: Connection, subject: SubjectKind, computed_on: dt.date) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def _clients(db: Database, book: PolicyBook) -> pl.DataFrame | None:
+    """The marketplace's client activity when a policy of ``book`` reads it (as
+    `jobsuccess.engine.score_batch` computes it over the whole market), else None."""
+    if any(p.vanished_client.enabled for p in book):
+        return ledger.client_activity(db)
+    return None
+
+
 def _agency_snapshot(
-    db: Database, book: PolicyBook, computed_on: dt.date, partition_size: int
+    db: Database,
+    book: PolicyBook,
+    computed_on: dt.date,
+    partition_size: int,
+    clients: pl.DataFrame | None,
 ) -> tuple[int, int]:
     """Score and store the agencies without a stored score on ``computed_on``, each over the
     folded ledger of its freelancers, in groups of about ``partition_size`` freelancers.
@@ -163,7 +179,7 @@ def _agency_snapshot(
         people.update(members[agency])
         if len(people) >= partition_size or n == len(todo) - 1:
             history = for_agencies(ledger.history(db, sorted(people)), group)
-            result = score(history, book, computed_on, readable_order=False)
+            result = score(history, book, computed_on, readable_order=False, clients=clients)
             with db.write() as conn:
                 _store(db, conn, result, book, "agency")
             group, people = [], set()
