@@ -29,9 +29,8 @@ naming it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Final
 
 import polars as pl
 
@@ -46,8 +45,6 @@ from jobsuccess.store.records import (
     contract_id_text,
     derive_ids,
 )
-
-T = TypeVar("T")
 
 DEFAULT_CHUNK: Final = 5000  # freelancers per transaction (about a part: `PART_CONTRACTS`)
 
@@ -183,32 +180,15 @@ def _import(
     records = inserted = 0
     if progress and total is not None:
         progress(0, total)
-
-    def prepared() -> Iterator[tuple[int, list[pl.DataFrame]]]:
-        for history in histories:
-            rows = history_rows(history, secret=secret)
-            yield rows.height, list(chunked(rows, freelancers_per_chunk))
-
-    for height, chunks in _ahead(prepared()):
+    for history in histories:
+        rows = history_rows(history, secret=secret)
         if total is None:
-            total = height
+            total = rows.height
             if progress:
                 progress(0, total)
-        for chunk in chunks:
+        for chunk in chunked(rows, freelancers_per_chunk):
             inserted += ledger.append(db, chunk).inserted
             records += chunk.height
             if progress:
                 progress(records, total)
     return ImportResult(records, inserted, records - inserted)
-
-
-def _ahead(items: Iterator[T]) -> Iterator[T]:
-    """``items``, each computed on a worker thread while the caller handles the one before:
-    the next part's rows and hashes are built while this one's are written (the database
-    driver and polars release the interpreter's lock while they work). One item ahead at
-    most, so memory is two parts'."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobsuccess-import") as pool:
-        future = pool.submit(next, items, None)
-        while (item := future.result()) is not None:
-            future = pool.submit(next, items, None)
-            yield item
