@@ -48,6 +48,8 @@ from jobsuccess.store.schema import records
 IN_CHUNK: Final = 900
 #: A batch this large (an import's) gets more sort memory on PostgreSQL.
 _LARGE: Final = 10_000
+#: Rows read from SQLite at a time when the read is not by freelancer.
+_BLOCK_ROWS: Final = 100_000
 #: How many conflicts or unknown references an error reports (it says how many more).
 REPORTED: Final = 100
 
@@ -419,24 +421,27 @@ def log_frame(conn: Connection, freelancers: Sequence[str] | None = None) -> pl.
     names = ", ".join(f'"{c}"' for c in _LOG_SCHEMA)
     if conn.dialect.name == "postgresql":
         return _copy_out(conn, names, freelancers).sort("seq")
+    dates = [c for c, t in _LOG_SCHEMA.items() if t == pl.Date()]
+    text_dates = {c: pl.String() if c in dates else t for c, t in _LOG_SCHEMA.items()}
+    frames = []
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if freelancers is None:
-            rows = cursor.execute(f"SELECT {names} FROM records").fetchall()
+            cursor.execute(f"SELECT {names} FROM records")
         else:
+            cursor.execute(f"SELECT {names} FROM records WHERE freelancer IS NULL")
+        # a frame per block of rows: the driver's Python tuples never outgrow a block
+        while rows := cursor.fetchmany(_BLOCK_ROWS):
+            frames.append(pl.DataFrame(rows, schema=text_dates, orient="row"))
+        for part in chunks(sorted(set(freelancers or ()))):
+            marks = ", ".join("?" * len(part))
             rows = cursor.execute(
-                f"SELECT {names} FROM records WHERE freelancer IS NULL"
+                f"SELECT {names} FROM records WHERE freelancer IN ({marks})", tuple(part)
             ).fetchall()
-            for part in chunks(sorted(set(freelancers))):
-                marks = ", ".join("?" * len(part))
-                rows += cursor.execute(
-                    f"SELECT {names} FROM records WHERE freelancer IN ({marks})", tuple(part)
-                ).fetchall()
+            frames.append(pl.DataFrame(rows, schema=text_dates, orient="row"))
     finally:
         cursor.close()
-    dates = [c for c, t in _LOG_SCHEMA.items() if t == pl.Date()]
-    text_dates = {c: pl.String() if c in dates else t for c, t in _LOG_SCHEMA.items()}
-    frame = pl.DataFrame(rows, schema=text_dates, orient="row")
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=text_dates)
     return frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d")).sort("seq")
 
 
