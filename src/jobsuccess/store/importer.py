@@ -17,13 +17,14 @@ reveals nothing about the record, and a rerun derives the same ids):
 The command reads its input in parts (`jobsuccess.io.parts`: batches of rows dealt to parts
 on disk by freelancer, every part checked before anything is stored), so its memory is a
 part's, whatever the size of the input; `import_parts` appends them part by part.
-Records are appended in chunks of whole freelancers (of a part), each chunk one transaction
-(contracts
-travel with their payments, so every chunk is self-contained). A run killed at any point
-(even ``kill -9``) leaves whole chunks behind; running it again skips what is stored, because
-appending a stored record is a no-op. A record whose derived id is stored with different
-content (the file changed a contract's client, say) stops the import with a `ConflictError`
-naming it.
+Records are appended in chunks of whole freelancers (of a part; by default 5,000, about a
+whole part), each chunk one transaction (contracts travel with their payments, so every chunk
+is self-contained); on SQLite a chunk goes in one ``executemany`` per run of one kind, binding
+only the columns that kind sets, on PostgreSQL by ``COPY`` (`jobsuccess.store.ledger`).
+A run killed at any point (even ``kill -9``) leaves whole chunks behind; running it again
+skips what is stored, because appending a stored record is a no-op. A record whose derived
+id is stored with different content (the file changed a contract's client, say) stops the
+import with a `ConflictError` naming it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ record (the API) and of a hundred thousand (the importer) take the same path:
 2. the rows are bulk-loaded into ``incoming_records``, a temporary table private to the
    connection (``executemany`` on SQLite, ``COPY`` in CSV written by polars on PostgreSQL);
    on SQLite a batch that brings every contract it is about (an import's) goes straight into
-   ``records`` instead, one ``executemany`` in batch order, and is staged only when fewer rows
+   ``records`` instead, in batch order, one ``executemany`` per run of rows of one kind
+   binding only the columns the run sets (`_runs`), and is staged only when fewer rows
    went in than were sent, to tell duplicates from conflicts (step 4);
 3. every record about a contract must name a contract the batch brings (checked while
    staging) or the ledger holds (one anti-join), else `UnknownContractError`;
@@ -21,9 +22,10 @@ This is safe under concurrency on both backends: PostgreSQL makes a second inser
 wait for the first transaction and then skip the row, after which the comparison sees the
 committed row; SQLite serialises writers (``BEGIN IMMEDIATE``, see `jobsuccess.store.db`).
 
-Folding (`history`) is one indexed query per group of freelancers and a vectorised polars
-build of the five history frames, so a snapshot can fold and score the ledger partition by
-partition without loading it whole.
+Folding (`history`) is one indexed query per group of freelancers, read past SQLAlchemy
+(``COPY ... TO STDOUT`` on PostgreSQL, the driver's cursor on SQLite; `log_frame`), and a
+vectorised polars build of the five history frames, so a snapshot can fold and score the
+ledger partition by partition without loading it whole.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ yields the same snapshot and running it twice is a no-op.
 
 Progress is durable: a ``computations`` row says the date is ``running``; freelancers are
 folded from the ledger and scored in partitions (`jobsuccess.store.ledger.history` then
-`jobsuccess.engine.score`), and each partition's scores and window figures are committed in
-one transaction. After a crash a rerun scores only the freelancers without a stored score for
+`jobsuccess.engine.score`, as `jobsuccess.engine.score_batch` scores a marketplace: in the
+engine's hashed order, and with the whole ledger's client activity when a policy has
+``vanished_client`` on), and each partition's scores and window figures are committed in one
+transaction. After a crash a rerun scores only the freelancers without a stored score for
 that date, then marks the computation ``done``. Two runs at once are harmless (rows are
 inserted with ``ON CONFLICT DO NOTHING``). Writes are short transactions, so the API keeps
 serving (and ingesting) while a snapshot runs.
