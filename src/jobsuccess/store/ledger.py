@@ -457,7 +457,7 @@ def _copy_out(conn: Connection, names: str, freelancers: Sequence[str] | None) -
         with cursor.copy(
             f"COPY (SELECT {names} FROM records{where}) TO STDOUT (FORMAT csv)", params
         ) as copy:
-            for block in copy:
+            while block := copy.read():
                 buffer += block
     finally:
         cursor.close()

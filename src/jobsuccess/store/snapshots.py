@@ -223,11 +223,11 @@ def _store(
     subject: SubjectKind = "freelancer",
 ) -> None:
     """One partition's scores and window figures, ``ON CONFLICT DO NOTHING`` (a rerun or a
-    second run at once skips what is stored), straight through the driver: SQLite takes
-    dates as ISO text and booleans as 0/1, psycopg Python's own values."""
+    second run at once skips what is stored), past SQLAlchemy's per-row work: SQLite by one
+    ``executemany`` (dates as ISO text, booleans as 0/1), PostgreSQL by ``COPY`` in CSV
+    (written by polars) into a temporary table, then one ``INSERT ... SELECT``."""
     into_scores, into_windows, key = TABLES[subject]
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    mark = "?" if db.dialect == "sqlite" else "%s"
     try:
         for table, frame in zip(
             (into_scores, into_windows), score_frames(result, book), strict=True
@@ -236,18 +236,28 @@ def _store(
                 continue
             if key != "freelancer":
                 frame = frame.rename({"freelancer": key})
+            names = ", ".join(f'"{c}"' for c in frame.columns)
             if db.dialect == "sqlite":
                 frame = frame.with_columns(
                     pl.col(c).dt.to_string("%Y-%m-%d")
                     for c, t in frame.schema.items()
                     if t == pl.Date()
                 )
-            names = ", ".join(f'"{c}"' for c in frame.columns)
-            marks = ", ".join([mark] * frame.width)
-            cursor.executemany(
-                f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
-                frame.rows(),
+                marks = ", ".join("?" * frame.width)
+                cursor.executemany(
+                    f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                    frame.rows(),
+                )
+                continue
+            staged = f"incoming_{table.name}"
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staged} (LIKE {table.name})")
+            with cursor.copy(f"COPY {staged} ({names}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(frame.write_csv(include_header=False))
+            cursor.execute(
+                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staged} "
+                "ON CONFLICT DO NOTHING"
             )
+            cursor.execute(f"DELETE FROM {staged}")
     finally:
         cursor.close()
 
