@@ -81,8 +81,8 @@ def test_the_explain_routes_score_is_what_score_for_computes(
     assert answer.status_code == 200, answer.text
     history = ledger.history(site["db"], [F])
     alone = explain.score_for(history, site["book"], as_of=end, audience=audience, freelancer=F)  # type: ignore[arg-type]
-    assert answer.json()["body"]["score"] == alone
-    assert alone["audience"] == audience and alone["contracts"]
+    assert answer.json()["body"]["score"] == alone.to_json()
+    assert alone.to_json()["audience"] == audience and alone.to_json()["contracts"]
 
 
 @pytest.mark.parametrize(
