@@ -282,25 +282,34 @@ def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.D
         total = value.cum_sum()
         return total - pl.when(first).then(total - value).forward_fill()
 
-    positive = pl.col("amount") > 0
-    k = (pl.col("date") - pl.col("start")).dt.total_days() // days
-    counted = positive & (k >= 0)
-    seen = running(positive.cast(pl.UInt32))
-    counted_before = running(counted.cast(pl.UInt32)) - counted.cast(pl.UInt32)
-    # The period of the contract's previous counted payment (forward fills stop at the
-    # contract's first row: what they would carry over belongs to the previous contract).
-    earlier = pl.when(counted_before > 0).then(pl.when(counted).then(k).forward_fill().shift(1))
-    new_period = counted & (earlier.is_null() | (k != earlier))
-    sorted_payments = payments.select(
+    # Each stage names its columns once, so no expression is repeated inside another.
+    staged = payments.with_columns(
+        _positive=pl.col("amount") > 0,
+        _k=(pl.col("date") - pl.col("start")).dt.total_days() // days,
+    ).with_columns(_counted=pl.col("_positive") & (pl.col("_k") >= 0))
+    staged = staged.with_columns(
+        _seen=running(pl.col("_positive").cast(pl.UInt32)),
+        _counted_before=running(pl.col("_counted").cast(pl.UInt32))
+        - pl.col("_counted").cast(pl.UInt32),
+        # The period of the contract's previous counted payment (forward fills stop at the
+        # contract's first row: what they would carry over belongs to the previous contract).
+        _earlier=pl.when(pl.col("_counted")).then("_k").forward_fill().shift(1),
+    )
+    earlier = pl.when(pl.col("_counted_before") > 0).then("_earlier")
+    staged = staged.with_columns(
+        _new=(pl.col("_counted") & (earlier.is_null() | (pl.col("_k") != earlier))).cast(pl.Int32)
+    )
+    seen = pl.col("_seen")
+    sorted_payments = staged.select(
         ROW,
         _code(pl.col(ROW), pl.col("date")).alias("_code"),
         # Money is summed to the cent: a full refund is exactly $0, not 1e-14.
         running(pl.col("amount")).alias("_sum"),
-        pl.when(seen > 0).then(pl.when(positive).then("date").forward_fill()).alias("_last"),
+        pl.when(seen > 0).then(pl.when("_positive").then("date").forward_fill()).alias("_last"),
         pl.when(seen > 0)
-        .then(pl.when(positive & (seen == 1)).then("date").forward_fill())
+        .then(pl.when(pl.col("_positive") & (seen == 1)).then("date").forward_fill())
         .alias("_first"),
-        running(new_period.cast(pl.Int32)).alias("_periods"),
+        running(pl.col("_new")).alias("_periods"),
     )
     spans = history.contracts.select("start", "end").select(pl.all().gather(rows.get_column(ROW)))
     full = (
