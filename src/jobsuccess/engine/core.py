@@ -1,4 +1,5 @@
-"""The pipeline: facts -> classify -> weigh -> place -> aggregate -> best-of -> status.
+"""The pipeline: facts -> classify -> pool -> weigh -> place -> aggregate -> trending ->
+complete -> best-of -> windows -> summary (`PIPELINE`), then statuses.
 
 One code path for one freelancer and for a marketplace: every step is a frame transformation
 over (freelancer, contract, computation date) rows, so a single history is just a small frame.

@@ -8,6 +8,7 @@ not exist yet. This is the only place that joins the history's tables.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import polars as pl
 
@@ -226,8 +227,7 @@ def contract_facts(
 
 def facts(run: Run, policy: Policy) -> Run:
     """The step: the run's ledger becomes the `contract_facts` of its dates."""
-    ledger = contract_facts(run.history, policy, list(run.days), run.clients)
-    return Run(run.history, run.days, run.clients, ledger, run.windows, run.summary)
+    return replace(run, ledger=contract_facts(run.history, policy, list(run.days), run.clients))
 
 
 def _attach(frame: pl.LazyFrame, other: pl.LazyFrame, on: str | list[str]) -> pl.LazyFrame:
