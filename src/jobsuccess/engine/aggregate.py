@@ -97,9 +97,11 @@ def aggregate(run: Run, p: Policy) -> Run:
 
 def _clients(ledger: pl.DataFrame, p: Policy, keys: list[str]) -> pl.DataFrame:
     """Distinct clients per window, from one pass over (freelancer, client) pairs (a
-    distinct count per window inside the main group-by costs several times more)."""
+    distinct count per window inside the main group-by costs several times more) of the
+    rows in the longest window (every window lies inside it)."""
     windows = [f"in_{w}" for w in p.windows.months]
-    pairs = ledger.group_by([*keys, "ckey"]).agg(pl.col(c).any() for c in windows)
+    inside = ledger.filter(pl.col(f"in_{p.windows.longest}"))
+    pairs = inside.group_by([*keys, "ckey"]).agg(pl.col(c).any() for c in windows)
     return pairs.group_by(keys).agg(
         pl.col(f"in_{w}").sum().cast(pl.Int64).alias(column(w, "clients")) for w in p.windows.months
     )
