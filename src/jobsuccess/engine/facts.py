@@ -321,27 +321,30 @@ def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.D
         _code(pl.col(ROW), pl.col("start") + pl.duration(days=full * days - 1)).alias("cut"),
     )
     codes = sorted_payments.get_column("_code")
-    owner = sorted_payments.get_column(ROW)
-    wanted = rows.get_column(ROW)
 
-    def at(query: str, column: str) -> pl.Series:
-        """``column`` at each row's last payment on or before the query's day (null: none)."""
+    def at(query: str, *columns: str) -> pl.DataFrame:
+        """``columns`` at each row's last payment on or before the query's day (null where
+        the contract has none), row for row with ``rows``."""
         if codes.is_empty():
-            return pl.repeat(None, rows.height, dtype=sorted_payments.schema[column], eager=True)
+            return sorted_payments.select(columns).clear(rows.height)
         found = codes.search_sorted(queries.get_column(query), side="right").cast(pl.Int64) - 1
         mine = found.clip(lower_bound=0)
-        values = sorted_payments.get_column(column).gather(mine)
-        hit = (found >= 0) & (owner.gather(mine) == wanted)
-        return pl.select(pl.when(hit).then(values)).to_series()
+        hit = (found >= 0) & (sorted_payments.get_column(ROW).gather(mine) == rows.get_column(ROW))
+        return sorted_payments.select(pl.when(hit).then(pl.col(c).gather(mine)) for c in columns)
 
-    total, year_ago = at("on", "_sum"), at("year_ago", "_sum")
+    now = at("on", "_sum", "_first", "_last")
+    year_ago = at("year_ago", "_sum").get_column("_sum")
+    total = now.get_column("_sum")
     paid = pl.DataFrame(
         {
             "earnings": _cents(total),
             "earnings_12m": _cents(total - year_ago.fill_null(0.0)),
-            "first_paid": at("on", "_first"),
-            "last_paid": at("on", "_last"),
-            "periods_paid": at("cut", "_periods").fill_null(0).cast(pl.Int32),
+            "first_paid": now.get_column("_first"),
+            "last_paid": now.get_column("_last"),
+            "periods_paid": at("cut", "_periods")
+            .get_column("_periods")
+            .fill_null(0)
+            .cast(pl.Int32),
         }
     )
     return paid.hstack(_rhythm_facts(history, policy, rows).get_columns())
