@@ -70,15 +70,16 @@ def timed(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
 
 def child(case: str, contracts: int) -> int:
     """Run one large case once and print its wall time (the history's build excluded)."""
-    from jobsuccess.explain import explain, forecast, report
+    from jobsuccess.explain import explain, forecast
     from jobsuccess.policy import PolicyBook
+    from jobsuccess.render import report
 
     h, book = history(contracts), PolicyBook.shipped()
     runs: dict[str, Callable[[], Any]] = {
         "explain, 30 days": lambda: explain(
             h, book, start=AS_OF - dt.timedelta(days=30), end=AS_OF
-        ),
-        "forecast, 6 months": lambda: forecast(h, book, as_of=AS_OF, months=6),
+        ).to_json(),
+        "forecast, 6 months": lambda: forecast(h, book, as_of=AS_OF, months=6).to_json(),
         "report": lambda: report(h, book, as_of=AS_OF),
     }
     start = time.perf_counter()
@@ -156,29 +157,29 @@ def main(argv: list[str] | None = None) -> int:
     cases: list[tuple[str, Callable[[], Any], Callable[[Any], str]]] = [
         (
             "explain, one day",
-            lambda: explain(h, book, start=AS_OF - dt.timedelta(days=1), end=AS_OF),
+            lambda: explain(h, book, start=AS_OF - dt.timedelta(days=1), end=AS_OF).to_json(),
             lambda r: f"{len(r['changes'])} changes, {r['method']}",
         ),
         (
             "explain, 30 days",
-            lambda: explain(h, book, start=AS_OF - dt.timedelta(days=30), end=AS_OF),
+            lambda: explain(h, book, start=AS_OF - dt.timedelta(days=30), end=AS_OF).to_json(),
             lambda r: f"{len(r['changes'])} changes, {r['method']}",
         ),
         (
             "forecast, 6 months",
-            lambda: forecast(h, book, as_of=AS_OF, months=6),
+            lambda: forecast(h, book, as_of=AS_OF, months=6).to_json(),
             lambda r: f"{len(r['changes'])} change dates",
         ),
         (
             "advise",
-            lambda: advise(h, book, as_of=AS_OF),
+            lambda: advise(h, book, as_of=AS_OF).to_json(),
             lambda r: f"{len(r['advice'])} pieces of advice",
         ),
         (
             "explain, one day (operator)",
             lambda: explain(
                 h, book, start=AS_OF - dt.timedelta(days=1), end=AS_OF, audience="operator"
-            ),
+            ).to_json(),
             lambda r: f"{len(r['changes'])} changes, {r['method']}",
         ),
     ]

@@ -29,7 +29,7 @@ def _wide_tables() -> Iterator[None]:
 
 TOP_KEYS = [
     "freelancer", "as_of", "computed_on", "policy", "score", "best", "reason", "windows",
-    "evidence", "contracts", "status",
+    "evidence", "contracts", "status", "audience",
 ]  # fmt: skip
 WINDOW_KEYS = [
     "score",
@@ -41,7 +41,10 @@ WINDOW_KEYS = [
     "negative",
     "total",
 ]
-CONTRACT_KEYS = ["id", "client", "outcome", "reason", "weight", "dated", "windows"]
+#: A contract's line in every audience; the operator's adds ``private_answer`` (issue 11).
+CONTRACT_KEYS = [
+    "id", "client", "outcome", "reason", "weight", "dated", "windows", "batch", "held", "shares",
+]  # fmt: skip
 STATUS_KEYS = ["top_rated", "top_rated_plus", "rising_talent"]
 
 
@@ -94,13 +97,15 @@ def test_score_json_has_exactly_the_public_shape(tmp_path: Path) -> None:
     }  # fmt: skip
     assert [c["id"] for c in data["contracts"]] == ["c1", "c2", "c3", "c4"]
     for c in data["contracts"]:
-        assert list(c) == CONTRACT_KEYS
+        assert list(c) == [*CONTRACT_KEYS, "private_answer"]
         assert isinstance(c["reason"], str) and c["reason"]
     by = {c["id"]: c for c in data["contracts"]}
     assert by["c2"] == {
         "id": "c2", "client": "k2", "outcome": "success",
         "reason": "completed with good feedback (5 stars)", "weight": 1.5,
-        "dated": "2025-03-03", "windows": ["3m", "6m", "12m", "24m"],
+        "dated": "2025-03-03", "windows": ["3m", "6m", "12m", "24m"], "batch": None,
+        "held": False, "shares": {"success": 1.0, "neutral": 0.0, "negative": 0.0},
+        "private_answer": {"recommend": 10, "end_reason": "completed"},
     }  # fmt: skip
     assert (by["c3"]["outcome"], by["c3"]["weight"], by["c3"]["dated"], by["c3"]["windows"]) == (
         "excluded", 0.0, None, [],
@@ -277,6 +282,19 @@ def test_score_for_the_freelancer_audience_hides_private_answers() -> None:
         "excluded",
         "private",
     }
+
+
+def test_every_audience_reads_one_shape() -> None:
+    """Issue 11: one view of a score; the same keys for every audience, and the private answer
+    only in the operator's (absent, not null, for a freelancer)."""
+    for extra in ((), ("--privacy-k", "3")):
+        operator, freelancer = _harsh_client_views(*extra)
+        assert list(operator) == list(freelancer) == TOP_KEYS
+        assert (operator["audience"], freelancer["audience"]) == ("operator", "freelancer")
+        for theirs, mine in zip(operator["contracts"], freelancer["contracts"], strict=True):
+            assert list(mine) == CONTRACT_KEYS
+            assert list(theirs) == [*CONTRACT_KEYS, "private_answer"]
+        assert any(c["private_answer"] for c in operator["contracts"])
 
 
 def test_score_with_pooling_shows_batches_only() -> None:

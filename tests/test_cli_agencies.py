@@ -19,7 +19,7 @@ runner = CliRunner(env={"NO_COLOR": "1"})
 AS_OF = "2025-04-01"
 TOP_KEYS = [
     "agency", "as_of", "computed_on", "policy", "score", "best", "reason", "windows", "evidence",
-    "contracts", "status",
+    "contracts", "status", "audience",
 ]  # fmt: skip
 
 

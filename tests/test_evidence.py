@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from histories import history, job, run
+from jobsuccess.figures import evidence, wilson
 from jobsuccess.policy import PolicyBook
-from jobsuccess.report import evidence, score_json, wilson
+from jobsuccess.report import score_json
 
 
 def test_wilson_interval_matches_the_textbook_values() -> None:

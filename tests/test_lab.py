@@ -268,10 +268,10 @@ def test_the_movers_attribution_adds_up(release_market: Path, exclusion_only: Pa
     explained = explain_movers(history, base, candidate, top, RELEASE, "the candidate")
     assert [m.freelancer for m in explained] == top.get_column("freelancer").to_list()
     for m, row in zip(explained, top.iter_rows(named=True), strict=True):
-        total = sum(c["effect"] for c in m.explanation["changes"])
+        total = sum(c["effect"] for c in m.explanation.to_json()["changes"])
         move = (row["candidate_best_score"] or 0.0) - (row["base_best_score"] or 0.0)
         assert total == pytest.approx(move, abs=1e-4)
-        assert m.explanation["audience"] == "operator"
+        assert m.explanation.to_json()["audience"] == "operator"
 
 
 def test_over_a_range_each_computation_date_is_its_own_comparison(

@@ -90,7 +90,7 @@ def test_every_policy_parameter_is_read(reads: set[str]) -> None:
         for k in (1, 3):
             book = PolicyBook.single(policy.with_privacy(k))
             score(h, book, [dt.date(2019, 9, 15), dt.date(2019, 10, 1)])
-    explain(h, PolicyBook.shipped(), start=dt.date(2019, 8, 1), end=dt.date(2019, 9, 15))
+    explain(h, PolicyBook.shipped(), start=dt.date(2019, 8, 1), end=dt.date(2019, 9, 15)).to_json()
     declared = set(_leaves(Policy))
     assert declared - reads == set(), "declared policy parameters that no code reads"
 

@@ -120,15 +120,15 @@ def score_command(
     """Score one freelancer (or each in a JSON array or table folder), with the per-contract
     ledger."""
     from jobsuccess.engine import score
+    from jobsuccess.explain import check_audience, pick_freelancer
     from jobsuccess.policy import load_policy
-    from jobsuccess.report import all_json
+    from jobsuccess.report import score_json
 
+    who = check_audience(audience)
     history = _load(file)
     if freelancer is not None and agency is not None:
         raise InputError("give --freelancer or --agency, not both", field="--agency")
     if freelancer is not None:
-        from jobsuccess.explain.ledger import pick_freelancer
-
         history = history.only([pick_freelancer(history, freelancer)])
     subject: SubjectKind = "freelancer"
     if agency is not None:
@@ -137,17 +137,11 @@ def score_command(
         history, subject = for_agency(history, agency, file=str(file)), "agency"
     book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
-    if audience == "operator":
-        results = all_json(score(history, book, day), book, subject=subject)
-    else:
-        from jobsuccess.explain import score_for
-        from jobsuccess.explain.audience import check_audience
-
-        who = check_audience(audience)
-        results = [
-            score_for(history, book, as_of=day, audience=who, freelancer=f, subject=subject)
-            for f in history.freelancers
-        ]
+    scores = score(history, book, day)
+    results = [
+        score_json(scores, book, f, day, subject=subject, audience=who, history=history)
+        for f in scores.scores.get_column("freelancer").to_list()
+    ]
     if as_json:
         single = (
             freelancer is not None
@@ -180,7 +174,7 @@ OUTCOME_STYLE = {
 
 def render_score(result: dict[str, Any], console: Console = out) -> None:
     """A readable view of one score JSON: headline, windows, ledger, status."""
-    from jobsuccess.report import WINDOW_FIELDS
+    from jobsuccess.figures import WINDOW_FIELDS
 
     headline = (
         f"[bold]{result['score']}%[/] (best: {result['best']})"

@@ -38,7 +38,7 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except JobSuccessError as exc:
-            _fail(str(exc))
+            _fail(str(_as_option(exc)))
         except OSError as exc:  # a folder where a file goes, a file in the way, no permission
             _fail(str(exc) if exc.strerror is None else f"{exc.filename}: {exc.strerror}")
         except Exception as exc:
@@ -48,6 +48,18 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             _fail(f"the database is unreachable or busy: {reason}")
 
     return wrapper
+
+
+OPTIONS: dict[str, str] = {"freelancer": "--freelancer", "audience": "--audience"}
+"""Parameters of the core (`jobsuccess.explain`) and the option each is given by here."""
+
+
+def _as_option(exc: JobSuccessError) -> JobSuccessError:
+    """A core error about a parameter (no file, no record) names the option that gave it."""
+    option = OPTIONS.get(exc.field or "")
+    if option is None or exc.file is not None or exc.record is not None:
+        return exc
+    return type(exc)(exc.message, field=option)
 
 
 def _fail(message: str) -> NoReturn:

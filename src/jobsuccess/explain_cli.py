@@ -8,9 +8,10 @@ the history file, the date(s), ``--policy``, ``--freelancer`` (for a file of man
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,17 +31,19 @@ from jobsuccess.cli_common import table as fold_table
 from jobsuccess.errors import InputError
 
 if TYPE_CHECKING:
-    from jobsuccess.explain.audience import Audience
+    from jobsuccess.explain import (
+        Advisory,
+        Audience,
+        Change,
+        Explanation,
+        Forecast,
+        Scenario,
+        WhatIf,
+    )
+    from jobsuccess.model import History
+    from jobsuccess.policy import PolicyBook
 
 out = Console()
-
-
-def check_audience(value: str) -> Audience:
-    """`jobsuccess.explain.audience.check_audience`, imported when a command runs: the explain
-    package (polars, the engine) stays out of ``jobsuccess --help``."""
-    from jobsuccess.explain.audience import check_audience as check
-
-    return check(value)
 
 
 File = Annotated[Path, typer.Argument(help="A JSON history or a table folder.")]
@@ -56,16 +59,12 @@ MonthsOpt = Annotated[
 ]
 
 
-def _shown(score: int | None) -> str:
-    return "no score" if score is None else f"{score}%"
-
-
 def _effect(value: float) -> str:
     colour = "green" if value > 0 else "red" if value < 0 else "dim"
     return f"[{colour}]{value:+.2f}[/]"
 
 
-def _changes_table(changes: list[dict[str, Any]], title: str) -> Table:
+def _changes_table(changes: Sequence[Change], title: str) -> Table:
     table = fold_table(
         "effect",
         "kind",
@@ -76,8 +75,54 @@ def _changes_table(changes: list[dict[str, Any]], title: str) -> Table:
         wide=("what happened",),
     )
     for c in changes:
-        table.add_row(_effect(c["effect"]), c["kind"], c["text"])
+        table.add_row(_effect(c.effect), c.kind, c.text)
     return table
+
+
+class _Result(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=_Result)
+
+
+def _answer(result: R, as_json: bool, show: Callable[[R], None]) -> None:
+    """Print ``result``: its JSON with ``--json``, else in words (``show``)."""
+    if as_json:
+        _print_json(result.to_json())
+    else:
+        show(result)
+
+
+def _inputs(
+    file: Path, policy: str, privacy_k: int | None, audience: str
+) -> tuple[History, PolicyBook, Audience]:
+    """What every explain command reads: the history, the policy book and the audience."""
+    from jobsuccess.explain import check_audience
+    from jobsuccess.policy import load_policy
+
+    who = check_audience(audience)
+    return _load(file), load_policy(policy, privacy_k=privacy_k), who
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a what-if scenario file (errors name the file, event and field)."""
+    from jobsuccess.explain import parse_scenario
+
+    if path.is_dir():
+        raise InputError("is a folder, not a scenario file", file=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+        if not text.strip():
+            raise InputError("the file is empty (expected a JSON scenario)", file=str(path))
+        data = json.loads(text)
+    except FileNotFoundError:
+        raise InputError("no such file", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
+    return parse_scenario(data, str(path))
 
 
 @user_errors
@@ -93,66 +138,39 @@ def explain_command(
 ) -> None:
     """Why the score changed between two dates: every change, its effect in points and why."""
     from jobsuccess.explain import explain
-    from jobsuccess.policy import load_policy
 
-    who = check_audience(audience)
     first_day, last_day = parse_date(start, "--from"), parse_date(end, "--to")
     if first_day > last_day:
         raise InputError(f"{first_day} is after --to {last_day}", field="--from")
-    history = _load(file)
+    history, book, who = _inputs(file, policy, privacy_k, audience)
     result = explain(
-        history,
-        load_policy(policy, privacy_k=privacy_k),
-        start=first_day,
-        end=last_day,
-        audience=who,
-        freelancer=freelancer,
+        history, book, start=first_day, end=last_day, audience=who, freelancer=freelancer
     )
-    if as_json:
-        _print_json(result)
-        return
-    first, second = result["from"], result["to"]
+
+    def show(result: Explanation) -> None:
+        from jobsuccess.explain.words import shown
+
+        first, second = result.first, result.second
+        out.print(
+            f"[bold cyan]{result.freelancer}[/]: {shown(first.score)} on {first.as_of} "
+            f"-> [bold]{shown(second.score)}[/] on {second.as_of} "
+            f"({result.attribution.delta:+.2f} points, unrounded; {result.attribution.method})"
+        )
+        out.print(_changes_table(result.changes, "What changed, largest effect first"))
+
+    _answer(result, as_json, show)
+
+
+def _show_forecast(result: Forecast) -> None:
+    from jobsuccess.explain.words import shown
+
     out.print(
-        f"[bold cyan]{second['freelancer']}[/]: {_shown(first['score'])} on {first['as_of']} "
-        f"-> [bold]{_shown(second['score'])}[/] on {second['as_of']} "
-        f"({result['delta']:+.2f} points, unrounded; {result['method']})"
+        f"[bold cyan]{result.freelancer}[/] now {shown(result.now.score)} "
+        f"(computed {result.now.on}); assuming {result.assumption}:"
     )
-    out.print(_changes_table(result["changes"], "What changed, largest effect first"))
-
-
-@user_errors
-def forecast_command(
-    file: File,
-    as_of: AsOf = None,
-    months: MonthsOpt = 6,
-    audience: AudienceOpt = "freelancer",
-    policy: PolicyOpt = "auto",
-    privacy_k: PrivacyKOpt = None,
-    freelancer: FreelancerOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """If nothing new happens: every future date where the score or a status changes, and why."""
-    from jobsuccess.explain import forecast
-    from jobsuccess.policy import load_policy
-
-    who = check_audience(audience)
-    result = forecast(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
-        as_of=parse_date(as_of),
-        months=months,
-        audience=who,
-        freelancer=freelancer,
-    )
-    if as_json:
-        _print_json(result)
+    if not result.changes:
+        out.print(f"no change of the score or a status until {result.until}.")
         return
-    out.print(
-        f"[bold cyan]{result['freelancer']}[/] now {_shown(result['now']['score'])} "
-        f"(computed {result['computed_on']}); assuming {result['assumption']}:"
-    )
-    if not result["changes"]:
-        out.print(f"no change of the score or a status until {result['until']}.")
     table = fold_table(
         "date",
         "score",
@@ -162,14 +180,15 @@ def forecast_command(
         whole=("date", "score"),
         wide=("why",),
     )
-    for p in result["changes"]:
-        why = [f"[magenta]{s}[/]" for s in p["status_changes"]]
-        why += [f"{c['text']} ({c['effect']:+.2f})" for c in p["causes"] if c["effect"]]
+    for p in result.changes:
+        why = [f"[magenta]{s}[/]" for s in p.status_changes]
+        why += [f"{c.text} ({c.effect:+.2f})" for c in p.attribution.changes if c.effect]
         table.add_row(
-            p["date"], f"{_shown(p['previous'])} -> {_shown(p['score'])}", "\n".join(why) or "-"
+            p.day.on.isoformat(),
+            f"{shown(p.previous.score)} -> {shown(p.day.score)}",
+            "\n".join(why) or "-",
         )
-    if result["changes"]:
-        out.print(table)
+    out.print(table)
 
 
 @user_errors
@@ -189,70 +208,50 @@ def whatif_command(
     as_json: JsonOpt = False,
 ) -> None:
     """The score before and after hypothetical events, and what made the difference."""
-    from jobsuccess.explain import load_scenario, whatif
-    from jobsuccess.policy import load_policy
+    from jobsuccess.explain import whatif
+    from jobsuccess.policy import shipped_policies
 
-    who = check_audience(audience)
     events = load_scenario(scenario)
+    history, book, who = _inputs(file, policy, privacy_k, audience)
     result = whatif(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
+        history,
+        book,
         as_of=parse_date(as_of),
         scenario=events,
         audience=who,
         freelancer=freelancer,
+        policies=shipped_policies(),
     )
-    if as_json:
-        _print_json(result)
-        return
-    before, after = result["before"], result["after"]
-    out.print(
-        f"[bold cyan]{after['freelancer']}[/] as of {after['as_of']}: "
-        f"{_shown(before['score'])} -> [bold]{_shown(after['score'])}[/] "
-        f"({result['delta']:+.2f} points)"
-    )
-    for note in result["notes"]:
-        out.print(f"[yellow]note:[/] {note}")
-    out.print(_changes_table(result["changes"], "What the scenario changes"))
+
+    def show(result: WhatIf) -> None:
+        from jobsuccess.explain.words import shown
+
+        before, after = result.before, result.after
+        out.print(
+            f"[bold cyan]{after.id}[/] as of {after.as_of}: "
+            f"{shown(before.score)} -> [bold]{shown(after.score)}[/] "
+            f"({result.attribution.delta:+.2f} points)"
+        )
+        for note in result.notes:
+            out.print(f"[yellow]note:[/] {note}")
+        out.print(_changes_table(result.changes, "What the scenario changes"))
+
+    _answer(result, as_json, show)
 
 
-@user_errors
-def advise_command(
-    file: File,
-    as_of: AsOf = None,
-    months: MonthsOpt = 6,
-    audience: AudienceOpt = "freelancer",
-    policy: PolicyOpt = "auto",
-    privacy_k: PrivacyKOpt = None,
-    freelancer: FreelancerOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """What you can do now, ranked by its effect on your score."""
-    from jobsuccess.explain import advise
-    from jobsuccess.policy import load_policy
+def _show_advice(result: Advisory) -> None:
+    from jobsuccess.explain.words import shown
 
-    who = check_audience(audience)
-    result = advise(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
-        as_of=parse_date(as_of),
-        months=months,
-        audience=who,
-        freelancer=freelancer,
-    )
-    if as_json:
-        _print_json(result)
-        return
-    out.print(f"[bold cyan]{result['freelancer']}[/] now {_shown(result['score'])}")
-    if not result["advice"]:
+    out.print(f"[bold cyan]{result.freelancer}[/] now {shown(result.score)}")
+    if not result.advice:
         out.print(
             "Nothing to do: no open contract is about to count against you "
-            f"before {result['horizon']}."
+            f"before {result.horizon}."
         )
-    for i, a in enumerate(result["advice"], 1):
-        out.print(f"{i}. {a['text']} [dim]({a['effect']:+.2f} points)[/]")
-    if result["together"]:
-        out.print(f"[bold]All together:[/] {result['together']['text']}")
+    for i, a in enumerate(result.advice, 1):
+        out.print(f"{i}. {a.text} [dim]({a.effect:+.2f} points)[/]")
+    if result.together is not None:
+        out.print(f"[bold]All together:[/] {result.together.text}")
 
 
 @user_errors
@@ -266,23 +265,64 @@ def report_command(
     freelancer: FreelancerOpt = None,
 ) -> None:
     """One self-contained HTML page: score, history chart, ledger, last change, forecast."""
-    from jobsuccess.explain import report
     from jobsuccess.io.atomic import refuse_folder, write_file_atomically
-    from jobsuccess.policy import load_policy
+    from jobsuccess.render import report
 
-    who = check_audience(audience)
     if out_file.suffix.lower() not in (".html", ".htm"):
         raise InputError("expected an .html file", field="--out")
     refuse_folder(out_file)
-    page = report(
-        _load(file),
-        load_policy(policy, privacy_k=privacy_k),
-        as_of=parse_date(as_of),
-        audience=who,
-        freelancer=freelancer,
-    )
+    history, book, who = _inputs(file, policy, privacy_k, audience)
+    page = report(history, book, as_of=parse_date(as_of), audience=who, freelancer=freelancer)
     write_file_atomically(out_file, page.encode("utf-8"))
     out.print(f"wrote {out_file}")
+
+
+def _ahead(compute: Callable[..., R], show: Callable[[R], None], doc: str) -> Callable[..., None]:
+    """A command over the days ahead of ``--as-of`` (forecast, advice): the same options,
+    its own computation and words."""
+
+    @user_errors
+    def command(
+        file: File,
+        as_of: AsOf = None,
+        months: MonthsOpt = 6,
+        audience: AudienceOpt = "freelancer",
+        policy: PolicyOpt = "auto",
+        privacy_k: PrivacyKOpt = None,
+        freelancer: FreelancerOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        history, book, who = _inputs(file, policy, privacy_k, audience)
+        day = parse_date(as_of)
+        result = compute(
+            history, book, as_of=day, months=months, audience=who, freelancer=freelancer
+        )
+        _answer(result, as_json, show)
+
+    command.__doc__ = doc
+    return command
+
+
+def _forecast(*args: Any, **kwargs: Any) -> Forecast:
+    from jobsuccess.explain import forecast
+
+    return forecast(*args, **kwargs)
+
+
+def _advise(*args: Any, **kwargs: Any) -> Advisory:
+    from jobsuccess.explain import advise
+
+    return advise(*args, **kwargs)
+
+
+forecast_command = _ahead(
+    _forecast,
+    _show_forecast,
+    "If nothing new happens: every future date where the score or a status changes, and why.",
+)
+advise_command = _ahead(
+    _advise, _show_advice, "What you can do now, ranked by its effect on your score."
+)
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

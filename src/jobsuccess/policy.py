@@ -261,6 +261,14 @@ class Policy(_Section):
     scope_change: ScopeChange = Field(default_factory=ScopeChange)
     vanished_client: VanishedClient = Field(default_factory=VanishedClient)
 
+    @property
+    def compares_contracts(self) -> bool:
+        """Whether a rule reads other contracts than its own: the share of contracts without
+        feedback (excessive no-feedback) or a client's activity on them (a vanished client).
+        Explanations that run some contracts alone run them all under such a policy."""
+        excessive = self.outcomes.no_feedback == "negative_when_excessive"
+        return excessive or self.vanished_client.enabled
+
     def with_privacy(self, k: int) -> Policy:
         """This policy with private feedback pooled in batches of ``k`` clients."""
         if k < 1:

@@ -41,7 +41,7 @@ def _check_sum(result: dict[str, Any]) -> None:
 def test_idle_drop_is_two_idle_contracts(audience: Audience) -> None:
     h = idle_drop()
     start, end = dt.date(2024, 11, 10), dt.date(2024, 11, 30)
-    result = explain(h, BOOK, start=start, end=end, audience=audience)
+    result = explain(h, BOOK, start=start, end=end, audience=audience).to_json()
     _check_sum(result)
     who = h.freelancers[0]
     assert result["delta"] == pytest.approx(_value(h, end, who) - _value(h, start, who), abs=1e-6)
@@ -68,7 +68,7 @@ def test_effects_sum_when_changes_interact() -> None:
     )
     result = explain(
         h, BOOK, start=dt.date(2024, 8, 1), end=dt.date(2024, 9, 15), audience="operator"
-    )
+    ).to_json()
     _check_sum(result)
     effects = {c["contract"]: c["effect"] for c in result["changes"] if c["effect"]}
     assert effects["c2"] == pytest.approx(effects["c3"])  # symmetric players share equally
@@ -95,7 +95,7 @@ def test_no_score_counts_as_zero() -> None:
     )
     result = explain(
         h, BOOK, start=dt.date(2024, 2, 15), end=dt.date(2024, 3, 10), audience="freelancer"
-    )
+    ).to_json()
     assert result["from"]["score"] is None and result["to"]["score"] == 100
     assert result["delta"] == pytest.approx(100.0)
     _check_sum(result)
@@ -106,7 +106,7 @@ def test_policy_change_is_split_after_the_contracts() -> None:
     # 2024-09-03: the 2024-09 policy replaces 2023-12 (same rules for these contracts).
     result = explain(
         h, BOOK, start=dt.date(2024, 8, 25), end=dt.date(2024, 9, 10), audience="freelancer"
-    )
+    ).to_json()
     _check_sum(result)
     kinds = [c["kind"] for c in result["changes"]]
     assert "policy changed" in kinds
@@ -123,7 +123,7 @@ def test_effects_add_up_on_random_histories(case: Case, back: int, audience: Aud
     h = case.history()
     assume(not engine_fails(h, case.on))
     start, end = case.on - dt.timedelta(days=back), case.on
-    result = explain(h, BOOK, start=start, end=end, audience=audience)
+    result = explain(h, BOOK, start=start, end=end, audience=audience).to_json()
     _check_sum(result)
     who = h.freelancers[0]
     assert result["delta"] == pytest.approx(_value(h, end, who) - _value(h, start, who), abs=1e-6)

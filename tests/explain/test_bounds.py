@@ -72,7 +72,7 @@ def test_many_changed_contracts_stay_within_the_player_budget_and_sum_exactly(
         # every changed contract is still named by some change
         named = {x for c in result.changes for x in c.contracts}
         assert named == {x for c in full.changes for x in c.contracts}
-    answer = explain(busy, BOOK, start=start, end=AS_OF, audience=audience)
+    answer = explain(busy, BOOK, start=start, end=AS_OF, audience=audience).to_json()
     assert _movers(answer["changes"]) <= MAX_PLAYERS
     total = math.fsum(c["effect"] for c in answer["changes"])
     assert total == pytest.approx(answer["delta"], abs=1e-4)
@@ -85,7 +85,7 @@ def test_a_whatif_with_many_hypothetical_contracts_is_grouped_and_sums(busy: His
          "feedback": {"stars": 5}}
         for i in range(MAX_SCENARIO_EVENTS)
     ]  # fmt: skip
-    result = whatif(busy, BOOK, as_of=AS_OF, scenario=parse_scenario(events))
+    result = whatif(busy, BOOK, as_of=AS_OF, scenario=parse_scenario(events)).to_json()
     assert "grouped by kind" in result["method"]
     assert _movers(result["changes"]) <= MAX_PLAYERS
     total = math.fsum(c["effect"] for c in result["changes"])

@@ -152,3 +152,25 @@ def test_the_shipped_idle_drop_names_the_two_idle_contracts(app: typer.Typer) ->
         ("2024-11-03", 89),
         ("2024-11-18", 77),
     ]
+
+
+def test_core_errors_name_the_parameter_and_the_cli_its_option(
+    app: typer.Typer, story: Path
+) -> None:
+    """Issue 11: no CLI flag in a core error; the CLI says which option to fix."""
+    from jobsuccess.errors import InputError
+    from jobsuccess.explain import check_audience, pick_freelancer
+    from jobsuccess.io import load
+
+    with pytest.raises(InputError) as core:
+        pick_freelancer(load(story), "ghost")
+    assert core.value.field == "freelancer" and "--" not in str(core.value)
+    with pytest.raises(InputError) as audience:
+        check_audience("everyone")
+    assert audience.value.field == "audience"
+    for args, option in (
+        (["forecast", str(story), "--freelancer", "ghost"], "field --freelancer"),
+        (["advise", str(story), "--audience", "everyone"], "field --audience"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and option in result.output, result.output

@@ -48,7 +48,7 @@ def _check(result: dict[str, Any], expected: list[Change]) -> None:
 def test_idle_drop_forecast_matches_the_real_later_scores() -> None:
     h = idle_drop()
     as_of = dt.date(2024, 10, 28)  # after the last record: the future is the real one
-    result = forecast(h, BOOK, as_of=as_of, months=2, audience="freelancer")
+    result = forecast(h, BOOK, as_of=as_of, months=2, audience="freelancer").to_json()
     expected = _engine_changes(h, "f1", as_of, 2)
     _check(result, expected)
     assert [p["date"] for p in result["changes"]][:2] == ["2024-11-18", "2024-11-24"]
@@ -60,7 +60,7 @@ def test_idle_drop_forecast_matches_the_real_later_scores() -> None:
 
 def test_forecast_ignores_what_happens_after_the_day() -> None:
     h = idle_drop()
-    early = forecast(h, BOOK, as_of=dt.date(2024, 9, 15), months=3, audience="operator")
+    early = forecast(h, BOOK, as_of=dt.date(2024, 9, 15), months=3, audience="operator").to_json()
     expected = _engine_changes(freeze(h, dt.date(2024, 9, 15)), "f1", dt.date(2024, 9, 15), 3)
     _check(early, expected)
     assert early["assumption"].startswith("nothing new happens")
@@ -69,7 +69,7 @@ def test_forecast_ignores_what_happens_after_the_day() -> None:
 def test_forecast_across_a_policy_change_and_a_cadence_change() -> None:
     h = idle_drop()
     as_of = dt.date(2024, 8, 1)  # 2023-12 (every two weeks) until 2024-09-03, then daily
-    result = forecast(h, BOOK, as_of=as_of, months=4, audience="freelancer")
+    result = forecast(h, BOOK, as_of=as_of, months=4, audience="freelancer").to_json()
     _check(result, _engine_changes(freeze(h, as_of), "f1", as_of, 4))
 
 
@@ -79,5 +79,5 @@ def test_forecast_matches_the_engine_on_random_histories(case: Case, months: int
     h = case.history()
     assume(not engine_fails(h, case.on))
     who = h.freelancers[0]
-    result = forecast(h, BOOK, as_of=case.on, months=months, audience="operator")
+    result = forecast(h, BOOK, as_of=case.on, months=months, audience="operator").to_json()
     _check(result, _engine_changes(freeze(h.only([who]), case.on), who, case.on, months))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from histories import contract, history
-from jobsuccess.explain.audience import score_view
 from jobsuccess.explain.ledger import snapshots
+from jobsuccess.explain.view import score_view
 from jobsuccess.policy import PolicyBook
 
 BOOK = PolicyBook.shipped()
@@ -24,7 +24,7 @@ def _answers(feedback_day: str) -> dict[str, object]:
         )
     )
     (snap,) = snapshots(h, BOOK, "f1", [dt.date(2025, 4, 1)])
-    view = score_view(snap, BOOK, "operator")
+    view = score_view(snap, BOOK, "operator").to_json()
     return {str(c["id"]): c.get("private_answer") for c in view["contracts"]}
 
 

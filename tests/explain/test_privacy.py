@@ -28,12 +28,13 @@ import pytest
 
 from histories import action, contract, history
 from jobsuccess.errors import InputError
-from jobsuccess.explain import advise, forecast, parse_scenario, report, whatif
-from jobsuccess.explain.audience import score_view
+from jobsuccess.explain import advise, forecast, parse_scenario, whatif
 from jobsuccess.explain.change import between
 from jobsuccess.explain.ledger import snapshots
+from jobsuccess.explain.view import score_view
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
+from jobsuccess.render import report
 
 #: Pooling on: the shipped timeline (2025: the 2024-09 policy, daily) with ``--privacy-k 3``.
 BOOK = PolicyBook.shipped().with_privacy(3)
@@ -149,23 +150,27 @@ def freelancer_view(
     out: list[Any] = []
     snaps = snapshots(h, book, "f1", dates)
     for snap in snaps:
-        out.append(score_view(snap, book, "freelancer"))
+        out.append(score_view(snap, book, "freelancer").to_json())
     for first, second in itertools.pairwise(snaps):
         result = between(h, first, second, "freelancer")
         out.append([result.delta, [c.to_json() for c in result.changes]])
     for i, day in enumerate(deep):
-        out.append(forecast(h, book, as_of=day, months=2, audience="freelancer"))
-        out.append(advise(h, book, as_of=day, months=2, audience="freelancer"))
+        out.append(forecast(h, book, as_of=day, months=2, audience="freelancer").to_json())
+        out.append(advise(h, book, as_of=day, months=2, audience="freelancer").to_json())
         for probe in PROBES[i % 2 :: 2]:
             out.append(
-                whatif(h, book, as_of=day, scenario=parse_scenario(probe), audience="freelancer")
+                whatif(
+                    h, book, as_of=day, scenario=parse_scenario(probe), audience="freelancer"
+                ).to_json()
             )
     return json.dumps(out, sort_keys=True, default=str)
 
 
 def operator_view(h: History, dates: list[dt.date]) -> str:
     snaps = snapshots(h, BOOK, "f1", dates)
-    return json.dumps([score_view(s, BOOK, "operator") for s in snaps], sort_keys=True, default=str)
+    return json.dumps(
+        [score_view(s, BOOK, "operator").to_json() for s in snaps], sort_keys=True, default=str
+    )
 
 
 def test_a_held_answer_changes_nothing_until_its_batch_closes() -> None:
@@ -241,8 +246,8 @@ def test_what_if_refuses_a_freelancer_probes_that_touch_private_answers(
     h = market(10, 2, 9)
     scenario = parse_scenario({"events": [event]})
     with pytest.raises(InputError, match="operator"):
-        whatif(h, BOOK, as_of=d("2025-05-01"), scenario=scenario, audience="freelancer")
-    whatif(h, BOOK, as_of=d("2025-05-01"), scenario=scenario, audience="operator")
+        whatif(h, BOOK, as_of=d("2025-05-01"), scenario=scenario, audience="freelancer").to_json()
+    whatif(h, BOOK, as_of=d("2025-05-01"), scenario=scenario, audience="operator").to_json()
 
 
 def test_what_if_keeps_hypothetical_answers_out_of_batches() -> None:
@@ -263,7 +268,7 @@ def test_what_if_keeps_hypothetical_answers_out_of_batches() -> None:
             ]
         }
     )
-    result = whatif(h, BOOK, as_of=d("2025-05-01"), scenario=probe, audience="freelancer")
+    result = whatif(h, BOOK, as_of=d("2025-05-01"), scenario=probe, audience="freelancer").to_json()
     assert len(result["notes"]) == 2  # both private fields were left out, and said so
     added = next(c for c in result["after"]["contracts"] if c["id"] == "n1")
     assert added["outcome"] == "success" and added["batch"] is None  # unpooled, on its stars
@@ -276,7 +281,7 @@ def test_what_if_keeps_hypothetical_answers_out_of_batches() -> None:
 
 def _batch_member(h: History, dates: list[dt.date]) -> list[str]:
     snaps = snapshots(h, BOOK, "f1", dates)
-    return [json.dumps(score_view(s, BOOK, "freelancer"), sort_keys=True) for s in snaps]
+    return [json.dumps(score_view(s, BOOK, "freelancer").to_json(), sort_keys=True) for s in snaps]
 
 
 def test_leak_zero_earnings_inclusion_reveals_the_answer() -> None:
@@ -355,7 +360,9 @@ def test_no_rebatching_after_a_removal() -> None:
         )
         h = market(10, 2, 10, c4, actions=[action("report_upheld", "2025-04-20", contract="c1")])
         days = [d("2025-04-19"), d("2025-04-20")]
-        views.append([score_view(s, BOOK, "freelancer") for s in snapshots(h, BOOK, "f1", days)])
+        views.append(
+            [score_view(s, BOOK, "freelancer").to_json() for s in snapshots(h, BOOK, "f1", days)]
+        )
     assert views[0] == views[1]
 
 
@@ -395,12 +402,12 @@ def test_what_if_feedback_never_reads_a_recorded_end_reason() -> None:
     probe = parse_scenario({"events": [{"type": "feedback", "contract": "e1", "stars": 5.0}]})
     day = d("2025-03-25")
     views = [
-        whatif(with_ended(r), BOOK, as_of=day, scenario=probe, audience="freelancer")
+        whatif(with_ended(r), BOOK, as_of=day, scenario=probe, audience="freelancer").to_json()
         for r in ("completed", "not_completed", None)
     ]
     assert views[0] == views[1] == views[2]
     operator = [
-        whatif(with_ended(r), BOOK, as_of=day, scenario=probe, audience="operator")
+        whatif(with_ended(r), BOOK, as_of=day, scenario=probe, audience="operator").to_json()
         for r in ("completed", "not_completed")
     ]
     assert operator[0] != operator[1]  # an operator's what-if does read it
@@ -428,11 +435,13 @@ def test_what_if_cannot_probe_whether_a_stranger_is_flagged() -> None:
     day = d("2025-05-01")
     flagged, clean = market(10, 2, 9, actions=[flag]), market(10, 2, 9)
     mine = [
-        whatif(h, BOOK, as_of=day, scenario=probe, audience="freelancer") for h in (flagged, clean)
+        whatif(h, BOOK, as_of=day, scenario=probe, audience="freelancer").to_json()
+        for h in (flagged, clean)
     ]
     assert mine[0] == mine[1]
     ops = [
-        whatif(h, BOOK, as_of=day, scenario=probe, audience="operator") for h in (flagged, clean)
+        whatif(h, BOOK, as_of=day, scenario=probe, audience="operator").to_json()
+        for h in (flagged, clean)
     ]
     assert ops[0]["after"]["score"] != ops[1]["after"]["score"]
 
@@ -527,7 +536,7 @@ def test_a_held_answer_without_stars_waits_uncounted() -> None:
 
     def shown(h: History, on: dt.date) -> Any:
         (s,) = snapshots(h, BOOK, "f1", [on])
-        return score_view(s, BOOK, "freelancer")["windows"]
+        return score_view(s, BOOK, "freelancer").to_json()["windows"]
 
     assert shown(rated, waiting) == shown(bare, waiting)
     assert shown(rated, closed) != shown(bare, closed)

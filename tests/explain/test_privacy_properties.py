@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from jobsuccess.engine import score
-from jobsuccess.explain.audience import score_view
 from jobsuccess.explain.change import between
 from jobsuccess.explain.ledger import snapshots
+from jobsuccess.explain.view import score_view
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 from reference import Contract, Feedback, Freelancer, Payment, verdict
@@ -47,7 +47,7 @@ def view(history: History, policy: Policy | PolicyBook, dates: list[dt.date]) ->
     """Everything the freelancer audience gets on ``dates``, as one canonical string."""
     book = policy if isinstance(policy, PolicyBook) else PolicyBook.single(policy)
     snaps = snapshots(history, book, "f0", dates)
-    out: list[Any] = [score_view(s, book, "freelancer") for s in snaps]
+    out: list[Any] = [score_view(s, book, "freelancer").to_json() for s in snaps]
     for first, second in itertools.pairwise(snaps):
         result = between(history, first, second, "freelancer")
         out.append([round(result.delta, 9), [c.to_json() for c in result.changes]])

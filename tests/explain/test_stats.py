@@ -37,7 +37,7 @@ def _answer(history: History, rank: int, value: int) -> History:
 
 
 def _share(history: History, audience: str) -> dict[str, object]:
-    found = explain.stats(history, BOOK, as_of=DAY, audience=audience)  # type: ignore[arg-type]
+    found = explain.stats(history, BOOK, as_of=DAY, audience=audience).to_json()  # type: ignore[arg-type]
     return dict(found["would_recommend"])
 
 
@@ -58,7 +58,7 @@ def test_inside_a_closed_group_only_the_groups_count_shows(story: History) -> No
 
 
 def test_the_figures(story: History) -> None:
-    found = explain.stats(story, BOOK, as_of=DAY)
+    found = explain.stats(story, BOOK, as_of=DAY).to_json()
     r = found["would_recommend"]
     closed = story.feedback.height // STATS_K * STATS_K
     assert r["answers"] == closed and r["group"] == STATS_K

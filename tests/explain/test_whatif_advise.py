@@ -13,11 +13,12 @@ import pytest
 from explain.stories import idle_drop
 from jobsuccess.engine import score
 from jobsuccess.errors import InputError
-from jobsuccess.explain import advise, load_scenario, parse_scenario, whatif
+from jobsuccess.explain import advise, parse_scenario, whatif
 from jobsuccess.explain.frozen import freeze
 from jobsuccess.explain.whatif import apply
+from jobsuccess.explain_cli import load_scenario
 from jobsuccess.model import History
-from jobsuccess.policy import PolicyBook
+from jobsuccess.policy import PolicyBook, shipped_policies
 
 BOOK = PolicyBook.shipped()
 AS_OF = dt.date(2024, 10, 30)
@@ -82,7 +83,7 @@ def test_events_are_checked_against_the_history() -> None:
                 as_of=AS_OF,
                 scenario=parse_scenario({"events": [event]}),
                 audience="operator",
-            )
+            ).to_json()
 
 
 def test_what_if_ending_the_idle_contracts_matches_the_engine() -> None:
@@ -101,7 +102,7 @@ def test_what_if_ending_the_idle_contracts_matches_the_engine() -> None:
             ]
         }
     )
-    result = whatif(h, BOOK, as_of=day, scenario=scenario, audience="freelancer")
+    result = whatif(h, BOOK, as_of=day, scenario=scenario, audience="freelancer").to_json()
     edited, _, _ = apply(h, "f1", scenario, day, BOOK, "freelancer")
     assert result["delta"] == pytest.approx(_best(edited, day) - _best(h, day), abs=1e-6)
     assert abs(math.fsum(c["effect"] for c in result["changes"]) - result["delta"]) < 0.01
@@ -112,7 +113,7 @@ def test_what_if_ending_the_idle_contracts_matches_the_engine() -> None:
 def test_operator_may_change_the_policy_and_sees_it_attributed() -> None:
     h = idle_drop()
     scenario = parse_scenario({"events": [{"type": "policy", "policy": "2015-03"}]})
-    result = whatif(h, BOOK, as_of=AS_OF, scenario=scenario, audience="operator")
+    result = whatif(h, BOOK, as_of=AS_OF, scenario=scenario, audience="operator").to_json()
     assert result["after"]["policy"] == "2015-03"
     assert abs(math.fsum(c["effect"] for c in result["changes"]) - result["delta"]) < 0.01
     assert any(c["kind"] == "policy changed" for c in result["changes"])
@@ -122,13 +123,24 @@ def test_operator_may_try_the_opt_in_policy_jobsuccess_2026() -> None:
     """Issue 13: what jobsuccess-2026 would change for one freelancer, by name."""
     h = idle_drop()
     scenario = parse_scenario({"events": [{"type": "policy", "policy": "jobsuccess-2026"}]})
-    result = whatif(h, BOOK, as_of=AS_OF, scenario=scenario, audience="operator")
+    offered = shipped_policies()
+    result = whatif(
+        h, BOOK, as_of=AS_OF, scenario=scenario, audience="operator", policies=offered
+    ).to_json()
     assert result["after"]["policy"] == "jobsuccess-2026"
+
+
+def test_a_scenario_names_only_the_policies_its_caller_offers() -> None:
+    """Issue 11: the what-if reads no policy file; it takes the caller's book (and the
+    policies the caller offers besides), so an opt-in policy the caller left out is unknown."""
+    scenario = parse_scenario({"events": [{"type": "policy", "policy": "jobsuccess-2026"}]})
+    with pytest.raises(InputError, match="no policy named 'jobsuccess-2026'"):
+        whatif(idle_drop(), BOOK, as_of=AS_OF, scenario=scenario, audience="operator")
 
 
 def test_advice_ranks_by_the_engines_effect_and_names_the_idle_contracts() -> None:
     h = idle_drop()
-    result = advise(h, BOOK, as_of=AS_OF, audience="freelancer")
+    result = advise(h, BOOK, as_of=AS_OF, audience="freelancer").to_json()
     items = result["advice"]
     assert [a["contracts"] for a in items] and {c for a in items for c in a["contracts"]} == {
         "c7",
@@ -155,7 +167,7 @@ def test_advice_ranks_by_the_engines_effect_and_names_the_idle_contracts() -> No
 
 def test_no_advice_when_nothing_is_at_risk() -> None:
     h = idle_drop()
-    result = advise(h, BOOK, as_of=dt.date(2024, 8, 30), months=1, audience="freelancer")
+    result = advise(h, BOOK, as_of=dt.date(2024, 8, 30), months=1, audience="freelancer").to_json()
     assert result["advice"] == [] and result["together"] is None
 
 
@@ -165,7 +177,7 @@ def test_grouped_advice_gives_each_contract_its_own_days_without_payment() -> No
 
     h = load(Path(__file__).resolve().parents[2] / "examples" / "idle-drop.json")
     day = dt.date(2024, 11, 20)
-    result = advise(h, BOOK, as_of=day, audience="freelancer")
+    result = advise(h, BOOK, as_of=day, audience="freelancer").to_json()
     (item,) = [a for a in result["advice"] if len(a["contracts"]) == 2]
     assert "c08-site-maintenance for 92 days" in item["text"]
     assert "c16-blog-articles for 107 days" in item["text"]
@@ -174,7 +186,7 @@ def test_grouped_advice_gives_each_contract_its_own_days_without_payment() -> No
 def _operator_whatif(events: list[dict[str, Any]], day: dt.date = AS_OF) -> dict[str, Any]:
     return whatif(
         idle_drop(), BOOK, as_of=day, scenario=parse_scenario(events), audience="operator"
-    )
+    ).to_json()
 
 
 @pytest.mark.parametrize(
@@ -247,7 +259,9 @@ def test_errors_while_applying_a_scenario_name_its_file(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps([{"type": "end_contract", "contract": "zz"}]))
     with pytest.raises(InputError, match="no contract 'zz'") as err:
-        whatif(idle_drop(), BOOK, as_of=AS_OF, scenario=load_scenario(path), audience="operator")
+        whatif(
+            idle_drop(), BOOK, as_of=AS_OF, scenario=load_scenario(path), audience="operator"
+        ).to_json()
     assert str(err.value).startswith(f"{path}: record event #1: field contract")
 
 

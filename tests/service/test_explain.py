@@ -1,5 +1,4 @@
-"""The explanation endpoints over the ledger: audiences, privacy, bad scenarios, and a build
-without the explanations (503)."""
+"""The explanation endpoints over the ledger: audiences, privacy, bad scenarios."""
 
 from __future__ import annotations
 
@@ -7,17 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from jobsuccess.service import create_app
-from jobsuccess.service.explain_port import ModuleExplainer, Unavailable, default_explainer
+from jobsuccess.service.explain_port import ModuleExplainer
 from service.fixtures import Service
 
 AS_OF = "2026-11-01"
 
 
-def test_the_explanations_are_connected() -> None:
-    assert isinstance(default_explainer(), ModuleExplainer)
+def test_the_explanations_are_connected(shared_service: Service) -> None:
+    assert isinstance(create_app(db=shared_service.db).state.explainer, ModuleExplainer)
 
 
 def test_a_freelancer_gets_its_own_explanations_in_its_audience(shared_service: Service) -> None:
@@ -60,16 +58,6 @@ def test_bad_ranges_and_unknown_freelancers(shared_service: Service) -> None:
     )
     assert backwards.status_code == 422
     assert shared_service.get("/v1/freelancers/ghost/advice", "operator").status_code == 404
-
-
-def test_without_the_explanations_the_answer_is_503(shared_service: Service) -> None:
-    app = create_app(db=shared_service.db, explainer=Unavailable())
-    with TestClient(app) as client:
-        headers = shared_service.headers("f1")
-        answer = client.get("/v1/freelancers/f1/explain", headers=headers)
-        assert answer.status_code == 503 and "not available" in answer.json()["detail"]
-        whatif = client.post("/v1/freelancers/f1/whatif", headers=headers, json={"events": []})
-        assert whatif.status_code == 503
 
 
 # --- issue 10: the API and the command line agree -------------------------------------------

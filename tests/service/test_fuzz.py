@@ -31,8 +31,8 @@ EXAMPLES = int(os.environ.get("JOBSUCCESS_FUZZ_EXAMPLES", "12"))
 
 
 class Stub:
-    """Stands in for the explanations (503 until they exist, tested elsewhere), so that the
-    fuzzer reaches the routes' own checks and plumbing."""
+    """Stands in for the explanations (tested elsewhere), so that the fuzzer reaches the
+    routes' own checks and plumbing."""
 
     def _answer(self, *_: Any, **__: Any) -> dict[str, Any]:
         return {"stub": True}

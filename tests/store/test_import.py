@@ -7,12 +7,14 @@ from typing import Literal
 
 import polars as pl
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from jobsuccess.io import TableFormat, dump_json, write_tables
 from jobsuccess.service.cli import app
 from jobsuccess.store import ConflictError, Database, ledger, open_database
-from jobsuccess.store.importer import history_rows, import_history
+from jobsuccess.store.importer import chunked, history_rows, import_history
+from jobsuccess.store.schema import records
 from store.crash import kill_once_stored
 from store.records import TODAY, assert_same_history, market
 
@@ -25,6 +27,22 @@ def test_ids_are_deterministic_and_repeats_stay_distinct() -> None:
     # two identical payments on one day are two records
     twice = history.with_frame("payments", pl.concat([history.payments, history.payments.head(1)]))
     assert history_rows(twice, secret=None).height == first.height + 1
+
+
+def test_the_log_holds_every_row_in_chunk_order_with_every_column(db: Database) -> None:
+    """The bulk paths (SQLite: a run of one kind at a time, binding only the columns it sets;
+    PostgreSQL: COPY) store each record whole, in the order the chunks bring them."""
+    history = market(40, seed=9)
+    import_history(db, history, freelancers_per_chunk=7)
+    rows = history_rows(history, secret=db.id_secret)
+    expected = pl.concat(list(chunked(rows, 7)))
+    with db.read() as conn:
+        stored = conn.execute(select(records).order_by(records.c.seq)).mappings().all()
+    got = ledger.as_batch([dict(r) for r in stored])
+    assert got.equals(ledger.as_batch(expected))
+    assert set(got.get_column("kind")) >= {
+        "contract", "contract_update", "payment", "feedback", "action"
+    }  # fmt: skip
 
 
 def test_reimport_is_a_no_op_and_a_later_version_adds_only_what_changed(db: Database) -> None:

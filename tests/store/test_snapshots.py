@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from typer.testing import CliRunner
 
 from jobsuccess.engine import score
-from jobsuccess.policy import PolicyBook
+from jobsuccess.policy import PolicyBook, load_policy
 from jobsuccess.service.cli import app
 from jobsuccess.store import Database, open_database
 from jobsuccess.store.importer import import_history
@@ -54,6 +54,29 @@ def test_a_snapshot_stores_what_the_engine_computes(db: Database) -> None:
     _, figures = latest_score(db, one["freelancer"], with_windows=True) or ({}, [])
     longest = next(w for w in figures if w["window"] == "24m")
     assert (one["outcomes"], one["clients"]) == (longest["outcomes"], longest["clients"])
+
+
+def test_partitions_see_the_whole_marketplace_s_clients(db: Database) -> None:
+    """Under a policy with ``vanished_client`` on, a client is vanished from the marketplace,
+    not from one partition: a snapshot in partitions of 3 freelancers stores what the engine
+    computes over the whole market (and what it would store without the market's client
+    activity differs, or the test would prove nothing)."""
+    book = load_policy("jobsuccess-2026")
+    history = market(60, seed=16)
+    import_history(db, history)
+    run_snapshot(db, book, TODAY, partition_size=3)
+    expected, _ = score_rows(score(history, book, TODAY), book)
+    assert _stored(db).sort("freelancer").to_dicts() == sorted(
+        expected, key=lambda r: r["freelancer"]
+    )
+    alone = [
+        row
+        for part in history.partitions(3)
+        for row in score_rows(score(part, book, TODAY), book)[0]
+    ]
+    assert sorted(alone, key=lambda r: r["freelancer"]) != sorted(
+        expected, key=lambda r: r["freelancer"]
+    )
 
 
 def test_idempotent_per_computation_date(db: Database) -> None:

@@ -1,54 +1,78 @@
 """Explanations of job success scores, built on the engine (never on a copy of its rules).
 
     explain(history, book, start=D1, end=D2)     every change between two computations
+    compare(history, base, candidate, as_of=D)    one date under two policy books
     forecast(history, book, as_of=D, months=6)    when the score or a status changes next
     whatif(history, book, as_of=D, scenario=S)    before, after, and why they differ
     advise(history, book, as_of=D)                what the freelancer can do, ranked by effect
     stats(history, book, as_of=D)                 My Stats: eligible weeks, earnings, shares, holds
-    report(history, book, as_of=D)                one self-contained HTML page
+    score_for(history, book, as_of=D)             the score as the audience may see it
 
-Each returns plain JSON-ready data (``report`` an HTML string) for one freelancer (``freelancer``
-may be omitted when the history holds one) and an audience: ``freelancer`` (the default)
-never shows one client's private answer, ``operator`` shows everything. The method and the
-privacy mechanism are in docs/explain.md.
+Each returns a typed, frozen result (``to_json()`` gives its JSON) for one freelancer
+(``freelancer`` may be omitted when the history holds one) and an audience: ``freelancer``
+(the default) never shows one client's private answer, ``operator`` shows everything. No I/O:
+the caller reads files and policies and passes parsed data; the HTML report is an adapter
+(`jobsuccess.render`). The method and the privacy mechanism are in docs/explain.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from jobsuccess.engine import screen
 from jobsuccess.explain import advise as _advise
 from jobsuccess.explain import change as _change
 from jobsuccess.explain import forecast as _forecast
-from jobsuccess.explain import html as _html
 from jobsuccess.explain import stats as _stats
 from jobsuccess.explain import whatif as _whatif
-from jobsuccess.explain.audience import AUDIENCES, Audience, score_view
-from jobsuccess.explain.ledger import pick_freelancer, snapshots
+from jobsuccess.explain.advise import Advice, Advisory
+from jobsuccess.explain.attribution import Change
+from jobsuccess.explain.audience import AUDIENCES, Audience, check_audience
+from jobsuccess.explain.change import Explanation, ScoreAt
+from jobsuccess.explain.forecast import Forecast
+from jobsuccess.explain.ledger import PrivateAnswer, pick_freelancer, snapshots
 from jobsuccess.explain.scenario import Scenario, parse
-from jobsuccess.explain.scenario import load as _load_scenario
+from jobsuccess.explain.stats import MyStats
+from jobsuccess.explain.view import ContractLine, ScoreView, score_view
+from jobsuccess.explain.whatif import WhatIf
 from jobsuccess.model import History
-from jobsuccess.policy import PolicyBook
+from jobsuccess.policy import Policy, PolicyBook
 from jobsuccess.subjects import SubjectKind
 
 __all__ = [
     "AUDIENCES",
+    "Advice",
+    "Advisory",
     "Audience",
+    "Change",
+    "ContractLine",
+    "Explanation",
+    "Forecast",
+    "MyStats",
+    "PrivateAnswer",
     "Scenario",
+    "ScoreAt",
+    "ScoreView",
+    "WhatIf",
     "advise",
+    "check_audience",
     "compare",
     "explain",
     "forecast",
-    "load_scenario",
     "parse_scenario",
-    "report",
+    "pick_freelancer",
     "score_for",
     "stats",
     "whatif",
 ]
+
+
+def _one(history: History, book: PolicyBook, freelancer: str | None) -> tuple[str, History]:
+    """The freelancer asked for (or the only one) and their screened history."""
+    who = pick_freelancer(history, freelancer)
+    return who, screen(history.only([who]), book)
 
 
 def explain(
@@ -59,11 +83,10 @@ def explain(
     end: dt.date,
     audience: Audience = "freelancer",
     freelancer: str | None = None,
-) -> dict[str, Any]:
-    """``{"from", "to", "delta", "changes"}``: every change from ``start`` to ``end``."""
-    who = pick_freelancer(history, freelancer)
-    history = screen(history.only([who]), book)
-    return _change.explain(history, book, who, start, end, audience)
+) -> Explanation:
+    """Every change from ``start`` to ``end``: both scores, the delta and the changes."""
+    who, one = _one(history, book, freelancer)
+    return _change.explain(one, book, who, start, end, audience)
 
 
 def compare(
@@ -75,10 +98,10 @@ def compare(
     freelancer: str | None = None,
     audience: Audience = "operator",
     what: str = "the candidate policy",
-) -> dict[str, Any]:
-    """``{"from", "to", "delta", "changes"}``: one date's score under ``base`` then under
-    ``candidate`` (the policy lab's attribution of a mover), with a "policy changed" item
-    named by ``what`` for what the contracts' rows do not explain."""
+) -> Explanation:
+    """One date's score under ``base`` then under ``candidate`` (the policy lab's attribution
+    of a mover), with a "policy changed" item named by ``what`` for what the contracts' rows
+    do not explain."""
     who = pick_freelancer(history, freelancer)
     one = history.only([who])
     return _change.compare(
@@ -94,11 +117,10 @@ def forecast(
     months: int = 6,
     audience: Audience = "freelancer",
     freelancer: str | None = None,
-) -> dict[str, Any]:
+) -> Forecast:
     """Every later computation where the displayed score or a status changes, with causes."""
-    who = pick_freelancer(history, freelancer)
-    history = screen(history.only([who]), book)
-    return _forecast.forecast(history, book, who, as_of, months, audience)
+    who, one = _one(history, book, freelancer)
+    return _forecast.forecast(one, book, who, as_of, months, audience)
 
 
 def whatif(
@@ -109,11 +131,13 @@ def whatif(
     scenario: Scenario,
     audience: Audience = "freelancer",
     freelancer: str | None = None,
-) -> dict[str, Any]:
-    """The score before and after the scenario's events, and the attribution of the change."""
-    who = pick_freelancer(history, freelancer)
-    history = screen(history.only([who]), book)
-    return _whatif.whatif(history, book, who, as_of, scenario, audience)
+    policies: Sequence[Policy] = (),
+) -> WhatIf:
+    """The score before and after the scenario's events, and the attribution of the change.
+    A ``policy`` event names a policy of ``book`` or of ``policies`` (the caller's choice:
+    the CLI and the service offer every shipped policy)."""
+    who, one = _one(history, book, freelancer)
+    return _whatif.whatif(one, book, who, as_of, scenario, audience, policies)
 
 
 def advise(
@@ -124,11 +148,10 @@ def advise(
     months: int = 6,
     audience: Audience = "freelancer",
     freelancer: str | None = None,
-) -> dict[str, Any]:
+) -> Advisory:
     """Actions in the freelancer's power, ranked by their effect on the displayed score."""
-    who = pick_freelancer(history, freelancer)
-    history = screen(history.only([who]), book)
-    return _advise.advise(history, book, who, as_of, audience, months)
+    who, one = _one(history, book, freelancer)
+    return _advise.advise(one, book, who, as_of, audience, months)
 
 
 def stats(
@@ -138,26 +161,11 @@ def stats(
     as_of: dt.date,
     audience: Audience = "freelancer",
     freelancer: str | None = None,
-) -> dict[str, Any]:
+) -> MyStats:
     """My Stats: Top Rated eligible weeks, 12-month earnings, the shares of clients who would
     recommend (in closed groups, for the freelancer) and of long-term clients, account holds."""
-    who = pick_freelancer(history, freelancer)
-    history = screen(history.only([who]), book)
-    return _stats.my_stats(history, book, who, as_of, audience)
-
-
-def report(
-    history: History,
-    book: PolicyBook,
-    *,
-    as_of: dt.date,
-    audience: Audience = "freelancer",
-    freelancer: str | None = None,
-) -> str:
-    """The self-contained HTML report."""
-    who = pick_freelancer(history, freelancer)
-    history = screen(history.only([who]), book)
-    return _html.render(history, book, who, as_of, audience)
+    who, one = _one(history, book, freelancer)
+    return _stats.my_stats(one, book, who, as_of, audience)
 
 
 def score_for(
@@ -168,19 +176,15 @@ def score_for(
     audience: Audience = "freelancer",
     freelancer: str | None = None,
     subject: SubjectKind = "freelancer",
-) -> dict[str, Any]:
-    """The score JSON as this audience may see it (pooled contracts show their batch);
+) -> ScoreView:
+    """The score as this audience may see it (pooled contracts show their batch);
     ``subject="agency"`` for a history of agency subjects (its id under the key ``agency``)."""
-    who = pick_freelancer(history, freelancer)
-    history = screen(history.only([who]), book)
-    (snap,) = snapshots(history, book, who, [as_of])
+    who, one = _one(history, book, freelancer)
+    (snap,) = snapshots(one, book, who, [as_of])
     return score_view(snap, book, audience, subject=subject)
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a what-if scenario file (errors name the file, event and field)."""
-    return _load_scenario(path)
-
-
 def parse_scenario(data: Any, file: str = "scenario") -> Scenario:
+    """Validate a what-if scenario (parsed JSON: an object with ``events`` or a plain list of
+    events); errors name the file, event and field."""
     return parse(data, file)

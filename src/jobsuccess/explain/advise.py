@@ -31,8 +31,10 @@ from jobsuccess.explain.forecast import Projected, projected
 from jobsuccess.explain.frozen import open_contracts
 from jobsuccess.explain.kinds import IDLE_RULES
 from jobsuccess.explain.ledger import normalize
+from jobsuccess.explain.projection import Plan
 from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
-from jobsuccess.explain.words import contracts_phrase
+from jobsuccess.explain.view import Answer
+from jobsuccess.explain.words import contracts_phrase, shown
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
@@ -75,9 +77,7 @@ class Advice:
         }
 
 
-def risks(
-    rows: pl.DataFrame, plan: Sequence[tuple[dt.date, Policy]], live: Sequence[str], as_of: dt.date
-) -> list[Risk]:
+def risks(rows: pl.DataFrame, plan: Plan, live: Sequence[str], as_of: dt.date) -> list[Risk]:
     """Open contracts grouped by the first planned date on which the engine finds them idle."""
     policies = dict(plan)
     idle = rows.filter(
@@ -92,7 +92,7 @@ def risks(
         .select("id", "last_activity", "earnings", "rule")
     )
     # On or after the as-of date: an end dated today is seen from the next computation on.
-    later = [on for on, _ in plan if on >= as_of] or [plan[-1][0]]
+    later = [c.on for c in plan if c.on >= as_of] or [plan[-1].on]
     found: dict[dt.date, list[dict[str, Any]]] = {}
     for row in first.join(now, on="id").sort("from", "id").iter_rows(named=True):
         on = next((d for d in later if d >= row["from"]), None)
@@ -117,8 +117,8 @@ def _variants(
     """One "freelancer" ``v<i>`` per risk: its contracts ended today by the freelancer.
 
     The contracts of a risk are ended (no feedback, no end reason: nothing that needs a
-    client's answer); with ``whole``, every other contract comes along (policies whose rules
-    compare contracts), else only the risk's own.
+    client's answer); with ``whole``, every other contract comes along
+    (`Policy.compares_contracts`), else only the risk's own.
     """
     ids = frozen.contracts.get_column("id").to_list()
     mapping = pl.DataFrame(
@@ -151,19 +151,28 @@ def _variants(
     )
 
 
+@dataclass(frozen=True)
+class Effect:
+    """What ending a risk's contracts today does: the unrounded effect and both scores."""
+
+    effect: float
+    done: int | None
+    otherwise: int | None
+
+
 def effects(
     frozen: History, rows: pl.DataFrame, found: Sequence[Risk], as_of: dt.date
-) -> list[tuple[float, int | None, int | None]]:
-    """(effect, score if done, score otherwise) of ending each risk's contracts today.
+) -> list[Effect]:
+    """The effect of ending each risk's contracts today.
 
     Every variant is one "freelancer" of one engine run per policy; with or without the
     action, each is valued on its date in one aggregation.
     """
-    out: dict[int, tuple[float, int | None, int | None]] = {}
+    out: dict[int, Effect] = {}
     for name in dict.fromkeys(r.policy.name for r in found):
         mine = [(i, r) for i, r in enumerate(found) if r.policy.name == name]
         policy = mine[0][1].policy
-        whole = policy.outcomes.no_feedback == "negative_when_excessive"
+        whole = policy.compares_contracts
         merged = _variants(frozen, mine, as_of, whole)
         run = evaluate(merged, policy, sorted({r.on for _, r in mine})).ledger
         # each risk's two ledgers, with only what the valuation reads and only rows in some
@@ -197,18 +206,20 @@ def effects(
 
 def _paired(
     parts: list[pl.DataFrame], risks: list[int], policy: Policy, as_of: dt.date
-) -> dict[int, tuple[float, int | None, int | None]]:
+) -> dict[int, Effect]:
     """Value groups 2j (without the action) and 2j + 1 (with it) of risk ``risks[j]``."""
-    values = score_groups(pl.concat(parts, how="vertical"), policy, as_of, 2 * len(risks)).rows()
+    scored = score_groups(pl.concat(parts, how="vertical"), policy, as_of, 2 * len(risks))
+    values = scored.to_dicts()
     out = {}
     for j, i in enumerate(risks):
-        (_, _, v0, s0), (_, _, v1, s1) = values[2 * j], values[2 * j + 1]
-        out[i] = ((0.0 if v1 is None else v1) - (0.0 if v0 is None else v0), s1, s0)
+        without, done = values[2 * j], values[2 * j + 1]
+        effect = (done["best_score"] or 0.0) - (without["best_score"] or 0.0)
+        out[i] = Effect(effect, done["score"], without["score"])
     return out
 
 
-def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.date) -> str:
-    _, done, otherwise = effect
+def _text(risk: Risk, effect: Effect, as_of: dt.date) -> str:
+    done, otherwise = effect.done, effect.otherwise
     n = len(risk.contracts)
     days_of = dict(zip(risk.contracts, risk.idle_days, strict=True))
     if n == 1:
@@ -233,11 +244,10 @@ def _text(risk: Risk, effect: tuple[float, int | None, int | None], as_of: dt.da
     else:
         when = f"in {days} days ({risk.on}) {they} start{s_} counting against you {how}"
     lead = f"{lead_in}; {when}."
-    shown = _shown
     if done == otherwise:
         result = (
             f"Ending {them} now (as completed, without waiting for feedback) would lift "
-            f"your unrounded score by {effect[0]:.2f} points (it shows {shown(done)} "
+            f"your unrounded score by {effect.effect:.2f} points (it shows {shown(done)} "
             "either way)."
         )
     elif days <= 0:
@@ -260,8 +270,30 @@ def _all(n: int) -> str:
     return "both" if n == 2 else f"all {n}"
 
 
-def _shown(score: int | None) -> str:
-    return "no score" if score is None else f"{score}%"
+@dataclass(frozen=True)
+class Advisory(Answer):
+    """Actions ranked by their effect on the displayed score, and all of them together."""
+
+    score: int | None
+    horizon: dt.date
+    advice: tuple[Advice, ...]
+    together: Advice | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.head(),
+            "score": self.score,
+            "horizon": self.horizon.isoformat(),
+            "advice": [a.to_json() for a in self.advice],
+            "together": None if self.together is None else self.together.to_json(),
+            "assumption": ASSUMPTION,
+        }
+
+
+ASSUMPTION = (
+    "each piece of advice is scored as if nothing else new happens and the client leaves no "
+    "feedback after the end"
+)
 
 
 def advise(
@@ -272,16 +304,16 @@ def advise(
     audience: Audience,
     months: int = 6,
     given: Projected | None = None,
-) -> dict[str, Any]:
-    """The advice JSON: actions ranked by their effect on the displayed score (``given``: the
-    projection of the same history, freelancer, date and months, `forecast.projected`)."""
+) -> Advisory:
+    """Actions ranked by their effect on the displayed score (``given``: the projection of
+    the same history, freelancer, date and months, `forecast.projected`)."""
     base = given or projected(history, book, freelancer, as_of, months)
     frozen, plan, rows = base.frozen, base.plan, base.rows
     found = risks(rows, plan, open_contracts(frozen), as_of)
     advice = [
-        Advice(risk, e[0], e[1], e[2], _text(risk, e, as_of))
+        Advice(risk, e.effect, e.done, e.otherwise, _text(risk, e, as_of))
         for risk, e in zip(found, effects(frozen, rows, found, as_of), strict=True)
-        if e[0] >= MIN_EFFECT
+        if e.effect >= MIN_EFFECT
     ]
     advice.sort(key=lambda a: (-a.effect, a.risk.on, a.risk.contracts))
     together = None
@@ -301,28 +333,18 @@ def advise(
         (effect,) = effects(frozen, rows, [every], as_of)
         together = Advice(
             every,
-            *effect,
+            effect.effect,
+            effect.done,
+            effect.otherwise,
             (
                 f"Ending {_all(len(every.contracts))} ({contracts_phrase(every.contracts)}) today "
-                f"would make your score {_shown(effect[1])} on {every.on} instead of "
-                f"{_shown(effect[2])}."
+                f"would make your score {shown(effect.done)} on {every.on} instead of "
+                f"{shown(effect.otherwise)}."
             ),
         )
-    now = score_groups(
-        rows.filter(pl.col("on") == plan[0][0]).with_columns(pl.lit(0, pl.UInt32).alias(GROUP)),
-        plan[0][1],
-        plan[0][0],
-        1,
-    ).row(0)
-    return {
-        "freelancer": freelancer,
-        "as_of": as_of.isoformat(),
-        "computed_on": plan[0][0].isoformat(),
-        "audience": audience,
-        "score": now[3],
-        "horizon": plan[-1][0].isoformat(),
-        "advice": [a.to_json() for a in advice],
-        "together": None if together is None else together.to_json(),
-        "assumption": "each piece of advice is scored as if nothing else new happens and the "
-        "client leaves no feedback after the end",
-    }
+    first = plan[0]
+    today = rows.filter(pl.col("on") == first.on).with_columns(pl.lit(0, pl.UInt32).alias(GROUP))
+    (now,) = score_groups(today, first.policy, first.on, 1).get_column("score").to_list()
+    return Advisory(
+        freelancer, as_of, first.on, audience, now, plan[-1].on, tuple(advice), together
+    )

@@ -125,6 +125,14 @@ class Attribution:
     def delta(self) -> float:
         return self.after - self.before
 
+    def to_json(self) -> dict[str, Any]:
+        """The delta, every change and the method, as every explanation's JSON has them."""
+        return {
+            "delta": round(self.delta, EFFECT_DIGITS),
+            "changes": [c.to_json() for c in self.changes],
+            "method": self.method,
+        }
+
     def with_changes(
         self, extra: Iterable[Change], after: float | None = None, after_best: str | None = None
     ) -> Attribution:

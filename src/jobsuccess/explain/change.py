@@ -9,15 +9,74 @@ item for the rest.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from jobsuccess.explain import kinds
-from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Change, Problem, attribute
-from jobsuccess.explain.audience import Audience, score_view
+from jobsuccess.explain.attribution import Attribution, Change, Problem, attribute
+from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.ledger import Snapshot, rows_under, snapshots
 from jobsuccess.explain.valuation import GROUP, NO_SCORE, score_groups, value_columns
+from jobsuccess.explain.view import ScoreView, score_view
 from jobsuccess.model import History
-from jobsuccess.policy import PolicyBook
+from jobsuccess.policy import Policy, PolicyBook
+
+
+@dataclass(frozen=True)
+class ScoreAt:
+    """A computation reduced to its date and score (the report's "last change")."""
+
+    as_of: dt.date
+    score: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "score": self.score}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Both scores, the delta and every change, largest effect first (explain, compare)."""
+
+    freelancer: str
+    first: ScoreView | ScoreAt
+    second: ScoreView | ScoreAt
+    attribution: Attribution
+    audience: Audience
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return self.attribution.changes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.first.to_json(),
+            "to": self.second.to_json(),
+            **self.attribution.to_json(),
+            "audience": self.audience,
+        }
+
+
+def policy_words(first: Policy, second: Policy) -> str:
+    """The words of a "policy changed" item between two policies in force."""
+    return f"the policy changed from {first.name} to {second.name}: {second.title}"
+
+
+def then_policy(
+    contracts: Attribution, value: float | None, best: str | None, text: str
+) -> Attribution:
+    """``contracts`` (attributed under the earlier policy) followed by one "policy changed"
+    item carrying the rest of the way to ``value`` (None: no score)."""
+    after = NO_SCORE if value is None else float(value)
+    change = Change(None, kinds.POLICY_CHANGED, after - contracts.after, text)
+    return contracts.with_changes([change], after=after, after_best=best)
+
+
+def _valued(rows: pl.DataFrame, policy: Policy, on: dt.date) -> tuple[float | None, str | None]:
+    """The displayed unrounded score and best window of one ledger."""
+    _, best, value, _ = score_groups(rows.with_columns(**{GROUP: 0}), policy, on, 1).row(0)
+    return value, best
 
 
 def between(history: History, first: Snapshot, second: Snapshot, audience: Audience) -> Attribution:
@@ -28,18 +87,35 @@ def between(history: History, first: Snapshot, second: Snapshot, audience: Audie
     if first.policy == second.policy:
         return attribute([Problem(first.rows, second.rows, first.policy, audience)])[0]
     mid = rows_under(history, second.freelancer, first.policy, second.on)
+    return _in_sequence(first, mid, second, audience, policy_words(first.policy, second.policy))
+
+
+def across(
+    history: History, first: Snapshot, second: Snapshot, audience: Audience, what: str
+) -> Attribution:
+    """Attribute the difference of two snapshots under different policies, in sequence: first
+    every contract whose ledger row differs (the second's rows valued by the first policy's
+    aggregation), then one "policy changed" item (named ``what``) for the rest (eligibility,
+    windows, rounding: what the rows do not carry). ``history`` is the one ``second`` was
+    computed from. With the same policy on both sides this is `between`."""
+    if first.policy == second.policy:
+        return between(history, first, second, audience)
+    needed = value_columns(first.policy)
+    if all(c in second.rows.columns for c in needed):
+        mid = second.rows
+    else:  # the policies' windows differ: the first policy's ledger of the second's date
+        mid = rows_under(history, second.freelancer, first.policy, second.on)
+    return _in_sequence(first, mid, second, audience, what)
+
+
+def _in_sequence(
+    first: Snapshot, mid: pl.DataFrame, second: Snapshot, audience: Audience, what: str
+) -> Attribution:
+    """The contracts' changes from ``first`` to ``mid`` (``second``'s contracts under the
+    first policy), then the policy's change to ``second``'s score."""
     contracts = attribute([Problem(first.rows, mid, first.policy, audience)])[0]
-    scored = score_groups(second.rows.with_columns(**{GROUP: 0}), second.policy, second.on, 1)
-    value, best = scored.row(0)[2], scored.row(0)[1]
-    after = NO_SCORE if value is None else float(value)
-    change = Change(
-        None,
-        kinds.POLICY_CHANGED,
-        after - contracts.after,
-        f"the policy changed from {first.policy.name} to {second.policy.name}: "
-        f"{second.policy.title}",
-    )
-    return contracts.with_changes([change], after=after, after_best=best)
+    value, best = _valued(second.rows, second.policy, second.on)
+    return then_policy(contracts, value, best, what)
 
 
 def explain(
@@ -51,65 +127,21 @@ def explain(
     audience: Audience,
     *,
     brief: bool = False,
-) -> dict[str, Any]:
-    """The explain JSON: both scores, the delta and every change, largest effect first.
+) -> Explanation:
+    """Both scores, the delta and every change, largest effect first.
 
     ``brief``: ``from`` and ``to`` hold only the date and the score, not every contract (the
     report's "last change" reads nothing else, and a long history has thousands)."""
     first, second = snapshots(history, book, freelancer, [start, end])
     result = between(history, first, second, audience)
     if brief:
-        return {
-            **to_json(first, second, result, book, audience, views=False),
-            "from": {"as_of": first.as_of.isoformat(), "score": first.head["score"]},
-            "to": {"as_of": second.as_of.isoformat(), "score": second.head["score"]},
-        }
-    return to_json(first, second, result, book, audience)
-
-
-def to_json(
-    first: Snapshot,
-    second: Snapshot,
-    result: Attribution,
-    book: PolicyBook,
-    audience: Audience,
-    *,
-    views: bool = True,
-) -> dict[str, Any]:
-    return {
-        "from": score_view(first, book, audience) if views else {},
-        "to": score_view(second, book, audience) if views else {},
-        "delta": round(result.delta, EFFECT_DIGITS),
-        "changes": [c.to_json() for c in result.changes],
-        "method": result.method,
-        "audience": audience,
-    }
-
-
-def across_policies(
-    history: History, first: Snapshot, second: Snapshot, audience: Audience, what: str
-) -> Attribution:
-    """Attribute the difference of one date's displayed score under two policies.
-
-    As for a policy change over time (`between`), in sequence: first every contract whose
-    ledger row differs (the candidate's rows valued by the base policy's aggregation), then
-    one "policy changed" item for the rest (eligibility, windows, rounding: what the rows do
-    not carry). ``history`` is the one ``second`` was computed from; ``what`` names the
-    candidate in the policy item's words. With the same policy on both sides this is `between`.
-    """
-    if first.policy == second.policy:
-        return between(history, first, second, audience)
-    needed = value_columns(first.policy)
-    if all(c in second.rows.columns for c in needed):
-        mid = second.rows
-    else:  # the policies' windows differ: the base policy's ledger of the candidate's date
-        mid = rows_under(history, second.freelancer, first.policy, second.on)
-    contracts = attribute([Problem(first.rows, mid, first.policy, audience)])[0]
-    scored = score_groups(second.rows.with_columns(**{GROUP: 0}), second.policy, second.on, 1)
-    value, best = scored.row(0)[2], scored.row(0)[1]
-    after = NO_SCORE if value is None else float(value)
-    change = Change(None, kinds.POLICY_CHANGED, after - contracts.after, what)
-    return contracts.with_changes([change], after=after, after_best=best)
+        dates = (
+            ScoreAt(first.as_of, first.head["score"]),
+            ScoreAt(second.as_of, second.head["score"]),
+        )
+        return Explanation(freelancer, *dates, result, audience)
+    views = score_view(first, book, audience), score_view(second, book, audience)
+    return Explanation(freelancer, *views, result, audience)
 
 
 def compare(
@@ -121,17 +153,11 @@ def compare(
     as_of: dt.date,
     audience: Audience,
     what: str,
-) -> dict[str, Any]:
-    """The explain JSON of one date under two policy books (each history screened by its
-    own book): both scores, the delta and every change, largest effect first."""
+) -> Explanation:
+    """One date under two policy books (each history screened by its own book): both scores,
+    the delta and every change, largest effect first."""
     (first,) = snapshots(base_history, base, freelancer, [as_of])
     (second,) = snapshots(candidate_history, candidate, freelancer, [as_of])
-    result = across_policies(candidate_history, first, second, audience, what)
-    return {
-        "from": score_view(first, base, audience),
-        "to": score_view(second, candidate, audience),
-        "delta": round(result.delta, EFFECT_DIGITS),
-        "changes": [c.to_json() for c in result.changes],
-        "method": result.method,
-        "audience": audience,
-    }
+    result = across(candidate_history, first, second, audience, what)
+    views = score_view(first, base, audience), score_view(second, candidate, audience)
+    return Explanation(freelancer, *views, result, audience)

@@ -18,12 +18,12 @@ import polars as pl
 from dateutil.relativedelta import relativedelta
 
 from jobsuccess.engine import score
-from jobsuccess.explain import kinds
-from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Change, Problem, attribute
+from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Problem, attribute
 from jobsuccess.explain.audience import Audience
+from jobsuccess.explain.change import policy_words, then_policy
 from jobsuccess.explain.frozen import freeze
 from jobsuccess.explain.ledger import rows_under
-from jobsuccess.explain.projection import project
+from jobsuccess.explain.projection import Computation, Plan, project
 from jobsuccess.explain.valuation import GROUP, counted, score_groups, value_columns
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
@@ -60,21 +60,24 @@ class Point:
     previous: Day
     attribution: Attribution
 
+    @property
+    def status_changes(self) -> tuple[str, ...]:
+        now, then = self.day.status, self.previous.status
+        gained = [STATUS_WORDS[s] for s in STATUSES if now[s] and not then[s]]
+        lost = [STATUS_WORDS[s] for s in STATUSES if then[s] and not now[s]]
+        return (
+            *(f"{s} starts" for s in gained),
+            *(f"{s} lapses{_why_lapse(self.day)}" for s in lost),
+        )
+
     def to_json(self) -> dict[str, Any]:
-        gained = [
-            STATUS_WORDS[s] for s in STATUSES if self.day.status[s] and not self.previous.status[s]
-        ]
-        lost = [
-            STATUS_WORDS[s] for s in STATUSES if self.previous.status[s] and not self.day.status[s]
-        ]
         return {
             "date": self.day.on.isoformat(),
             "score": self.day.score,
             "previous": self.previous.score,
             "best": self.day.best,
-            "status": self.day.status,
-            "status_changes": [f"{s} starts" for s in gained]
-            + [f"{s} lapses{_why_lapse(self.day)}" for s in lost],
+            "status": dict(self.day.status),
+            "status_changes": list(self.status_changes),
             "delta": round(self.attribution.delta, EFFECT_DIGITS),
             "causes": [c.to_json() for c in self.attribution.changes],
         }
@@ -87,26 +90,27 @@ def _why_lapse(day: Day) -> str:
     return ""
 
 
-def computation_plan(book: PolicyBook, as_of: dt.date, months: int) -> list[tuple[dt.date, Policy]]:
-    """The computation as of ``as_of`` and every later one within ``months``."""
-    start, policy = book.computation(as_of)
-    plan = [(start, policy)]
-    end = as_of + relativedelta(months=months)
-    day = as_of + dt.timedelta(days=1)
-    while day <= end:
-        on, p = book.computation(day)
-        if on > plan[-1][0]:
-            plan.append((on, p))
+def computations(book: PolicyBook, first: dt.date, last: dt.date) -> Plan:
+    """The computation as of ``first`` (maybe before it) and every later one up to ``last``."""
+    plan = [Computation(*book.computation(first))]
+    day = first + dt.timedelta(days=1)
+    while day <= last:
+        on, policy = book.computation(day)
+        if on > plan[-1].on:
+            plan.append(Computation(on, policy))
         day += dt.timedelta(days=1)
     return plan
 
 
-def days(
-    frozen: History, book: PolicyBook, plan: list[tuple[dt.date, Policy]], rows: pl.DataFrame
-) -> list[Day]:
+def computation_plan(book: PolicyBook, as_of: dt.date, months: int) -> Plan:
+    """The computation as of ``as_of`` and every later one within ``months``."""
+    return computations(book, as_of, as_of + relativedelta(months=months))
+
+
+def days(frozen: History, book: PolicyBook, plan: Plan, rows: pl.DataFrame) -> list[Day]:
     """Each planned date's displayed score (valued from ``rows``) and statuses (the engine's)."""
     index = {on: i for i, (on, _) in enumerate(plan)}
-    scored: dict[int, tuple[Any, ...]] = {}
+    scored: dict[int, _Valued] = {}
     for name in dict.fromkeys(p.name for _, p in plan):
         policy = next(p for _, p in plan if p.name == name)
         # only what the valuation reads, and only rows in some window: the projection holds
@@ -119,14 +123,23 @@ def days(
             pl.col("on").replace_strict(index, return_dtype=pl.UInt32).alias(GROUP),
         )
         result = score_groups(part, policy, groups=len(plan))
-        for g, best, value, rounded in result.iter_rows():
-            if plan[g][1].name == name:
-                scored[g] = (best, value, rounded)
+        for row in result.iter_rows(named=True):
+            if plan[row[GROUP]].policy.name == name:
+                scored[row[GROUP]] = _Valued(row["best"], row["best_score"], row["score"])
     status = _statuses(frozen, book, plan, scored)
     return [
-        Day(on, p, scored[i][2], scored[i][0], scored[i][1], status.get(on, _no_status()))
+        Day(on, p, scored[i].score, scored[i].best, scored[i].value, status.get(on, _no_status()))
         for i, (on, p) in enumerate(plan)
     ]
+
+
+@dataclass(frozen=True)
+class _Valued:
+    """One planned date's displayed score: best window, unrounded and rounded value."""
+
+    best: str | None
+    value: float | None
+    score: int | None
 
 
 def _no_status() -> dict[str, bool]:
@@ -136,8 +149,8 @@ def _no_status() -> dict[str, bool]:
 def _statuses(
     frozen: History,
     book: PolicyBook,
-    plan: list[tuple[dt.date, Policy]],
-    scored: dict[int, tuple[Any, ...]],
+    plan: Plan,
+    scored: dict[int, _Valued],
 ) -> dict[dt.date, dict[str, bool]]:
     """Statuses from the engine, on the dates where one can hold at all.
 
@@ -146,7 +159,7 @@ def _statuses(
     """
     need = []
     for i, (on, p) in enumerate(plan):
-        rounded = scored[i][2]
+        rounded = scored[i].score
         if (rounded is not None and rounded >= p.top_rated.min_score) or (
             rounded is None and p.rising_talent.enabled
         ):
@@ -165,7 +178,7 @@ class Projected:
     advice both start from (the report computes it once for both)."""
 
     frozen: History
-    plan: list[tuple[dt.date, Policy]]
+    plan: Plan
     rows: pl.DataFrame
 
 
@@ -177,6 +190,35 @@ def projected(
     return Projected(frozen, plan, project(frozen, plan))
 
 
+@dataclass(frozen=True)
+class Forecast:
+    """Today's score and every later date where it or a status changes, with causes."""
+
+    freelancer: str
+    as_of: dt.date
+    until: dt.date
+    audience: Audience
+    now: Day
+    changes: tuple[Point, ...]
+
+    @property
+    def assumption(self) -> str:
+        return ASSUMPTION.format(day=self.as_of.isoformat())
+
+    def to_json(self) -> dict[str, Any]:
+        now = self.now
+        return {
+            "freelancer": self.freelancer,
+            "as_of": self.as_of.isoformat(),
+            "computed_on": now.on.isoformat(),
+            "until": self.until.isoformat(),
+            "audience": self.audience,
+            "assumption": self.assumption,
+            "now": {"score": now.score, "best": now.best, "status": dict(now.status)},
+            "changes": [p.to_json() for p in self.changes],
+        }
+
+
 def forecast(
     history: History,
     book: PolicyBook,
@@ -185,24 +227,14 @@ def forecast(
     months: int,
     audience: Audience,
     given: Projected | None = None,
-) -> dict[str, Any]:
-    """The forecast JSON: today's score and every later date where it or a status changes
-    (``given``: the projection of the same history, freelancer, date and months)."""
+) -> Forecast:
+    """Today's score and every later date where it or a status changes (``given``: the
+    projection of the same history, freelancer, date and months)."""
     base = given or projected(history, book, freelancer, as_of, months)
     frozen, plan, rows = base.frozen, base.plan, base.rows
     timeline = days(frozen, book, plan, rows)
     points = _points(frozen, freelancer, timeline, rows, audience)
-    now = timeline[0]
-    return {
-        "freelancer": freelancer,
-        "as_of": as_of.isoformat(),
-        "computed_on": now.on.isoformat(),
-        "until": plan[-1][0].isoformat(),
-        "audience": audience,
-        "assumption": ASSUMPTION.format(day=as_of.isoformat()),
-        "now": {"score": now.score, "best": now.best, "status": now.status},
-        "changes": [p.to_json() for p in points],
-    }
+    return Forecast(freelancer, as_of, plan[-1].on, audience, timeline[0], tuple(points))
 
 
 def changed(a: Day, b: Day) -> bool:
@@ -245,19 +277,7 @@ def _points(
     for k, ((a, b), result) in enumerate(zip(pairs, results, strict=True)):
         first, second = timeline[a], timeline[b]
         if k in splits:
-            value = 0.0 if second.value is None else float(second.value)
-            result = result.with_changes(
-                [
-                    Change(
-                        None,
-                        kinds.POLICY_CHANGED,
-                        value - result.after,
-                        f"the policy changes from {first.policy.name} to {second.policy.name}: "
-                        f"{second.policy.title}",
-                    )
-                ],
-                after=value,
-                after_best=second.best,
-            )
+            words = policy_words(first.policy, second.policy)
+            result = then_policy(result, second.value, second.best, words)
         points.append(Point(second, first, result))
     return points

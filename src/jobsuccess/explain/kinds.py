@@ -106,10 +106,7 @@ def _earnings(row: Row | None) -> float:
 
 
 def _rule_kind(before: Row | None, after: Row | None, rb: str | None, ra: str | None) -> str:
-    if ra in OPERATOR_RULES:
-        return OPERATOR_ACTION
-    if ra == "dispute":
-        return DISPUTE
+    """The kind of a change of rule (``kind_of`` has named operator decisions and disputes)."""
     if ra in IDLE_RULES:
         return BECAME_IDLE
     if ra == "long_term":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
 import polars as pl
@@ -21,6 +21,23 @@ from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
 Row = Mapping[str, Any]
+
+
+class Plain:
+    """A result whose JSON is its fields, in order (``dataclasses.asdict``): for dataclasses
+    whose fields are JSON values or other such dataclasses."""
+
+    def to_json(self) -> dict[str, Any]:
+        assert is_dataclass(self) and not isinstance(self, type)
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PrivateAnswer(Plain):
+    """A client's private answers to one contract's feedback (operators only)."""
+
+    recommend: int | None
+    end_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -37,7 +54,7 @@ class Snapshot:
     """The ledger: one row per contract started by ``on``."""
     scores: Scores
     """The engine's frames for this one (freelancer, as_of), for the score JSON."""
-    answers: dict[str, dict[str, Any]]
+    answers: dict[str, PrivateAnswer]
     """Each contract's private answers known on ``on`` (for operators only)."""
 
     def row(self, contract: str) -> Row | None:
@@ -45,20 +62,20 @@ class Snapshot:
 
 
 def pick_freelancer(history: History, freelancer: str | None) -> str:
-    """The freelancer to explain: the one given, or the history's only one."""
+    """The freelancer to explain: the one given, or the history's only one (errors name the
+    field ``freelancer``; the CLI calls it by its option)."""
     known = history.freelancers
     if freelancer is not None:
         if freelancer not in known:
             raise InputError(
                 f"no freelancer {freelancer!r} in the history; known: {', '.join(known) or 'none'}",
-                field="--freelancer",
+                field="freelancer",
             )
         return freelancer
     if len(known) != 1:
         raise InputError(
-            f"the history holds {len(known)} freelancers; pick one with "
-            f"--freelancer ({', '.join(known[:10])})",
-            field="--freelancer",
+            f"the history holds {len(known)} freelancers; pick one ({', '.join(known[:10])})",
+            field="freelancer",
         )
     return known[0]
 
@@ -102,7 +119,7 @@ def snapshots(
     return out
 
 
-def private_answers(history: History, rows: pl.DataFrame) -> dict[str, dict[str, Any]]:
+def private_answers(history: History, rows: pl.DataFrame) -> dict[str, PrivateAnswer]:
     """The private answers of the feedback the engine counted as given, per contract.
 
     Which feedback counts is the engine's test (``has_feedback`` in its ledger: given at the
@@ -121,7 +138,7 @@ def private_answers(history: History, rows: pl.DataFrame) -> dict[str, dict[str,
         )
     )
     return {
-        str(r["contract"]): {"recommend": r["recommend"], "end_reason": r["end_reason"]}
+        str(r["contract"]): PrivateAnswer(r["recommend"], r["end_reason"])
         for r in given.iter_rows(named=True)
     }
 

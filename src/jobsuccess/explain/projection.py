@@ -4,15 +4,16 @@ In a frozen history (`jobsuccess.explain.frozen`) an ended contract's facts neve
 more: its rule, outcome, weight and shares stay what the engine found on the first date, and
 only its window membership moves as the date slides. Open contracts can still change (idle,
 long-term, a new duration period), and they never read another contract (they are never
-private, and the one rule that compares contracts, excessive no-feedback, reads ended ones).
+private, and the rules that compare contracts, `Policy.compares_contracts`, read ended ones).
 So per policy the engine runs
 
 - in full once, on the first date: the rows of ended contracts, re-placed on each later date
   by the engine's own `place`;
 - on every date, over the open contracts only (a small history).
 
-Under a policy that counts excessive no-feedback, or for a few dates, it runs in full on every
-date. `tests/explain/test_forecast.py` checks the result against full engine runs.
+Under a policy whose rules compare contracts (`Policy.compares_contracts`), or for a few
+dates, it runs in full on every date. `tests/explain/test_forecast.py` checks the result
+against full engine runs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from itertools import groupby
+from typing import NamedTuple
 
 import polars as pl
 
@@ -30,11 +32,22 @@ from jobsuccess.explain.ledger import normalize
 from jobsuccess.model import History
 from jobsuccess.policy import Policy
 
+
+class Computation(NamedTuple):
+    """One computation of the book: its date and the policy in force."""
+
+    on: dt.date
+    policy: Policy
+
+
+Plan = list[Computation]
+"""The computations a forecast or the advice looks at, in date order."""
+
 FULL_UP_TO = 6
 """Segments of at most this many dates are simply run in full."""
 
 
-def project(frozen: History, plan: Sequence[tuple[dt.date, Policy]]) -> pl.DataFrame:
+def project(frozen: History, plan: Sequence[Computation]) -> pl.DataFrame:
     """Ledger rows (with ``on``) of one freelancer's frozen history on each planned date.
 
     The first planned date (the computation as of the freezing day, maybe before it) is run
@@ -43,11 +56,10 @@ def project(frozen: History, plan: Sequence[tuple[dt.date, Policy]]) -> pl.DataF
     """
     if not plan:
         return pl.DataFrame()
-    parts = [_full(frozen, plan[0][1], [plan[0][0]])]
-    for _, segment in groupby(plan[1:], key=lambda item: item[1].name):
+    parts = [_full(frozen, plan[0].policy, [plan[0].on])]
+    for _, segment in groupby(plan[1:], key=lambda c: c.policy.name):
         items = list(segment)
-        policy = items[0][1]
-        parts.append(_segment(frozen, policy, [on for on, _ in items]))
+        parts.append(_segment(frozen, items[0].policy, [c.on for c in items]))
     return pl.concat(parts, how="diagonal_relaxed")
 
 
@@ -56,7 +68,7 @@ def _full(history: History, policy: Policy, dates: list[dt.date]) -> pl.DataFram
 
 
 def _segment(frozen: History, policy: Policy, dates: list[dt.date]) -> pl.DataFrame:
-    if len(dates) <= FULL_UP_TO or policy.outcomes.no_feedback == "negative_when_excessive":
+    if len(dates) <= FULL_UP_TO or policy.compares_contracts:
         return _full(frozen, policy, dates)
     live_ids = open_contracts(frozen)
     first = _full(frozen, policy, dates[:1])

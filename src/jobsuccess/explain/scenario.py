@@ -20,15 +20,14 @@ Dates default to the as-of date and may not be later (an event after it cannot c
 score as of then). Input is checked like the store's records (`jobsuccess.limits`): dates
 within 1970-01-01..2199-12-31, amounts finite and within a billion either way, text of bounded
 length. A ``policy`` event names a policy of the book, never a file. Errors are `InputError`
-naming the file, the event and the field.
+naming the file, the event and the field. No I/O: the CLI reads the file, the service the
+request's body, and both hand the parsed JSON to `parse`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -107,25 +106,26 @@ class AddFeedback(_Model):
     recommend: int | None = Field(default=None, ge=0, le=10)
 
 
-class RemoveFeedback(_Model):
+class _Decision(_Model):
+    """An operator's decision, dated, with a note."""
+
+    date: Day | None = None
+    note: Text | None = None
+
+
+class RemoveFeedback(_Decision):
     type: Literal["remove_feedback"]
     contract: Name
-    date: Day | None = None
-    note: Text | None = None
 
 
-class FlagClient(_Model):
+class FlagClient(_Decision):
     type: Literal["flag_client"]
     client: Name
-    date: Day | None = None
-    note: Text | None = None
 
 
-class Appeal(_Model):
+class Appeal(_Decision):
     type: Literal["appeal"]
     contract: Name
-    date: Day | None = None
-    note: Text | None = None
 
 
 class ChangePolicy(_Model):
@@ -139,6 +139,16 @@ class ChangePolicy(_Model):
     )
 
 
+EVENTS = (
+    EndContract,
+    AddContract,
+    AddPayment,
+    AddFeedback,
+    RemoveFeedback,
+    FlagClient,
+    Appeal,
+    ChangePolicy,
+)
 Event = Annotated[
     EndContract
     | AddContract
@@ -198,31 +208,5 @@ def parse(data: Any, file: str = "scenario") -> Scenario:
     return scenario
 
 
-_TYPES = (
-    "end_contract",
-    "add_contract",
-    "payment",
-    "feedback",
-    "remove_feedback",
-    "flag_client",
-    "appeal",
-    "policy",
-)
-
-
-def load(path: Path) -> Scenario:
-    """Read and validate a scenario file."""
-    if path.is_dir():
-        raise InputError("is a folder, not a scenario file", file=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-        if not text.strip():
-            raise InputError("the file is empty (expected a JSON scenario)", file=str(path))
-        data = json.loads(text)
-    except FileNotFoundError:
-        raise InputError("no such file", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
-    return parse(data, str(path))
+_TYPES = tuple(get_args(event.model_fields["type"].annotation)[0] for event in EVENTS)
+"""Each event's ``type``, as its model declares it."""

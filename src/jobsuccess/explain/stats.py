@@ -16,12 +16,13 @@
   contract): public facts only;
 * **account holds**: each hold with its dates, and whether one blocks Top Rated now.
 
-No I/O: a history in, JSON-ready data out.
+No I/O: a history in, a typed result out (`MyStats.to_json` at the edge).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Final
 
 import polars as pl
@@ -29,6 +30,8 @@ import polars as pl
 from jobsuccess.engine import score
 from jobsuccess.engine.status import eligible_week, held, sample_dates
 from jobsuccess.explain.audience import Audience
+from jobsuccess.explain.ledger import Plain
+from jobsuccess.explain.view import Answer
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
@@ -38,9 +41,90 @@ STATS_K: Final = 5
 PROMOTER: Final = 9
 
 
+@dataclass(frozen=True)
+class EligibleWeeks(Plain):
+    """Top Rated's eligible weeks: how many of the last ``of`` weekly dates qualified."""
+
+    eligible: int
+    of: int
+    required: int
+    bar: int
+
+
+@dataclass(frozen=True)
+class Recommend(Plain):
+    """The share of answers of 9 or 10 (a freelancer's: over closed groups of ``group``)."""
+
+    share: float | None
+    answers: int
+    group: int | None
+
+
+@dataclass(frozen=True)
+class LongTerm(Plain):
+    """The share of distinct clients with a long-term relationship."""
+
+    share: float | None
+    clients: int
+    long_term: int
+    min_span_days: int
+
+
+@dataclass(frozen=True)
+class Hold:
+    start: dt.date
+    until: dt.date | None
+    blocks_top_rated: bool
+
+    def to_json(self) -> dict[str, str | bool | None]:
+        return {
+            "from": self.start.isoformat(),
+            "until": None if self.until is None else self.until.isoformat(),
+            "blocks_top_rated": self.blocks_top_rated,
+        }
+
+
+@dataclass(frozen=True)
+class Holds:
+    holds: tuple[Hold, ...]
+    hold_free_days: int
+
+    @property
+    def blocks_top_rated(self) -> bool:
+        return any(h.blocks_top_rated for h in self.holds)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "holds": [h.to_json() for h in self.holds],
+            "blocks_top_rated": self.blocks_top_rated,
+            "hold_free_days": self.hold_free_days,
+        }
+
+
+@dataclass(frozen=True)
+class MyStats(Answer):
+    """The My Stats figures of one freelancer as of one date."""
+
+    top_rated_weeks: EligibleWeeks
+    earnings_12m: float
+    would_recommend: Recommend
+    long_term_clients: LongTerm
+    holds: Holds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.head(),
+            "top_rated_weeks": self.top_rated_weeks.to_json(),
+            "earnings_12m": self.earnings_12m,
+            "would_recommend": self.would_recommend.to_json(),
+            "long_term_clients": self.long_term_clients.to_json(),
+            "holds": self.holds.to_json(),
+        }
+
+
 def my_stats(
     history: History, book: PolicyBook, freelancer: str, as_of: dt.date, audience: Audience
-) -> dict[str, Any]:
+) -> MyStats:
     """The My Stats figures of ``freelancer`` as of ``as_of`` (``history`` screened)."""
     one = history.only([freelancer])
     on, policy = book.computation(as_of)
@@ -51,25 +135,21 @@ def my_stats(
     )
     now = result.ledger.filter(pl.col("as_of") == weeks[0])
     paid_12m = float(now.get_column("earnings_12m").fill_null(0.0).sum()) if now.height else 0.0
-    return {
-        "freelancer": freelancer,
-        "as_of": as_of.isoformat(),
-        "computed_on": on.isoformat(),
-        "audience": audience,
-        "top_rated_weeks": {
-            "eligible": eligible.height,
-            "of": policy.top_rated.weeks_of,
-            "required": policy.top_rated.weeks_required,
-            "bar": policy.top_rated.min_score,
-        },
-        "earnings_12m": round(paid_12m, 2),
-        "would_recommend": _recommend(one, on, audience, policy.privacy.k),
-        "long_term_clients": _long_term(one, on, policy.long_term.min_span_days),
-        "holds": _holds(one, on, policy),
-    }
+    top = policy.top_rated
+    return MyStats(
+        freelancer,
+        as_of,
+        on,
+        audience,
+        EligibleWeeks(eligible.height, top.weeks_of, top.weeks_required, top.min_score),
+        round(paid_12m, 2),
+        _recommend(one, on, audience, policy.privacy.k),
+        _long_term(one, on, policy.long_term.min_span_days),
+        _holds(one, on, policy),
+    )
 
 
-def _recommend(one: History, on: dt.date, audience: Audience, k: int) -> dict[str, Any]:
+def _recommend(one: History, on: dt.date, audience: Audience, k: int) -> Recommend:
     answers = (
         one.feedback.filter((pl.col("date") <= on) & pl.col("recommend").is_not_null())
         .sort("date", "contract")
@@ -79,14 +159,14 @@ def _recommend(one: History, on: dt.date, audience: Audience, k: int) -> dict[st
     group = max(k, STATS_K)
     counted = answers if audience == "operator" else answers[: len(answers) // group * group]
     promoters = sum(1 for a in counted if a >= PROMOTER)
-    return {
-        "share": round(promoters / len(counted), 4) if counted else None,
-        "answers": len(counted),
-        "group": None if audience == "operator" else group,
-    }
+    return Recommend(
+        round(promoters / len(counted), 4) if counted else None,
+        len(counted),
+        None if audience == "operator" else group,
+    )
 
 
-def _long_term(one: History, on: dt.date, span_days: int) -> dict[str, Any]:
+def _long_term(one: History, on: dt.date, span_days: int) -> LongTerm:
     started = one.contracts.filter(pl.col("start") <= on)
     paid = (
         one.payments.filter((pl.col("date") <= on) & (pl.col("amount") > 0))
@@ -101,31 +181,18 @@ def _long_term(one: History, on: dt.date, span_days: int) -> dict[str, Any]:
     )
     clients = per_client.height
     long = int(per_client.get_column("long").sum()) if clients else 0
-    return {
-        "share": round(long / clients, 4) if clients else None,
-        "clients": clients,
-        "long_term": long,
-        "min_span_days": span_days,
-    }
+    return LongTerm(round(long / clients, 4) if clients else None, clients, long, span_days)
 
 
-def _holds(one: History, on: dt.date, policy: Policy) -> dict[str, Any]:
+def _holds(one: History, on: dt.date, policy: Policy) -> Holds:
     holds = (
         one.actions.filter((pl.col("type") == "account_hold") & (pl.col("date") <= on))
         .sort("date")
         .select(on=pl.lit(on), held_from=pl.col("date"), held_until=pl.col("until"))
         .with_columns(blocks=held(policy))
     )
-    listed = [
-        {
-            "from": r["held_from"].isoformat(),
-            "until": None if r["held_until"] is None else r["held_until"].isoformat(),
-            "blocks_top_rated": bool(r["blocks"]),
-        }
+    listed = tuple(
+        Hold(r["held_from"], r["held_until"], bool(r["blocks"]))
         for r in holds.iter_rows(named=True)
-    ]
-    return {
-        "holds": listed,
-        "blocks_top_rated": any(h["blocks_top_rated"] for h in listed),
-        "hold_free_days": policy.top_rated.hold_free_days,
-    }
+    )
+    return Holds(listed, policy.top_rated.hold_free_days)

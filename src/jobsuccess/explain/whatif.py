@@ -17,16 +17,18 @@ For a freelancer, a scenario may only add what the freelancer could learn or cau
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from jobsuccess.engine.privacy import is_member
 from jobsuccess.errors import InputError
-from jobsuccess.explain.attribution import EFFECT_DIGITS
-from jobsuccess.explain.audience import Audience, score_view
+from jobsuccess.explain.attribution import Attribution, Change
+from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.change import between
-from jobsuccess.explain.ledger import snapshots
+from jobsuccess.explain.ledger import Snapshot, snapshots
 from jobsuccess.explain.scenario import (
     OPERATOR_ONLY,
     AddContract,
@@ -41,8 +43,9 @@ from jobsuccess.explain.scenario import (
     RemoveFeedback,
     Scenario,
 )
+from jobsuccess.explain.view import ScoreView, score_view
 from jobsuccess.model import SCHEMAS, History
-from jobsuccess.policy import Policy, PolicyBook, shipped_policies
+from jobsuccess.policy import Policy, PolicyBook
 
 PUBLIC_ONLY = (
     "{what}: hypothetical feedback counts on its public stars alone, never on the contract's "
@@ -61,6 +64,11 @@ class _Edit:
     freelancer: str
     tables: dict[str, list[dict[str, Any]]]
     book: PolicyBook
+    named: tuple[Policy, ...]
+    """The policies a ``policy`` event may name (the book's first)."""
+    members: frozenset[str]
+    """Contracts whose counted feedback holds a private answer (the engine's batch members,
+    `jobsuccess.engine.privacy.is_member`, as of the as-of date)."""
     audience: Audience
     as_of: dt.date
     notes: list[str]
@@ -74,14 +82,6 @@ class _Edit:
     def feedback_of(self, cid: str) -> dict[str, Any] | None:
         return next((f for f in self.tables["feedback"] if f["contract"] == cid), None)
 
-    def private(self, cid: str) -> bool:
-        """Whether this contract's feedback holds a private answer."""
-        fb = self.feedback_of(cid)
-        contract = self.contract(cid, "")
-        return fb is not None and (
-            fb["recommend"] is not None or contract["end_reason"] is not None
-        )
-
 
 def apply(
     history: History,
@@ -90,15 +90,24 @@ def apply(
     as_of: dt.date,
     book: PolicyBook,
     audience: Audience,
+    policies: Sequence[Policy] = (),
+    before: Snapshot | None = None,
 ) -> tuple[History, PolicyBook, list[str]]:
-    """The history (and policy book) after the scenario's events, with notes for the reader."""
+    """The history (and policy book) after the scenario's events, with notes for the reader
+    (``policies``: those a ``policy`` event may name besides the book's; ``before``: the
+    engine's snapshot of ``history`` as of ``as_of``, computed when not given)."""
     one = history.only([freelancer])
+    if before is None:
+        (before,) = snapshots(history, book, freelancer, [as_of])
+    members = frozenset(before.rows.filter(is_member()).get_column("id").to_list())
     if audience == "freelancer":
         one = _own_flags_only(one)
     edit = _Edit(
         freelancer,
         {name: frame.to_dicts() for name, frame in one.frames()},
         book,
+        (*book.policies, *policies),
+        members,
         audience,
         as_of,
         [],
@@ -162,7 +171,7 @@ def _apply(edit: _Edit, event: Event, record: str) -> None:
         _add(edit, event, record)
     elif isinstance(event, AddPayment):
         edit.contract(event.contract, record)
-        if edit.audience == "freelancer" and edit.private(event.contract):
+        if edit.audience == "freelancer" and event.contract in edit.members:
             raise InputError(
                 "a payment on a contract whose feedback holds a private answer could re-decide "
                 "a rule that reads it: only an operator can run it",
@@ -191,14 +200,13 @@ def _apply(edit: _Edit, event: Event, record: str) -> None:
     elif isinstance(event, FlagClient):
         _act(edit, "client_flagged", day, client=event.client, note=event.note)
     elif isinstance(event, ChangePolicy):
-        edit.book = PolicyBook.single(_named_policy(event.policy, edit.book, record))
+        edit.book = PolicyBook.single(_named_policy(event.policy, edit.named, record))
 
 
-def _named_policy(name: str, book: PolicyBook, record: str) -> Policy:
-    """A policy of the book by name (the shipped ones, opt-in ones such as jobsuccess-2026
-    included, and the one in use). Never a file: a scenario may come from the API, and reading
-    a path would expose the server's files (or whether they exist)."""
-    candidates: list[Policy] = [*shipped_policies(), *book.policies]
+def _named_policy(name: str, candidates: Sequence[Policy], record: str) -> Policy:
+    """A policy by name, of those the caller offers (the book's, then e.g. the shipped ones).
+    Never a file: a scenario may come from the API, and reading a path would expose the
+    server's files (or whether they exist)."""
     for policy in candidates:
         if policy.name == name:
             return policy
@@ -324,6 +332,35 @@ def _act(
     )
 
 
+@dataclass(frozen=True)
+class WhatIf:
+    """The score before and after a scenario, and the attribution of the difference."""
+
+    before: ScoreView
+    after: ScoreView
+    attribution: Attribution
+    notes: tuple[str, ...]
+    description: str | None
+    audience: Audience
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return self.attribution.changes
+
+    def to_json(self) -> dict[str, Any]:
+        moved = self.attribution.to_json()
+        return {
+            "before": self.before.to_json(),
+            "after": self.after.to_json(),
+            "delta": moved["delta"],
+            "changes": moved["changes"],
+            "notes": list(self.notes),
+            "description": self.description,
+            "method": moved["method"],
+            "audience": self.audience,
+        }
+
+
 def whatif(
     history: History,
     book: PolicyBook,
@@ -331,19 +368,21 @@ def whatif(
     as_of: dt.date,
     scenario: Scenario,
     audience: Audience,
-) -> dict[str, Any]:
-    """The what-if JSON: the score before and after, and the attribution of the difference."""
-    edited, after_book, notes = apply(history, freelancer, scenario, as_of, book, audience)
+    policies: Sequence[Policy] = (),
+) -> WhatIf:
+    """The score before and after the scenario, and the attribution of the difference
+    (``policies``: those a ``policy`` event may name besides the book's)."""
     (first,) = snapshots(history, book, freelancer, [as_of])
+    edited, after_book, notes = apply(
+        history, freelancer, scenario, as_of, book, audience, policies, first
+    )
     (second,) = snapshots(edited, after_book, freelancer, [as_of])
     result = between(edited, first, second, audience)
-    return {
-        "before": score_view(first, book, audience),
-        "after": score_view(second, after_book, audience),
-        "delta": round(result.delta, EFFECT_DIGITS),
-        "changes": [c.to_json() for c in result.changes],
-        "notes": notes,
-        "description": scenario.description,
-        "method": result.method,
-        "audience": audience,
-    }
+    return WhatIf(
+        score_view(first, book, audience),
+        score_view(second, after_book, audience),
+        result,
+        tuple(notes),
+        scenario.description,
+        audience,
+    )

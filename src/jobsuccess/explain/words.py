@@ -39,6 +39,11 @@ def windows_phrase(names: Sequence[str]) -> str:
     return f"the {', '.join(words[:-1])} and {words[-1]} windows"
 
 
+def shown(score: int | None) -> str:
+    """A displayed score in words: ``77%``, or ``no score``."""
+    return "no score" if score is None else f"{score}%"
+
+
 def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 

@@ -7,7 +7,9 @@ value is parsed and bounded), so the JSON and table formats cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
+
+import polars as pl
 
 from jobsuccess.model import (
     ACTION_TYPES,
@@ -16,6 +18,7 @@ from jobsuccess.model import (
     END_REASONS,
     ENDED_BY,
     PAUSE_CAUSES,
+    SCHEMAS,
 )
 
 Kind = Literal["text", "date", "number", "integer"]
@@ -39,55 +42,63 @@ class Field:
     bounds: tuple[float, float] | None = None
 
 
-_FREELANCER: Final = Field("freelancer")
+_KINDS: Final[dict[type[pl.DataType], Kind]] = {
+    pl.String: "text",
+    pl.Date: "date",
+    pl.Float64: "number",
+    pl.Int8: "integer",
+}
+#: What the columns of `jobsuccess.model.SCHEMAS` (names, order and types: one declaration)
+#: add for the readers and checks: required, the values allowed, numeric bounds.
+_CHECKS: Final[dict[str, dict[str, dict[str, Any]]]] = {
+    "contracts": {
+        "freelancer": {"required": True},
+        "id": {"required": True},
+        "client": {"required": True},
+        "type": {"required": True, "values": CONTRACT_TYPES},
+        "start": {"required": True},
+        "ended_by": {"values": ENDED_BY},
+        "end_reason": {"values": END_REASONS},
+        "client_feedback": {"bounds": (1, 5)},
+    },
+    "payments": {
+        "contract": {"required": True},
+        "date": {"required": True},
+        "amount": {"required": True},
+    },
+    "feedback": {
+        "contract": {"required": True},
+        "date": {"required": True},
+        "stars": {"bounds": (1, 5)},
+        "recommend": {"bounds": (0, 10)},
+    },
+    "disputes": {
+        "contract": {"required": True},
+        "opened": {"required": True},
+        "outcome": {"values": DISPUTE_OUTCOMES},
+    },
+    "actions": {
+        "type": {"required": True, "values": ACTION_TYPES},
+        "date": {"required": True},
+        "cause": {"values": PAUSE_CAUSES},
+    },
+}
+
+
+def _fields(table: str) -> tuple[Field, ...]:
+    checks = _CHECKS[table]
+    return tuple(
+        Field(name, _KINDS[type(dtype)], **checks.get(name, {}))
+        for name, dtype in SCHEMAS[table].items()
+    )
+
 
 #: Fields per table, in the order the table format writes them. ``freelancers`` exists only
 #: in JSON (one row per freelancer object); ``freelancer`` is optional on the tables other
 #: than contracts (the loader joins it in from the contract).
 FIELDS: Final[dict[str, tuple[Field, ...]]] = {
     "freelancers": (Field("freelancer", required=True),),
-    "contracts": (
-        Field("freelancer", required=True),
-        Field("id", required=True),
-        Field("client", required=True),
-        Field("type", required=True, values=CONTRACT_TYPES),
-        Field("start", "date", required=True),
-        Field("end", "date"),
-        Field("ended_by", values=ENDED_BY),
-        Field("end_reason", values=END_REASONS),
-        Field("category"),
-        Field("agency"),
-        Field("client_feedback", "number", bounds=(1, 5)),
-    ),
-    "payments": (
-        _FREELANCER,
-        Field("contract", required=True),
-        Field("date", "date", required=True),
-        Field("amount", "number", required=True),
-    ),
-    "feedback": (
-        _FREELANCER,
-        Field("contract", required=True),
-        Field("date", "date", required=True),
-        Field("stars", "number", bounds=(1, 5)),
-        Field("recommend", "integer", bounds=(0, 10)),
-    ),
-    "disputes": (
-        _FREELANCER,
-        Field("contract", required=True),
-        Field("opened", "date", required=True),
-        Field("outcome", values=DISPUTE_OUTCOMES),
-    ),
-    "actions": (
-        _FREELANCER,
-        Field("type", required=True, values=ACTION_TYPES),
-        Field("date", "date", required=True),
-        Field("contract"),
-        Field("client"),
-        Field("note"),
-        Field("until", "date"),
-        Field("cause", values=PAUSE_CAUSES),
-    ),
+    **{table: _fields(table) for table in SCHEMAS},
 }
 
 #: Action types that name a contract; the others name a client.

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from jobsuccess.explain.words import shown
 from jobsuccess.lab.compare import SEGMENTS, STATUSES, DateSummary, Figures, Summary
 from jobsuccess.lab.run import Mover
 from jobsuccess.plot import embed
@@ -93,13 +94,11 @@ def _table(rows: Sequence[tuple[str, str]]) -> str:
 
 
 def _movers(movers: Sequence[Mover]) -> str:
-    def shown(score: int | None) -> str:
-        return "no score" if score is None else f"{score}%"
-
     items = []
     for m in movers:
-        changes = [c for c in m.explanation["changes"] if c["effect"]][:SHOWN_CHANGES]
-        rest = len([c for c in m.explanation["changes"] if c["effect"]]) - len(changes)
+        moved = [c for c in m.to_json()["changes"] if c["effect"]]
+        changes = moved[:SHOWN_CHANGES]
+        rest = len(moved) - len(changes)
         lis = "".join(
             f"<li><b>{c['effect']:+.2f}</b> {html.escape(c['kind'])}: {html.escape(c['text'])}</li>"
             for c in changes

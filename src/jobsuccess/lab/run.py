@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
@@ -20,6 +20,9 @@ from jobsuccess.lab.compare import freelancer_frame
 from jobsuccess.lab.segments import segments
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
+
+if TYPE_CHECKING:
+    from jobsuccess.explain import Explanation
 
 MOVERS: Final = 20
 
@@ -132,8 +135,8 @@ class Mover:
     base_score: int | None
     candidate_score: int | None
     delta: int | None
-    explanation: dict[str, Any]
-    """`jobsuccess.explain.compare`'s JSON (operator audience): from, to, delta, changes."""
+    explanation: Explanation
+    """`jobsuccess.explain.compare`'s result (operator audience)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,8 +144,8 @@ class Mover:
             "base_score": self.base_score,
             "candidate_score": self.candidate_score,
             "delta": self.delta,
-            "changes": self.explanation["changes"],
-            "method": self.explanation["method"],
+            "changes": [c.to_json() for c in self.explanation.changes],
+            "method": self.explanation.attribution.method,
         }
 
 

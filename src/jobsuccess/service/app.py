@@ -2,7 +2,7 @@
 explainer, the routes and the error handling.
 
 Errors map to statuses once, here: bad input 422, a conflicting id 409, a busy database 503
-(retry), explanations not built yet 503; `jobsuccess.errors.Forbidden` (a role that may not)
+(retry); `jobsuccess.errors.Forbidden` (a role that may not)
 403, `NotFound` (an unknown, or another freelancer's, appeal) 404, `Refused` (a workflow's
 state or rule) 409. Validation errors report
 where and what, never the input itself, and every answer is ASCII-escaped JSON, so no input
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,10 +25,10 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from jobsuccess.errors import Forbidden, InputError, NotFound, Refused
+from jobsuccess.errors import Forbidden, InputError, JobSuccessError, NotFound, Refused
 from jobsuccess.policy import PolicyBook, load_policy
 from jobsuccess.service import appeal_routes
-from jobsuccess.service.explain_port import Explainer, ExplainUnavailable, default_explainer
+from jobsuccess.service.explain_port import Explainer, ModuleExplainer
 from jobsuccess.service.limits import BodyLimit
 from jobsuccess.service.routes import health, router
 from jobsuccess.store import Database, open_database
@@ -108,7 +108,7 @@ def create_app(
     )
     app.state.db = database
     app.state.book = policy if isinstance(policy, PolicyBook) else load_policy(policy)
-    app.state.explainer = explainer or default_explainer()
+    app.state.explainer = explainer or ModuleExplainer()
     app.state.appeal_review_days = days
     app.add_middleware(BodyLimit, limit=max_body, whatif=max_whatif_body)
     app.include_router(health)
@@ -146,6 +146,22 @@ def _allowed(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+STATUSES: dict[type[JobSuccessError], int] = {
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    Refused: status.HTTP_409_CONFLICT,
+    InputError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+"""Each error of `jobsuccess.errors` the API answers with one line, and its status."""
+
+
+def _status_handler(code: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        return _problem(code, str(exc), request)
+
+    return handler
+
+
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -178,25 +194,8 @@ def _handlers(app: FastAPI) -> None:
             request,
         )
 
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> Response:
-        return _problem(status.HTTP_404_NOT_FOUND, str(exc), request)
-
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return _problem(status.HTTP_403_FORBIDDEN, str(exc), request)
-
-    @app.exception_handler(Refused)
-    async def _refused(request: Request, exc: Refused) -> Response:
-        return _problem(status.HTTP_409_CONFLICT, str(exc), request)
-
-    @app.exception_handler(InputError)
-    async def _input(request: Request, exc: InputError) -> Response:
-        return _problem(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc), request)
-
-    @app.exception_handler(ExplainUnavailable)
-    async def _unavailable(request: Request, exc: ExplainUnavailable) -> Response:
-        return _problem(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), request)
+    for error, code in STATUSES.items():
+        app.add_exception_handler(error, _status_handler(code))
 
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError) -> Response:

@@ -9,7 +9,7 @@ prints the API's own answer shapes (docs/appeals.md).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
@@ -244,22 +244,6 @@ def queue_command(
     out.print(grid)
 
 
-@appeals_app.command("review")
-@user_errors
-def review_command(
-    appeal: Annotated[str, typer.Argument(help="The appeal's id.")],
-    by: ByOpt,
-    why: WhyOpt = None,
-    db: DbOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Take a filed appeal into review (an operator key)."""
-    from jobsuccess.store import appeals
-
-    database = _store(db)
-    _show(appeals.review(database, _actor(database, by), appeal, why), as_json)
-
-
 @appeals_app.command("decide")
 @user_errors
 def decide_command(
@@ -279,20 +263,30 @@ def decide_command(
     _show(appeals.decide(database, _actor(database, by), appeal, ruling), as_json)
 
 
-@appeals_app.command("withdraw")
-@user_errors
-def withdraw_command(
-    appeal: Annotated[str, typer.Argument(help="The appeal's id.")],
-    by: ByOpt,
-    why: WhyOpt = None,
-    db: DbOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Withdraw an open appeal (the freelancer's key, or an operator's)."""
-    from jobsuccess.store import appeals
+def _transition(name: Literal["review", "withdraw"], doc: str) -> None:
+    """A command that moves an appeal one step with an optional why (review, withdraw): the
+    store's function of that name (`jobsuccess.store.appeals`), under the caller's key."""
 
-    database = _store(db)
-    _show(appeals.withdraw(database, _actor(database, by), appeal, why), as_json)
+    @user_errors
+    def command(
+        appeal: Annotated[str, typer.Argument(help="The appeal's id.")],
+        by: ByOpt,
+        why: WhyOpt = None,
+        db: DbOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        from jobsuccess.store import appeals
+
+        database = _store(db)
+        move = {"review": appeals.review, "withdraw": appeals.withdraw}[name]
+        _show(move(database, _actor(database, by), appeal, why), as_json)
+
+    command.__doc__ = doc
+    appeals_app.command(name)(command)
+
+
+_transition("review", "Take a filed appeal into review (an operator key).")
+_transition("withdraw", "Withdraw an open appeal (the freelancer's key, or an operator's).")
 
 
 @appeals_app.command("audit")

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads in the commands: a quick ``job
 
 #: `jobsuccess.store.importer.DEFAULT_CHUNK` and `jobsuccess.store.snapshots.DEFAULT_PARTITION`,
 #: restated so that the options' defaults need no import of the store (a test keeps them equal).
-DEFAULT_CHUNK = 500
+DEFAULT_CHUNK = 5000
 DEFAULT_PARTITION = 5000
 
 app = typer.Typer(

@@ -1,9 +1,9 @@
 """The seam between the service and the explanations (`jobsuccess.explain`).
 
 The service folds the freelancer's history from the ledger and hands it, with the policy book,
-the dates and the audience, to an `Explainer`. `ModuleExplainer` answers with
-`jobsuccess.explain`; a build without that package gets `Unavailable`, whose every answer is
-`ExplainUnavailable` (the API's ``503``), and nothing else in the service depends on it.
+the date and the audience (one `Ask`), to an `Explainer`. `ModuleExplainer` answers with
+`jobsuccess.explain`, turning its typed results into JSON here, at the edge; tests may plug in
+a stub.
 
 Every answer is the JSON object of the explanation, already filtered for ``audience``: for
 ``freelancer`` a client's private answer only ever shows pooled with others (see
@@ -15,81 +15,47 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
 
-Audience = Literal["operator", "freelancer"]
+if TYPE_CHECKING:
+    from jobsuccess.explain import Audience
 
 
-class ExplainUnavailable(Exception):
-    """Explanations are not part of this build."""
+@dataclass(frozen=True)
+class Ask:
+    """One freelancer's history and what every explanation is asked with."""
+
+    history: History
+    book: PolicyBook
+    freelancer: str
+    as_of: dt.date
+    audience: Audience
 
 
 class Explainer(Protocol):
-    def explain(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        since: dt.date,
-        as_of: dt.date,
-        audience: Audience,
-    ) -> dict[str, Any]:
+    def explain(self, ask: Ask, since: dt.date) -> dict[str, Any]:
         """The score as of ``as_of`` with each contract's part, and every change since
         ``since``."""
         ...
 
-    def forecast(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        as_of: dt.date,
-        audience: Audience,
-        months: int,
-    ) -> dict[str, Any]:
+    def forecast(self, ask: Ask, months: int) -> dict[str, Any]:
         """When the score or a status changes next if nothing new happens."""
         ...
 
-    def whatif(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        as_of: dt.date,
-        audience: Audience,
-        scenario: Mapping[str, Any] | Sequence[Any],
-    ) -> dict[str, Any]:
+    def whatif(self, ask: Ask, scenario: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
         """The score under hypothetical events (`jobsuccess.explain.scenario` format: an
         object with ``events``, or the list of events)."""
         ...
 
-    def advice(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        as_of: dt.date,
-        audience: Audience,
-    ) -> dict[str, Any]:
+    def advice(self, ask: Ask) -> dict[str, Any]:
         """What the freelancer can do, ranked by effect."""
         ...
 
-    def stats(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        as_of: dt.date,
-        audience: Audience,
-    ) -> dict[str, Any]:
+    def stats(self, ask: Ask) -> dict[str, Any]:
         """My Stats: eligible weeks, 12-month earnings, recommend and long-term shares, holds."""
         ...
 
@@ -97,101 +63,53 @@ class Explainer(Protocol):
 class ModuleExplainer:
     """`Explainer` on top of `jobsuccess.explain`."""
 
-    def explain(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        since: dt.date,
-        as_of: dt.date,
-        audience: Audience,
-    ) -> dict[str, Any]:
+    def explain(self, ask: Ask, since: dt.date) -> dict[str, Any]:
         from jobsuccess import explain
 
-        return {
-            "score": explain.score_for(
-                history, book, as_of=as_of, audience=audience, freelancer=freelancer
-            ),
-            "changes": explain.explain(
-                history, book, start=since, end=as_of, audience=audience, freelancer=freelancer
-            ),
-        }
+        h, book, who, audience = ask.history, ask.book, ask.freelancer, ask.audience
+        score = explain.score_for(h, book, as_of=ask.as_of, audience=audience, freelancer=who)
+        changes = explain.explain(
+            h, book, start=since, end=ask.as_of, audience=audience, freelancer=who
+        )
+        return {"score": score.to_json(), "changes": changes.to_json()}
 
-    def forecast(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        as_of: dt.date,
-        audience: Audience,
-        months: int,
-    ) -> dict[str, Any]:
+    def forecast(self, ask: Ask, months: int) -> dict[str, Any]:
         from jobsuccess import explain
 
         return explain.forecast(
-            history, book, as_of=as_of, months=months, audience=audience, freelancer=freelancer
-        )
+            ask.history,
+            ask.book,
+            as_of=ask.as_of,
+            months=months,
+            audience=ask.audience,
+            freelancer=ask.freelancer,
+        ).to_json()
 
-    def whatif(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        as_of: dt.date,
-        audience: Audience,
-        scenario: Mapping[str, Any] | Sequence[Any],
-    ) -> dict[str, Any]:
+    def whatif(self, ask: Ask, scenario: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
         from jobsuccess import explain
+        from jobsuccess.policy import shipped_policies
 
         data = dict(scenario) if isinstance(scenario, Mapping) else list(scenario)
-        parsed = explain.parse_scenario(data, "scenario")
         return explain.whatif(
-            history, book, as_of=as_of, scenario=parsed, audience=audience, freelancer=freelancer
-        )
+            ask.history,
+            ask.book,
+            as_of=ask.as_of,
+            scenario=explain.parse_scenario(data, "scenario"),
+            audience=ask.audience,
+            freelancer=ask.freelancer,
+            policies=shipped_policies(),
+        ).to_json()
 
-    def advice(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        as_of: dt.date,
-        audience: Audience,
-    ) -> dict[str, Any]:
+    def advice(self, ask: Ask) -> dict[str, Any]:
         from jobsuccess import explain
 
-        return explain.advise(history, book, as_of=as_of, audience=audience, freelancer=freelancer)
+        return explain.advise(
+            ask.history, ask.book, as_of=ask.as_of, audience=ask.audience, freelancer=ask.freelancer
+        ).to_json()
 
-    def stats(
-        self,
-        history: History,
-        book: PolicyBook,
-        freelancer: str,
-        *,
-        as_of: dt.date,
-        audience: Audience,
-    ) -> dict[str, Any]:
+    def stats(self, ask: Ask) -> dict[str, Any]:
         from jobsuccess import explain
 
-        return explain.stats(history, book, as_of=as_of, audience=audience, freelancer=freelancer)
-
-
-class Unavailable:
-    """The explainer of a build without `jobsuccess.explain`: every answer is 503."""
-
-    def _refuse(self, *_: Any, **__: Any) -> dict[str, Any]:
-        raise ExplainUnavailable("explanations are not available in this build")
-
-    explain = forecast = whatif = advice = stats = _refuse
-
-
-def default_explainer() -> Explainer:
-    """`ModuleExplainer` where `jobsuccess.explain` is installed, else `Unavailable`."""
-    try:
-        import jobsuccess.explain  # noqa: F401
-    except ImportError:
-        return Unavailable()
-    return ModuleExplainer()
+        return explain.stats(
+            ask.history, ask.book, as_of=ask.as_of, audience=ask.audience, freelancer=ask.freelancer
+        ).to_json()

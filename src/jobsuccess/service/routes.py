@@ -4,6 +4,7 @@ answer for the caller's audience (`schemas`)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
@@ -11,9 +12,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from jobsuccess.model import History
+from jobsuccess.figures import DIGITS, evidence, window_figures
 from jobsuccess.policy import PolicyBook
-from jobsuccess.report import DIGITS, evidence, window_figures
 from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import (
     Caller,
@@ -24,7 +24,7 @@ from jobsuccess.service.auth import (
     operator,
     operator_or_client,
 )
-from jobsuccess.service.explain_port import Explainer
+from jobsuccess.service.explain_port import Ask, Explainer
 from jobsuccess.store import Database, actions, keys, ledger, snapshots
 from jobsuccess.store.records import Day, to_row
 
@@ -420,50 +420,45 @@ def agency_history(
 
 # --- explanations ----------------------------------------------------------------------------
 
-EXPLAIN_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
-    404: {"model": s.Problem},
-    503: {"model": s.Problem, "description": "explanations are not available in this build"},
-}
+EXPLAIN_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {404: {"model": s.Problem}}
 
 
-def _subject(
-    freelancer: str, caller: Principal, db: Database, as_of: dt.date | None
-) -> tuple[History, dt.date, s.Explanation]:
-    audience = may_read_private(caller, freelancer)
-    history = ledger.history(db, [freelancer])
-    if history.contracts.is_empty():
-        raise _not_found(f"no records of freelancer {freelancer!r}")
-    day = as_of or dt.date.today()
-    shell = s.Explanation(
-        freelancer=freelancer,
-        as_of=day,
-        audience=audience,
-        body={},
-    )
-    return history, day, shell
+@dataclass(frozen=True)
+class Explaining:
+    """What every explanation route reads: the store, the caller, the explainer, the book."""
+
+    db: Database
+    caller: Principal
+    explainer: Explainer
+    book: PolicyBook
+
+    def ask(self, freelancer: str, as_of: dt.date | None) -> tuple[Ask, s.Explanation]:
+        """The freelancer's history as the caller may ask about it, and the answer's shell."""
+        audience = may_read_private(self.caller, freelancer)
+        history = ledger.history(self.db, [freelancer])
+        if history.contracts.is_empty():
+            raise _not_found(f"no records of freelancer {freelancer!r}")
+        day = as_of or dt.date.today()
+        shell = s.Explanation(freelancer=freelancer, as_of=day, audience=audience, body={})
+        return Ask(history, self.book, freelancer, day, audience), shell
 
 
-async def _explainer(request: Request) -> Explainer:
-    explainer: Explainer = request.app.state.explainer
-    return explainer
+async def _explaining(request: Request, db: Db, caller: Caller) -> Explaining:
+    state = request.app.state
+    return Explaining(db, caller, state.explainer, state.book)
 
 
-async def _book(request: Request) -> PolicyBook:
-    book: PolicyBook = request.app.state.book
-    return book
+Explain = Annotated[Explaining, Depends(_explaining)]
 
 
-Explain = Annotated[Explainer, Depends(_explainer)]
-Book = Annotated[PolicyBook, Depends(_book)]
+def _answered(shell: s.Explanation, body: dict[str, Any]) -> s.Explanation:
+    return shell.model_copy(update={"body": body})
 
 
 @router.get("/freelancers/{freelancer}/explain", tags=["explanations"], responses=EXPLAIN_RESPONSES)
 def explain(
     freelancer: FreelancerId,
-    db: Db,
-    caller: Caller,
-    explainer: Explain,
-    book: Book,
+    how: Explain,
     start: Annotated[
         Day | None,
         Query(alias="from", description="YYYY-MM-DD; changes since this date (default: 28 days)"),
@@ -475,14 +470,11 @@ def explain(
     """Why the score is what it is on ``to``: each contract's part, and every change since
     ``from`` (operator; the freelancer, with private feedback only ever pooled). The same
     words as ``jobsuccess explain --from --to``."""
-    history, day, shell = _subject(freelancer, caller, db, end)
-    first = start or day - dt.timedelta(days=28)
-    if first > day:
+    ask, shell = how.ask(freelancer, end)
+    first = start or ask.as_of - dt.timedelta(days=28)
+    if first > ask.as_of:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "from is after to")
-    body = explainer.explain(
-        history, book, freelancer, since=first, as_of=day, audience=shell.audience
-    )
-    return shell.model_copy(update={"body": body})
+    return _answered(shell, how.explainer.explain(ask, first))
 
 
 @router.get(
@@ -490,20 +482,14 @@ def explain(
 )
 def forecast(
     freelancer: FreelancerId,
-    db: Db,
-    caller: Caller,
-    explainer: Explain,
-    book: Book,
+    how: Explain,
     as_of: AsOfQuery = None,
     months: Annotated[int, Query(ge=1, le=24, description="how far ahead")] = 6,
 ) -> s.Explanation:
     """When the score or a status changes next if nothing new happens (operator, the
     freelancer)."""
-    history, day, shell = _subject(freelancer, caller, db, as_of)
-    body = explainer.forecast(
-        history, book, freelancer, as_of=day, audience=shell.audience, months=months
-    )
-    return shell.model_copy(update={"body": body})
+    ask, shell = how.ask(freelancer, as_of)
+    return _answered(shell, how.explainer.forecast(ask, months))
 
 
 @router.post(
@@ -520,51 +506,29 @@ def whatif(
             '[...], "description": ...} or a plain list of events (docs/explain.md)'
         ),
     ],
-    db: Db,
-    caller: Caller,
-    explainer: Explain,
-    book: Book,
+    how: Explain,
     as_of: AsOfQuery = None,
 ) -> s.Explanation:
     """The score on ``as_of`` under hypothetical events (operator, the freelancer; events that
     would reveal a client's private answer are for operators only)."""
-    history, day, shell = _subject(freelancer, caller, db, as_of)
-    body = explainer.whatif(
-        history, book, freelancer, as_of=day, audience=shell.audience, scenario=scenario
-    )
-    return shell.model_copy(update={"body": body})
+    ask, shell = how.ask(freelancer, as_of)
+    return _answered(shell, how.explainer.whatif(ask, scenario))
 
 
 @router.get("/freelancers/{freelancer}/advice", tags=["explanations"], responses=EXPLAIN_RESPONSES)
-def advice(
-    freelancer: FreelancerId,
-    db: Db,
-    caller: Caller,
-    explainer: Explain,
-    book: Book,
-    as_of: AsOfQuery = None,
-) -> s.Explanation:
+def advice(freelancer: FreelancerId, how: Explain, as_of: AsOfQuery = None) -> s.Explanation:
     """What the freelancer can do, ranked by effect on the score (operator, the freelancer)."""
-    history, day, shell = _subject(freelancer, caller, db, as_of)
-    body = explainer.advice(history, book, freelancer, as_of=day, audience=shell.audience)
-    return shell.model_copy(update={"body": body})
+    ask, shell = how.ask(freelancer, as_of)
+    return _answered(shell, how.explainer.advice(ask))
 
 
 @router.get("/freelancers/{freelancer}/stats", tags=["explanations"], responses=EXPLAIN_RESPONSES)
-def stats(
-    freelancer: FreelancerId,
-    db: Db,
-    caller: Caller,
-    explainer: Explain,
-    book: Book,
-    as_of: AsOfQuery = None,
-) -> s.Explanation:
+def stats(freelancer: FreelancerId, how: Explain, as_of: AsOfQuery = None) -> s.Explanation:
     """My Stats (operator, the freelancer): Top Rated eligible weeks, 12-month earnings, the
     share of clients who would recommend (for the freelancer only over closed groups of
     answers, so no single private answer shows), of long-term clients, and account holds."""
-    history, day, shell = _subject(freelancer, caller, db, as_of)
-    body = explainer.stats(history, book, freelancer, as_of=day, audience=shell.audience)
-    return shell.model_copy(update={"body": body})
+    ask, shell = how.ask(freelancer, as_of)
+    return _answered(shell, how.explainer.stats(ask))
 
 
 # --- operator actions ------------------------------------------------------------------------

@@ -63,7 +63,7 @@ class Badges(_Out):
 
 
 class Evidence(_Out):
-    """The evidence behind a score (`jobsuccess.report.evidence`, the CLI's score JSON key
+    """The evidence behind a score (`jobsuccess.figures.evidence`, the CLI's score JSON key
     ``evidence``): from the displayed window's own published figures, nothing private."""
 
     window: str | None = Field(description="the displayed window, or the longest without a score")

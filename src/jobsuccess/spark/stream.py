@@ -1,4 +1,4 @@
-"""Partitioning a folder of tables in bounded memory, whatever the marketplace's size.
+"""Partitioning a folder of tables batch by batch (its peak memory still grows, slowly).
 
 `jobsuccess partition` on a table folder never holds a whole table: it holds one batch of
 rows, one group, or one bucket at a time, in three passes over staged Arrow files (written with

@@ -17,13 +17,14 @@ reveals nothing about the record, and a rerun derives the same ids):
 The command reads its input in parts (`jobsuccess.io.parts`: batches of rows dealt to parts
 on disk by freelancer, every part checked before anything is stored), so its memory is a
 part's, whatever the size of the input; `import_parts` appends them part by part.
-Records are appended in chunks of whole freelancers (of a part), each chunk one transaction
-(contracts
-travel with their payments, so every chunk is self-contained). A run killed at any point
-(even ``kill -9``) leaves whole chunks behind; running it again skips what is stored, because
-appending a stored record is a no-op. A record whose derived id is stored with different
-content (the file changed a contract's client, say) stops the import with a `ConflictError`
-naming it.
+Records are appended in chunks of whole freelancers (of a part; by default 5,000, about a
+whole part), each chunk one transaction (contracts travel with their payments, so every chunk
+is self-contained); on SQLite a chunk goes in one ``executemany`` per run of one kind, binding
+only the columns that kind sets, on PostgreSQL by ``COPY`` (`jobsuccess.store.ledger`).
+A run killed at any point (even ``kill -9``) leaves whole chunks behind; running it again
+skips what is stored, because appending a stored record is a no-op. A record whose derived
+id is stored with different content (the file changed a contract's client, say) stops the
+import with a `ConflictError` naming it.
 """
 
 from __future__ import annotations
@@ -43,12 +44,10 @@ from jobsuccess.store.records import (
     CONTENT_COLUMNS,
     canonical_expr,
     contract_id_text,
-    keyed_ids,
-    plain_ids,
-    sha256_hex,
+    derive_ids,
 )
 
-DEFAULT_CHUNK: Final = 500  # freelancers per transaction
+DEFAULT_CHUNK: Final = 5000  # freelancers per transaction (about a part: `PART_CONTRACTS`)
 
 
 def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
@@ -114,28 +113,14 @@ def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
         for col in (*CONTENT_COLUMNS, *ADDED_CONTENT)
         if col not in frame.columns
     ).select(*CONTENT_COLUMNS, *ADDED_CONTENT)
-    # the canonical texts, column by column; the hashes are the one loop per row (hashlib has
-    # no vectorised form)
-    canon = frame.select(canonical_expr().cast(pl.Binary)).to_series()
-    digests = sha256_hex(canon.to_list())
-    # occurrence number among records with the same content (the same digest): stable ids
-    # for repeats
-    seen: dict[str, int] = {}
-    occurrence = []
-    for d in digests:
-        seen[d] = n = seen.get(d, -1) + 1
-        occurrence.append(n)
-    id_text = frame.select(
-        pl.when(pl.col("kind") == "contract")
-        .then(contract_id_text())
-        .otherwise(
-            pl.concat_str(canon.cast(pl.String), pl.lit("|"), pl.Series(occurrence).cast(pl.String))
-        )
-        .cast(pl.Binary)
-    ).to_series()
-    ids = plain_ids(id_text.to_list())
-    if secret is not None:
-        ids = keyed_ids(secret, ids)
+    # the canonical texts and a contract's id text, column by column; then one pass hashes
+    texts = frame.select(
+        canonical_expr().cast(pl.Binary).alias("canon"),
+        pl.when(pl.col("kind") == "contract").then(contract_id_text()).cast(pl.Binary).alias("c"),
+    )
+    ids, digests = derive_ids(
+        texts.get_column("canon").to_list(), texts.get_column("c").to_list(), secret
+    )
     return frame.with_columns(
         pl.Series("id", ids, dtype=pl.String()), pl.Series("digest", digests, dtype=pl.String())
     )

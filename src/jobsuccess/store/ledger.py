@@ -8,7 +8,8 @@ record (the API) and of a hundred thousand (the importer) take the same path:
 2. the rows are bulk-loaded into ``incoming_records``, a temporary table private to the
    connection (``executemany`` on SQLite, ``COPY`` in CSV written by polars on PostgreSQL);
    on SQLite a batch that brings every contract it is about (an import's) goes straight into
-   ``records`` instead, one ``executemany`` in batch order, and is staged only when fewer rows
+   ``records`` instead, in batch order, one ``executemany`` per run of rows of one kind
+   binding only the columns the run sets (`_runs`), and is staged only when fewer rows
    went in than were sent, to tell duplicates from conflicts (step 4);
 3. every record about a contract must name a contract the batch brings (checked while
    staging) or the ledger holds (one anti-join), else `UnknownContractError`;
@@ -21,14 +22,16 @@ This is safe under concurrency on both backends: PostgreSQL makes a second inser
 wait for the first transaction and then skip the row, after which the comparison sees the
 committed row; SQLite serialises writers (``BEGIN IMMEDIATE``, see `jobsuccess.store.db`).
 
-Folding (`history`) is one indexed query per group of freelancers and a vectorised polars
-build of the five history frames, so a snapshot can fold and score the ledger partition by
-partition without loading it whole.
+Folding (`history`) is one indexed query per group of freelancers, read past SQLAlchemy
+(``COPY ... TO STDOUT`` on PostgreSQL, the driver's cursor on SQLite; `log_frame`), and a
+vectorised polars build of the five history frames, so a snapshot can fold and score the
+ledger partition by partition without loading it whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -45,6 +48,10 @@ from jobsuccess.store.schema import records
 
 #: Largest number of values bound in one ``IN (...)`` list.
 IN_CHUNK: Final = 900
+#: A batch this large (an import's) gets more sort memory on PostgreSQL.
+_LARGE: Final = 10_000
+#: Rows read from SQLite at a time when the read is not by freelancer.
+_BLOCK_ROWS: Final = 100_000
 #: How many conflicts or unknown references an error reports (it says how many more).
 REPORTED: Final = 100
 
@@ -183,6 +190,9 @@ def _insert(conn: Connection, dialect: str, batch: pl.DataFrame, checked: pl.Ser
         return inserted
     _stage(conn, dialect, batch, checked)
     _check_contracts(conn)
+    if dialect == "postgresql" and batch.height >= _LARGE:
+        # an import's batch: sort it by ``ord`` in memory, not in files (this transaction only)
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     inserted = conn.exec_driver_sql(
         f"INSERT INTO records ({_NAMES}) SELECT {_NAMES} FROM incoming_records "
         "WHERE true ORDER BY ord ON CONFLICT DO NOTHING"
@@ -234,32 +244,47 @@ def _checked(batch: pl.DataFrame) -> pl.Series:
     )
 
 
-def _sqlite_values(batch: pl.DataFrame, *leading: pl.Series) -> list[tuple[Any, ...]]:
-    """The batch as SQLite parameter rows: dates as the ISO text SQLAlchemy's SQLite types
-    store, the arrival time as its timestamp text."""
+def _sqlite_values(
+    batch: pl.DataFrame, *leading: pl.Series, columns: Sequence[str] = tuple(BATCH_SCHEMA)
+) -> list[tuple[Any, ...]]:
+    """The batch's ``columns`` as SQLite parameter rows: dates as the ISO text SQLAlchemy's
+    SQLite types store, the arrival time as its timestamp text."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return batch.select(
         *leading,
         *(
-            pl.col(c).dt.to_string("%Y-%m-%d") if t == pl.Date() else pl.col(c)
-            for c, t in BATCH_SCHEMA.items()
+            pl.col(c).dt.to_string("%Y-%m-%d") if BATCH_SCHEMA[c] == pl.Date() else pl.col(c)
+            for c in columns
         ),
         pl.lit(stamp).alias("received_at"),
     ).rows()
 
 
+def _runs(batch: pl.DataFrame) -> Iterator[tuple[list[str], pl.DataFrame]]:
+    """The batch in runs of consecutive rows of one kind (in batch order), each with the
+    columns it sets: a payment binds 8 values, not 25 (an import's batch is a few runs)."""
+    run = (pl.col("kind") != pl.col("kind").shift()).fill_null(True).cum_sum().alias("_run")
+    runs = batch.with_columns(run).partition_by("_run", maintain_order=True, include_key=False)
+    for part in runs:
+        nulls = part.null_count().row(0, named=True)
+        yield [c for c in BATCH_SCHEMA if nulls[c] < part.height], part
+
+
 def _insert_directly(conn: Connection, batch: pl.DataFrame) -> int:
     """SQLite, a batch that brings every contract it is about: straight into the log in batch
-    order (one ``executemany``); how many rows went in."""
-    marks = ", ".join("?" * len(_COLUMNS))
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    order (one ``executemany`` a run of one kind); how many rows went in."""
+    raw = conn.connection.dbapi_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
     try:
-        before = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
-        cursor.executemany(
-            f"INSERT INTO records ({_NAMES}) VALUES ({marks}) ON CONFLICT DO NOTHING",
-            _sqlite_values(batch),
-        )
-        after = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+        before = raw.total_changes  # type: ignore[union-attr]
+        for columns, part in _runs(batch):
+            names = ", ".join(f'"{c}"' for c in (*columns, "received_at"))
+            marks = ", ".join("?" * (len(columns) + 1))
+            cursor.executemany(
+                f"INSERT INTO records ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                _sqlite_values(part, columns=columns),
+            )
+        after = raw.total_changes  # type: ignore[union-attr]
     finally:
         cursor.close()
     return int(after - before)
@@ -390,26 +415,57 @@ _LOG_SCHEMA: Final[dict[str, pl.DataType]] = {
 def log_frame(conn: Connection, freelancers: Sequence[str] | None = None) -> pl.DataFrame:
     """The log rows of some freelancers (plus marketplace-wide actions), in log order.
 
-    Read through the driver, without SQLAlchemy's per-value conversions: this is the bulk
-    read of every snapshot. SQLite hands dates back as ISO text; polars parses them at once.
+    The bulk read of every snapshot, so it skips SQLAlchemy's per-row work: PostgreSQL sends
+    the rows by ``COPY ... TO STDOUT`` in CSV, which polars parses (an empty string is quoted,
+    a null is not); SQLite's rows come straight from the driver's cursor (dates as ISO text,
+    parsed by polars at once).
     """
     names = ", ".join(f'"{c}"' for c in _LOG_SCHEMA)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    if freelancers is None:
-        rows = list(conn.exec_driver_sql(f"SELECT {names} FROM records"))
-    else:
-        rows = list(conn.exec_driver_sql(f"SELECT {names} FROM records WHERE freelancer IS NULL"))
-        for part in chunks(sorted(set(freelancers))):
-            marks = ", ".join([mark] * len(part))
-            rows += conn.exec_driver_sql(
-                f"SELECT {names} FROM records WHERE freelancer IN ({marks})", tuple(part)
-            ).fetchall()
-    if conn.dialect.name != "sqlite":
-        return pl.DataFrame(rows, schema=_LOG_SCHEMA, orient="row").sort("seq")
+    if conn.dialect.name == "postgresql":
+        return _copy_out(conn, names, freelancers).sort("seq")
     dates = [c for c, t in _LOG_SCHEMA.items() if t == pl.Date()]
     text_dates = {c: pl.String() if c in dates else t for c, t in _LOG_SCHEMA.items()}
-    frame = pl.DataFrame(rows, schema=text_dates, orient="row")
+    frames = []
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if freelancers is None:
+            cursor.execute(f"SELECT {names} FROM records")
+        else:
+            cursor.execute(f"SELECT {names} FROM records WHERE freelancer IS NULL")
+        # a frame per block of rows: the driver's Python tuples never outgrow a block
+        while rows := cursor.fetchmany(_BLOCK_ROWS):
+            frames.append(pl.DataFrame(rows, schema=text_dates, orient="row"))
+        for part in chunks(sorted(set(freelancers or ()))):
+            marks = ", ".join("?" * len(part))
+            rows = cursor.execute(
+                f"SELECT {names} FROM records WHERE freelancer IN ({marks})", tuple(part)
+            ).fetchall()
+            frames.append(pl.DataFrame(rows, schema=text_dates, orient="row"))
+    finally:
+        cursor.close()
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=text_dates)
     return frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d")).sort("seq")
+
+
+def _copy_out(conn: Connection, names: str, freelancers: Sequence[str] | None) -> pl.DataFrame:
+    """PostgreSQL: the log rows as CSV from ``COPY (SELECT ...) TO STDOUT``, read by polars."""
+    where = "" if freelancers is None else " WHERE freelancer IS NULL OR freelancer = ANY(%s)"
+    params = () if freelancers is None else (sorted(set(freelancers)),)
+    buffer = bytearray()
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(
+            f"COPY (SELECT {names} FROM records{where}) TO STDOUT (FORMAT csv)", params
+        ) as copy:
+            while block := copy.read():
+                buffer += block
+    finally:
+        cursor.close()
+    if not buffer:
+        return pl.DataFrame(schema=_LOG_SCHEMA)
+    return pl.read_csv(
+        io.BytesIO(buffer), has_header=False, schema=_LOG_SCHEMA, try_parse_dates=False
+    )
 
 
 def fold(log: pl.DataFrame) -> History:
@@ -461,6 +517,23 @@ def history(db: Database, freelancers: Sequence[str] | None = None) -> History:
     """Fold the ledger (or the part about ``freelancers``) into the engine's `History`."""
     with db.read() as conn:
         return fold(log_frame(conn, freelancers))
+
+
+def client_activity(db: Database) -> pl.DataFrame:
+    """`jobsuccess.engine.facts.client_activity` of the whole ledger, in SQL: each client's
+    days of activity (a contract started, a positive payment to anyone), for a snapshot that
+    scores the ledger in partitions under a policy with ``vanished_client`` on (a client is
+    vanished from the marketplace, not from one partition)."""
+    query = text(
+        "SELECT client, start AS date FROM records WHERE kind = 'contract' "
+        "UNION SELECT c.client, p.date FROM records p JOIN records c "
+        "ON c.kind = 'contract' AND c.freelancer = p.freelancer AND c.contract = p.contract "
+        "WHERE p.kind = 'payment' AND p.amount > 0"
+    ).columns(records.c.client, records.c.date)
+    with db.read() as conn:
+        rows = conn.execute(query).all()
+    frame = pl.DataFrame(rows, schema={"client": pl.String(), "date": pl.Date()}, orient="row")
+    return frame.unique().sort("client", "date")
 
 
 def freelancers(db: Database) -> list[str]:
@@ -549,6 +622,7 @@ __all__ = [
     "UnknownContractError",
     "agencies",
     "append",
+    "client_activity",
     "count",
     "exists",
     "find_freelancers",

@@ -59,7 +59,14 @@ from pydantic import (
 )
 
 from jobsuccess.limits import FIRST_DAY, LAST_DAY, MAX_AMOUNT
-from jobsuccess.model import ACTION_TYPES, PauseCause
+from jobsuccess.model import (
+    ACTION_TYPES,
+    ContractType,
+    DisputeOutcome,
+    EndedBy,
+    EndReason,
+    PauseCause,
+)
 
 #: A printable identifier (freelancer, contract, client, record id).
 Ident = Annotated[
@@ -84,10 +91,6 @@ def _iso_date(value: Any) -> Any:
 #: A calendar day between 1970 and 2199, written ``YYYY-MM-DD``.
 Day = Annotated[dt.date, BeforeValidator(_iso_date), Field(ge=FIRST_DAY, le=LAST_DAY)]
 
-ContractType = Literal["fixed", "hourly"]
-EndedBy = Literal["client", "freelancer", "platform"]
-EndReason = Literal["completed", "not_completed", "no_longer_needed", "other"]
-DisputeOutcome = Literal["client", "freelancer", "split"]
 StoredActionType = Literal[
     "feedback_removed",
     "client_flagged",
@@ -443,35 +446,50 @@ def contract_id_text() -> pl.Expr:
     )
 
 
-def sha256_hex(texts: Iterable[bytes]) -> list[str]:
-    """SHA-256 hex digests of many texts (UTF-8 bytes), in order."""
+def derive_ids(
+    canonicals: Iterable[bytes], contract_texts: Iterable[bytes | None], secret: str | None
+) -> tuple[list[str], list[str]]:
+    """The importer's (ids, digests) of many records, in one pass (the hashes are the one
+    per-row loop: hashlib has no vectorised form).
+
+    ``canonicals``: each record's canonical text (UTF-8); ``contract_texts``: a contract
+    record's id text (`contract_id_text`), None for every other kind, whose id is
+    `plain_id_of` its canonical text and its occurrence number among records with the same
+    content (two equal payments on one day are two payments). Ids are `keyed_id` under
+    ``secret`` (the key's inner and outer HMAC states computed once, RFC 2104), or plain when
+    ``secret`` is None (tests and the migration only).
+    """
     sha = hashlib.sha256
-    return [sha(t).hexdigest() for t in texts]
-
-
-def plain_ids(texts: Iterable[bytes]) -> list[str]:
-    """`plain_id` of many id texts: ``d-`` and the first 32 hex digits of their SHA-256."""
-    sha = hashlib.sha256
-    return ["d-" + sha(t).hexdigest()[:32] for t in texts]
-
-
-def keyed_ids(secret: str, plains: Iterable[str]) -> list[str]:
-    """`keyed_id` of many plain ids: the same HMAC-SHA256, with the key's inner and outer
-    states computed once (RFC 2104) instead of per id."""
-    key = secret.encode()
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
-    out = []
-    for plain in plains:
+    inner: Callable[[], Any] | None = None
+    outer: Callable[[], Any] | None = None
+    if secret is not None:
+        key = secret.encode()
+        if len(key) > _BLOCK:
+            key = sha(key).digest()
+        key = key.ljust(_BLOCK, b"\0")
+        inner = sha(bytes(b ^ 0x36 for b in key)).copy
+        outer = sha(bytes(b ^ 0x5C for b in key)).copy
+    seen: dict[str, int] = {}
+    ids: list[str] = []
+    digests: list[str] = []
+    add_id, add_digest = ids.append, digests.append
+    for text, contract in zip(canonicals, contract_texts, strict=True):
+        d = sha(text).hexdigest()
+        add_digest(d)
+        if contract is None:
+            seen[d] = n = seen.get(d, -1) + 1
+            plain = "d-" + sha(b"%s|%d" % (text, n)).hexdigest()[:32]
+        else:
+            plain = "d-" + sha(contract).hexdigest()[:32]
+        if inner is None or outer is None:
+            add_id(plain)
+            continue
         i = inner()
-        i.update(plain.encode("utf-8", "surrogatepass"))
+        i.update(plain.encode())
         o = outer()
         o.update(i.digest())
-        out.append("k-" + o.hexdigest()[:32])
-    return out
+        add_id("k-" + o.hexdigest()[:32])
+    return ids, digests
 
 
 _BLOCK: Final = 64  # SHA-256's block size in bytes

@@ -7,8 +7,10 @@ yields the same snapshot and running it twice is a no-op.
 
 Progress is durable: a ``computations`` row says the date is ``running``; freelancers are
 folded from the ledger and scored in partitions (`jobsuccess.store.ledger.history` then
-`jobsuccess.engine.score`), and each partition's scores and window figures are committed in
-one transaction. After a crash a rerun scores only the freelancers without a stored score for
+`jobsuccess.engine.score`, as `jobsuccess.engine.score_batch` scores a marketplace: in the
+engine's hashed order, and with the whole ledger's client activity when a policy has
+``vanished_client`` on), and each partition's scores and window figures are committed in one
+transaction. After a crash a rerun scores only the freelancers without a stored score for
 that date, then marks the computation ``done``. Two runs at once are harmless (rows are
 inserted with ``ON CONFLICT DO NOTHING``). Writes are short transactions, so the API keeps
 serving (and ingesting) while a snapshot runs.
@@ -110,14 +112,18 @@ def run_snapshot(
     todo = [f for f in everyone if f not in stored]
     if progress:
         progress(0, len(todo))
+    clients = _clients(db, book)
     for lo in range(0, len(todo), partition_size):
         part = todo[lo : lo + partition_size]
-        result = score(ledger.history(db, part), book, computed_on)
+        history = ledger.history(db, part)
+        result = score(history, book, computed_on, readable_order=False, clients=clients)
         with db.write() as conn:
             _store(db, conn, result, book)
         if progress:
             progress(min(lo + partition_size, len(todo)), len(todo))
-    agencies_done, agencies_computed = _agency_snapshot(db, book, computed_on, partition_size)
+    agencies_done, agencies_computed = _agency_snapshot(
+        db, book, computed_on, partition_size, clients
+    )
     with db.write() as conn:
         total = _count(conn, "freelancer", computed_on)
         conn.execute(
@@ -142,8 +148,20 @@ def _count(conn: Connection, subject: SubjectKind, computed_on: dt.date) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def _clients(db: Database, book: PolicyBook) -> pl.DataFrame | None:
+    """The marketplace's client activity when a policy of ``book`` reads it (as
+    `jobsuccess.engine.score_batch` computes it over the whole market), else None."""
+    if any(p.vanished_client.enabled for p in book):
+        return ledger.client_activity(db)
+    return None
+
+
 def _agency_snapshot(
-    db: Database, book: PolicyBook, computed_on: dt.date, partition_size: int
+    db: Database,
+    book: PolicyBook,
+    computed_on: dt.date,
+    partition_size: int,
+    clients: pl.DataFrame | None,
 ) -> tuple[int, int]:
     """Score and store the agencies without a stored score on ``computed_on``, each over the
     folded ledger of its freelancers, in groups of about ``partition_size`` freelancers.
@@ -163,7 +181,7 @@ def _agency_snapshot(
         people.update(members[agency])
         if len(people) >= partition_size or n == len(todo) - 1:
             history = for_agencies(ledger.history(db, sorted(people)), group)
-            result = score(history, book, computed_on)
+            result = score(history, book, computed_on, readable_order=False, clients=clients)
             with db.write() as conn:
                 _store(db, conn, result, book, "agency")
             group, people = [], set()
@@ -174,10 +192,8 @@ def _insert(db: Database, table: Any) -> Any:
     return (sqlite.insert if db.dialect == "sqlite" else postgresql.insert)(table)
 
 
-def score_rows(
-    result: Scores, book: PolicyBook
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The engine's frames as rows of the ``scores`` and ``windows`` tables."""
+def score_frames(result: Scores, book: PolicyBook) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine's frames with the columns of the ``scores`` and ``windows`` tables."""
     longest = {p.name: p.windows.longest for p in book}
     win = result.windows.with_columns(pl.col("window").cast(pl.String))
     evidence = win.filter(
@@ -188,7 +204,15 @@ def score_rows(
         .with_columns(pl.col("outcomes", "clients").fill_null(0))
         .select(*(c.name for c in scores.columns))
     )
-    return head.to_dicts(), win.select(*(c.name for c in windows.columns)).to_dicts()
+    return head, win.select(*(c.name for c in windows.columns))
+
+
+def score_rows(
+    result: Scores, book: PolicyBook
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The engine's frames as rows of the ``scores`` and ``windows`` tables."""
+    head, figures = score_frames(result, book)
+    return head.to_dicts(), figures.to_dicts()
 
 
 def _store(
@@ -198,15 +222,44 @@ def _store(
     book: PolicyBook,
     subject: SubjectKind = "freelancer",
 ) -> None:
-    head, figures = score_rows(result, book)
+    """One partition's scores and window figures, ``ON CONFLICT DO NOTHING`` (a rerun or a
+    second run at once skips what is stored), past SQLAlchemy's per-row work: SQLite by one
+    ``executemany`` (dates as ISO text, booleans as 0/1), PostgreSQL by ``COPY`` in CSV
+    (written by polars) into a temporary table, then one ``INSERT ... SELECT``."""
     into_scores, into_windows, key = TABLES[subject]
-    if key != "freelancer":
-        head = [{key: r.pop("freelancer"), **r} for r in head]
-        figures = [{key: r.pop("freelancer"), **r} for r in figures]
-    if head:
-        conn.execute(_insert(db, into_scores).on_conflict_do_nothing(), head)
-    if figures:
-        conn.execute(_insert(db, into_windows).on_conflict_do_nothing(), figures)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for table, frame in zip(
+            (into_scores, into_windows), score_frames(result, book), strict=True
+        ):
+            if frame.is_empty():
+                continue
+            if key != "freelancer":
+                frame = frame.rename({"freelancer": key})
+            names = ", ".join(f'"{c}"' for c in frame.columns)
+            if db.dialect == "sqlite":
+                frame = frame.with_columns(
+                    pl.col(c).dt.to_string("%Y-%m-%d")
+                    for c, t in frame.schema.items()
+                    if t == pl.Date()
+                )
+                marks = ", ".join("?" * frame.width)
+                cursor.executemany(
+                    f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                    frame.rows(),
+                )
+                continue
+            staged = f"incoming_{table.name}"
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staged} (LIKE {table.name})")
+            with cursor.copy(f"COPY {staged} ({names}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(frame.write_csv(include_header=False))
+            cursor.execute(
+                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staged} "
+                "ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(f"DELETE FROM {staged}")
+    finally:
+        cursor.close()
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -85,8 +85,9 @@ async def freelancer(
         if exc.status_code != status.HTTP_404_NOT_FOUND:
             raise
         stored = None
+    state = request.app.state
     found = routes.explain(
-        freelancer, db, caller, request.app.state.explainer, request.app.state.book, start, end
+        freelancer, routes.Explaining(db, caller, state.explainer, state.book), start, end
     )
     return page(
         request,

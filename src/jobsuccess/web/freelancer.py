@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
-from jobsuccess.explain.chart import Point, figure, forecast_points
 from jobsuccess.plot import figure_json
 from jobsuccess.policy import PolicyBook
+from jobsuccess.render.chart import Point, figure, forecast_points
 from jobsuccess.service import routes
 from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import Principal, may_read_private
@@ -72,7 +72,7 @@ async def my_stats(
     db, explainer, book = state(request)
     may_read_private(who, freelancer)
     stored = await _stored_score(db, who, freelancer, as_of)
-    stats = routes.stats(freelancer, db, who, explainer, book, as_of).body
+    stats = routes.stats(freelancer, routes.Explaining(db, who, explainer, book), as_of).body
     dates = [p.computed_on for p in _history(db, who, freelancer, as_of)]
     return page(
         request,
@@ -105,7 +105,7 @@ def chart(
     JSON)."""
     db, explainer, book = state(request)
     past = _history(db, who, freelancer, as_of)
-    ahead = routes.forecast(freelancer, db, who, explainer, book, as_of, 6).body
+    ahead = routes.forecast(freelancer, routes.Explaining(db, who, explainer, book), as_of, 6).body
     points = [
         Point(p.computed_on, None if p.score is None else float(p.score), _why(p)) for p in past
     ]
@@ -128,7 +128,7 @@ def changes(
     db, explainer, book = state(request)
     if start is not None and end is not None and start > end:
         start, end = end, start  # two dates picked in either order
-    found = routes.explain(freelancer, db, who, explainer, book, start, end)
+    found = routes.explain(freelancer, routes.Explaining(db, who, explainer, book), start, end)
     return page(
         request,
         "changes.html.j2",
@@ -151,7 +151,7 @@ def contracts_ledger(
     """Each contract's outcome and why, in the caller's audience (the score JSON's ledger)."""
     db, explainer, book = state(request)
     day = as_of or dt.date.today()
-    found = routes.explain(freelancer, db, who, explainer, book, day, day)
+    found = routes.explain(freelancer, routes.Explaining(db, who, explainer, book), day, day)
     if found.audience == "operator":
         audit.record(
             db,
@@ -228,7 +228,7 @@ def forecast(
     request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
 ) -> Response:
     db, explainer, book = state(request)
-    found = routes.forecast(freelancer, db, who, explainer, book, as_of, 6)
+    found = routes.forecast(freelancer, routes.Explaining(db, who, explainer, book), as_of, 6)
     return page(
         request,
         "forecast.html.j2",
@@ -244,7 +244,7 @@ def forecast(
 @router.get("/freelancers/{freelancer}/advice")
 def advice(request: Request, freelancer: FreelancerId, session: Sess, who: Who) -> Response:
     db, explainer, book = state(request)
-    found = routes.advice(freelancer, db, who, explainer, book, None)
+    found = routes.advice(freelancer, routes.Explaining(db, who, explainer, book), None)
     return page(request, "advice.html.j2", session, who, freelancer=freelancer, advice=found.body)
 
 
@@ -299,7 +299,9 @@ def whatif(
         if action == "end_contract"
         else {"type": "payment", "contract": contract, "amount": amount}
     )
-    found = routes.whatif(freelancer, {"events": [event]}, db, who, explainer, book, as_of)
+    found = routes.whatif(
+        freelancer, {"events": [event]}, routes.Explaining(db, who, explainer, book), as_of
+    )
     return page(
         request,
         "whatif.html.j2",

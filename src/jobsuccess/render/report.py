@@ -1,5 +1,8 @@
 """``jobsuccess report``: one self-contained HTML page (no network: plotly's script inline).
 
+An adapter: every figure and word comes from `jobsuccess.explain` (its results' ``to_json()``
+are what the template reads).
+
 The score and its ledger as the audience may see them, a chart of the displayed score on every
 computation date so far and forecast, the last change explained, the forecast and the advice.
 """
@@ -12,17 +15,18 @@ from typing import Final
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from jobsuccess.engine import score
+from jobsuccess.engine import score, screen
+from jobsuccess.explain import Audience, pick_freelancer
 from jobsuccess.explain.advise import advise
-from jobsuccess.explain.audience import Audience, score_view
 from jobsuccess.explain.change import explain
-from jobsuccess.explain.chart import Point, causes_text, figure, forecast_points
-from jobsuccess.explain.forecast import STATUS_WORDS, forecast, projected
+from jobsuccess.explain.forecast import STATUS_WORDS, computations, forecast, projected
 from jobsuccess.explain.ledger import snapshots
-from jobsuccess.explain.words import WINDOW_WORDS
+from jobsuccess.explain.view import score_view
+from jobsuccess.explain.words import WINDOW_WORDS, shown
 from jobsuccess.model import History
 from jobsuccess.plot import embed
 from jobsuccess.policy import PolicyBook
+from jobsuccess.render.chart import Point, causes_text, figure, forecast_points
 
 FORECAST_MONTHS = 6
 PAST_ROWS: Final = 300_000
@@ -34,14 +38,7 @@ MIN_POINTS: Final = 12
 
 def computation_dates(book: PolicyBook, first: dt.date, last: dt.date) -> list[dt.date]:
     """Every computation date from the first one on or after ``first`` to the one of ``last``."""
-    dates: list[dt.date] = []
-    day = first
-    while day <= last:
-        on, _ = book.computation(day)
-        if on >= first and (not dates or on > dates[-1]):
-            dates.append(on)
-        day += dt.timedelta(days=1)
-    return dates
+    return [on for on, _ in computations(book, first, last) if on >= first]
 
 
 def score_history(
@@ -107,8 +104,17 @@ def _f(value: int | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _shown(value: int | None) -> str:
-    return "no score" if value is None else f"{value}%"
+def report(
+    history: History,
+    book: PolicyBook,
+    *,
+    as_of: dt.date,
+    audience: Audience = "freelancer",
+    freelancer: str | None = None,
+) -> str:
+    """The self-contained HTML report of one freelancer (the history's only one by default)."""
+    who = pick_freelancer(history, freelancer)
+    return render(screen(history.only([who]), book), book, who, as_of, audience)
 
 
 def render(
@@ -116,14 +122,14 @@ def render(
 ) -> str:
     """The report page as one HTML string."""
     (snap,) = snapshots(history, book, freelancer, [as_of])
-    view = score_view(snap, book, audience)
+    view = score_view(snap, book, audience).to_json()
     past = score_history(history, book, freelancer, as_of)
     last = None
     pair = last_change(history, book, freelancer, past)
     if pair is not None:
-        last = explain(history, book, freelancer, pair[0], pair[1], audience, brief=True)
+        last = explain(history, book, freelancer, pair[0], pair[1], audience, brief=True).to_json()
     base = projected(history, book, freelancer, as_of, FORECAST_MONTHS)  # forecast's and advice's
-    ahead = forecast(history, book, freelancer, as_of, FORECAST_MONTHS, audience, base)
+    ahead = forecast(history, book, freelancer, as_of, FORECAST_MONTHS, audience, base).to_json()
     why = {} if last is None else {last["to"]["as_of"]: causes_text(last["changes"])}
     points = [Point(d, _f(v), why.get(d.isoformat(), "")) for d, v in past]
     fig = figure(
@@ -134,19 +140,20 @@ def render(
     )
     chart = embed(fig, "score-chart", script="inline")
     env = Environment(
-        loader=PackageLoader("jobsuccess.explain", "templates"),
+        loader=PackageLoader("jobsuccess.render", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    advice = advise(history, book, freelancer, as_of, audience, FORECAST_MONTHS, base)
     return env.get_template("report.html.j2").render(
         score=view,
         audience=audience,
         chart=Markup(chart),
         last=last,
         forecast=ahead,
-        advice=advise(history, book, freelancer, as_of, audience, FORECAST_MONTHS, base),
-        shown=_shown,
+        advice=advice.to_json(),
+        shown=shown,
         window_words=WINDOW_WORDS,
         status_words=STATUS_WORDS,
         k=snap.policy.privacy.k,
