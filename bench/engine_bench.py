@@ -151,7 +151,8 @@ def _runner(kind: str, history: Any) -> Callable[[], Any]:
     def run() -> Any:
         # The marketplace entry point: partitions of freelancers, one after another.
         parts = [
-            s.scores.select(columns) for s in score_batch(history, book, AS_OF, statuses=statuses)
+            s.scores.select(columns)
+            for s in score_batch(history, book, AS_OF, statuses=statuses, ledger=False)
         ]
         return pl.concat(parts)
 

@@ -57,6 +57,7 @@ def privacy_cost(
 def holding_only() -> Iterator[None]:
     """The engine with closed batches' members at their own outcome (diagnostic only)."""
     from jobsuccess.engine import core, privacy
+    from jobsuccess.engine.pipeline import LedgerStep
 
     def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         pooled = privacy.pool(ledger, p)
@@ -69,9 +70,9 @@ def holding_only() -> Iterator[None]:
             for o, share in zip(privacy.OUTCOMES3, privacy.SHARES, strict=True)
         )
 
-    saved = core.PIPELINE
-    assert privacy.pool in saved, "the pipeline has no pooling step to replace"
-    core.PIPELINE = tuple(pool if step is privacy.pool else step for step in saved)
+    saved, step = core.PIPELINE, LedgerStep(privacy.pool)
+    assert step in saved, "the pipeline has no pooling step to replace"
+    core.PIPELINE = tuple(LedgerStep(pool) if s == step else s for s in saved)
     try:
         yield
     finally:

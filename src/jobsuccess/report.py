@@ -71,7 +71,7 @@ def batch_rows(
     from jobsuccess.engine import score_batch
 
     parts: list[pl.DataFrame] = []
-    for scores in score_batch(history, book, day, partition_size=partition_size):
+    for scores in score_batch(history, book, day, partition_size=partition_size, ledger=False):
         parts.append(flat_scores(scores))
         if advance is not None:
             advance(scores.scores.height)

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from histories import action, contract, d, days, displayed, history, job, outcome, rows, run
-from jobsuccess.engine import RULES
+from jobsuccess.engine import BY_NAME, RULES
+from jobsuccess.engine.rules import active
+from jobsuccess.errors import InputError
 from jobsuccess.policy import read_policy
 
 AS_OF = "2025-04-01"
@@ -33,6 +35,30 @@ def test_rules_run_in_the_documented_order() -> None:
     documented = re.findall(r"^\| \d+ \| `(\w+)` \|", text, flags=re.MULTILINE)
     assert documented == [r.name for r in RULES]
     assert len(RULES) == 25
+
+
+def test_the_chain_ends_with_its_one_explicit_default_rule() -> None:
+    """The last rule is marked the default (unconditional), and no other rule is."""
+    assert [r.name for r in RULES if r.default] == ["in_progress"]
+    policy = read_policy("2024-09")
+    assert active(policy)[-1][0] is BY_NAME["in_progress"]
+
+
+def test_a_chain_whose_last_active_rule_has_a_condition_is_refused() -> None:
+    """Without the default last, a contract no rule takes would get no outcome: refused with
+    an error naming the policy and the rule, not a silent assumption."""
+    policy = read_policy("2024-09")
+    with pytest.raises(InputError, match=r"policy 2024-09: .*idle_without_earnings.*default"):
+        active(policy, skip=("in_progress",))
+    with pytest.raises(InputError, match="the last active outcome rule"):
+        active(policy, rules=[r for r in RULES if r.name != "in_progress"])
+
+
+def test_a_chain_with_rules_after_the_default_is_refused() -> None:
+    policy = read_policy("2024-09")
+    moved = [BY_NAME["in_progress"], *RULES]
+    with pytest.raises(InputError, match="more than one default rule"):
+        active(policy, rules=moved)
 
 
 # --- Section 2: inputs. ---

@@ -1,6 +1,7 @@
 """The scoring engine: pure functions from history frames and a policy to score frames."""
 
 from jobsuccess.engine.core import PIPELINE, Scores, evaluate, score, score_batch, screen
+from jobsuccess.engine.pipeline import Run, Step
 from jobsuccess.engine.rules import BY_NAME, RULES, Rule
 
 __all__ = [
@@ -8,7 +9,9 @@ __all__ = [
     "PIPELINE",
     "RULES",
     "Rule",
+    "Run",
     "Scores",
+    "Step",
     "evaluate",
     "score",
     "score_batch",

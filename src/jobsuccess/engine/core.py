@@ -1,4 +1,5 @@
-"""The pipeline: facts -> classify -> weigh -> place -> aggregate -> best-of -> status.
+"""The pipeline: facts -> classify -> pool -> weigh -> place -> aggregate -> trending ->
+complete -> best-of -> windows -> summary (`PIPELINE`), then statuses.
 
 One code path for one freelancer and for a marketplace: every step is a frame transformation
 over (freelancer, contract, computation date) rows, so a single history is just a small frame.
@@ -9,26 +10,44 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from jobsuccess.engine import perk, status
-from jobsuccess.engine.facts import client_activity, computation_dates, contract_facts, keyed
+from jobsuccess.engine.aggregate import aggregate
+from jobsuccess.engine.best_of import best_of
+from jobsuccess.engine.complete import complete
+from jobsuccess.engine.facts import client_activity, facts, keyed
+from jobsuccess.engine.pipeline import LedgerStep, Run, Step
+from jobsuccess.engine.place import place
 from jobsuccess.engine.privacy import pool
 from jobsuccess.engine.rules import classify
+from jobsuccess.engine.summary import summarize
+from jobsuccess.engine.trending import trending
 from jobsuccess.engine.weights import weigh
-from jobsuccess.engine.windows import WINDOW_ENUM, aggregate, best_of, place
+from jobsuccess.engine.windows import windows
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
-#: The per-contract steps, in order, after `contract_facts`: each takes the ledger so far and
-#: the policy and adds its columns (windows, best-of and statuses then aggregate the ledger).
-PIPELINE: tuple[Callable[[pl.DataFrame, Policy], pl.DataFrame], ...] = (
-    classify,
-    pool,
-    weigh,
-    place,
+#: The steps `evaluate` folds over, in order, each ``(run, policy) -> run`` and each in its
+#: own module: the facts of every contract on every date, the deciding rule, pooling of
+#: private feedback, the weight, the windows it counts in (the ledger), then every window's
+#: figures per freelancer (wide), trending, empty windows, the best-of score, the windows
+#: frame and the summary. Statuses, which read past dates and other policies, are added to
+#: the summary afterwards (`score`).
+PIPELINE: tuple[Step, ...] = (
+    facts,
+    LedgerStep(classify),
+    LedgerStep(pool),
+    LedgerStep(weigh),
+    LedgerStep(place),
+    aggregate,
+    trending,
+    complete,
+    best_of,
+    windows,
+    summarize,
 )
 
 
@@ -53,15 +72,6 @@ class Scores:
         return Scores(self.scores.filter(keep), self.windows.filter(keep), self.ledger.filter(keep))
 
 
-@dataclass(frozen=True)
-class _Run:
-    """Results of one policy over some computation dates (keyed by ``on``)."""
-
-    ledger: pl.DataFrame
-    windows: pl.DataFrame
-    summary: pl.DataFrame
-
-
 def score(
     history: History,
     book: PolicyBook | Policy,
@@ -70,6 +80,7 @@ def score(
     statuses: bool = True,
     readable_order: bool = True,
     clients: pl.DataFrame | None = None,
+    ledger: bool = True,
 ) -> Scores:
     """Score every freelancer of ``history`` as of one or more dates.
 
@@ -81,9 +92,11 @@ def score(
 
     ``clients``: the marketplace's client activity (`client_activity`), when ``history`` is a
     part of it; a policy with ``vanished_client`` on reads it (default: ``history``'s own).
+    ``ledger=False`` leaves `Scores.ledger` empty (its columns, no rows): a caller that reads
+    only scores and windows (``jobsuccess batch``) skips ordering a row per contract.
     """
     book = book if isinstance(book, PolicyBook) else PolicyBook.single(book)
-    return _score(screen(history, book), book, as_of, statuses, readable_order, clients)
+    return _score(screen(history, book), book, as_of, statuses, readable_order, clients, ledger)
 
 
 def screen(history: History, book: PolicyBook | Policy) -> History:
@@ -92,7 +105,7 @@ def screen(history: History, book: PolicyBook | Policy) -> History:
     book = book if isinstance(book, PolicyBook) else PolicyBook.single(book)
 
     def standing(h: History, dates: list[dt.date]) -> pl.DataFrame:
-        return _score(h, book, dates, True, True).scores.select(
+        return _score(h, book, dates, True, True, ledger=False).scores.select(
             "freelancer", "as_of", "score", "top_rated"
         )
 
@@ -106,6 +119,7 @@ def _score(
     statuses: bool,
     readable_order: bool,
     clients: pl.DataFrame | None = None,
+    ledger: bool = True,
 ) -> Scores:
     days = sorted({as_of} if isinstance(as_of, dt.date) else set(as_of))
     plan = pl.DataFrame(
@@ -148,10 +162,12 @@ def _score(
         main.windows,
         *[c for c in main.windows.columns if c not in ("freelancer", "fkey", "on", "policy")],
     )
-    ledger = by_as_of(
-        main.ledger, *[c for c in main.ledger.columns if c not in ("freelancer", "on", "policy")]
+    rows = main.ledger if ledger else main.ledger.head(0)
+    return Scores(
+        scores,
+        windows,
+        by_as_of(rows, *[c for c in rows.columns if c not in ("freelancer", "on", "policy")]),
     )
-    return Scores(scores, windows, ledger)
 
 
 def score_batch(
@@ -161,6 +177,7 @@ def score_batch(
     *,
     partition_size: int = 50_000,
     statuses: bool = True,
+    ledger: bool = True,
 ) -> Iterator[Scores]:
     """Score a marketplace one partition of freelancers at a time.
 
@@ -168,12 +185,21 @@ def score_batch(
     partition), so partitions can run anywhere: here one after another, or on a cluster's
     workers. Partitions of some tens of thousands of freelancers keep the group-bys' hash
     tables in cache: one 10M-contract frame is several times slower than 20 partitions.
+    ``ledger``: as in `score` (``jobsuccess batch`` asks for none).
     """
     policies = book.policies if isinstance(book, PolicyBook) else (book,)
     # A vanished client is known from the whole market, not from one partition.
     clients = client_activity(history) if any(p.vanished_client.enabled for p in policies) else None
     for part in history.partitions(partition_size):
-        yield score(part, book, as_of, statuses=statuses, readable_order=False, clients=clients)
+        yield score(
+            part,
+            book,
+            as_of,
+            statuses=statuses,
+            readable_order=False,
+            clients=clients,
+            ledger=ledger,
+        )
 
 
 def _computation(book: PolicyBook, day: dt.date) -> tuple[dt.date, str]:
@@ -183,17 +209,16 @@ def _computation(book: PolicyBook, day: dt.date) -> tuple[dt.date, str]:
 
 def _run_all(
     history: History, runs: dict[dt.date, Policy], clients: pl.DataFrame | None = None
-) -> _Run:
+) -> Run:
     by_policy: dict[str, tuple[Policy, list[dt.date]]] = {}
     for on, policy in runs.items():
         by_policy.setdefault(policy.name, (policy, []))[1].append(on)
     results = [evaluate(history, policy, dates, clients) for policy, dates in by_policy.values()]
-    return _Run(
-        *(
-            pl.concat([getattr(r, f) for r in results], how="diagonal_relaxed")
-            for f in ("ledger", "windows", "summary")
-        )
+    ledger, windows, summary = (
+        pl.concat([getattr(r, f) for r in results], how="diagonal_relaxed")
+        for f in ("ledger", "windows", "summary")
     )
+    return Run(history, tuple(runs), clients, ledger, windows, summary)
 
 
 def evaluate(
@@ -201,91 +226,21 @@ def evaluate(
     policy: Policy,
     dates: Iterable[dt.date],
     clients: pl.DataFrame | None = None,
-) -> _Run:
-    """Run the pipeline under one policy on given computation dates (no cadence applied).
+) -> Run:
+    """Run the pipeline under one policy on given computation dates (no cadence applied):
+    the fold of `PIPELINE` over the `keyed` history, each frame with a ``policy`` column.
 
     ``history`` has been through `screen` (a raw ``feedback_removed`` counts as allowed).
     """
-    days = sorted(set(dates))
-    history = keyed(history)
-    ledger = contract_facts(history, policy, days, clients)
+    run = Run(keyed(history), tuple(sorted(set(dates))), clients)
     for step in PIPELINE:
-        ledger = step(ledger, policy)
-    windows = _complete(aggregate(ledger, policy), history, policy, days)
-    summary = _summary(windows, ledger, history, policy, days)
+        run = step(run, policy)
     name = pl.lit(policy.name)
-    return _Run(
-        ledger.with_columns(policy=name),
-        windows.with_columns(policy=name),
-        summary.with_columns(policy=name),
-    )
-
-
-def _grid(history: History, days: list[dt.date]) -> pl.DataFrame:
-    """Every (freelancer, computation date) of a `keyed` history."""
-    freelancers = history.contracts.select("freelancer", "fkey").unique()
-    return freelancers.join(computation_dates(days), how="cross")
-
-
-def _complete(
-    windows: pl.DataFrame, history: History, p: Policy, days: list[dt.date]
-) -> pl.DataFrame:
-    """Every freelancer gets every window on every date, empty ones included."""
-    names = [*p.windows.months, *(["trending"] if p.windows.trending else [])]
-    grid = _grid(history, days).join(
-        pl.DataFrame({"window": names}, schema={"window": WINDOW_ENUM}), how="cross"
-    )
-    return grid.join(
-        windows.drop("freelancer"), on=["fkey", "on", "window"], how="left"
-    ).with_columns(
-        pl.col("outcomes", "clients").fill_null(0),
-        pl.col("success", "neutral", "negative", "total").fill_null(0.0),
-        pl.col("eligible").fill_null(False),
-    )
-
-
-def _summary(
-    windows: pl.DataFrame, ledger: pl.DataFrame, history: History, p: Policy, days: list[dt.date]
-) -> pl.DataFrame:
-    longest = p.windows.longest
-    evidence = windows.filter(pl.col("window") == longest).select(
-        "fkey", "on", "outcomes", "clients"
-    )
-    inside = pl.col(f"in_{longest}")
-    counts = ledger.group_by("fkey", "on").agg(
-        successes=(pl.col("success_share") * inside).sum(),
-        negatives=(pl.col("negative_share") * inside).sum(),
-        stars_mean=pl.col("stars").filter(pl.col("fb_date").is_not_null() & inside).mean(),
-        earnings_12m=pl.col("earnings_12m").sum(),
-    )
-    e = p.eligibility
-    need = f"a score needs {e.min_outcomes} outcomes from {e.min_clients} different clients"
-    return (
-        _grid(history, days)
-        .join(best_of(windows, p), on=["fkey", "on"], how="left")
-        .join(evidence, on=["fkey", "on"], how="left")
-        .join(counts, on=["fkey", "on"], how="left")
-        .with_columns(pl.col("successes", "negatives", "earnings_12m").fill_null(0.0))
-        .with_columns(
-            reason=pl.when(pl.col("score").is_not_null())
-            .then(pl.lit(None, dtype=pl.String))
-            .when(pl.col("outcomes") == 0)
-            .then(
-                pl.lit(
-                    f"no counted outcomes in the last {p.windows.months[longest]} months; " + need
-                )
-            )
-            .otherwise(
-                pl.format(
-                    "not enough evidence: {} outcomes from {} clients in the last {} months; {}",
-                    "outcomes",
-                    "clients",
-                    pl.lit(p.windows.months[longest]),
-                    pl.lit(need),
-                )
-            )
-        )
-        .drop("outcomes", "clients")
+    return replace(
+        run,
+        ledger=run.ledger.with_columns(policy=name),
+        windows=run.windows.with_columns(policy=name),
+        summary=run.summary.with_columns(policy=name),
     )
 
 
@@ -293,7 +248,7 @@ def _with_statuses(
     book: PolicyBook,
     runs: dict[dt.date, Policy],
     history: History,
-    main: _Run,
+    main: Run,
     clients: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Add Top Rated, Top Rated Plus and Rising Talent to each (freelancer, on).

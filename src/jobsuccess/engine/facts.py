@@ -8,13 +8,17 @@ not exist yet. This is the only place that joins the history's tables.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import polars as pl
 
+from jobsuccess.engine.pipeline import Run
 from jobsuccess.model import REFUSED_REMOVAL, History
 from jobsuccess.policy import Policy
 
 KEY = "key"
+#: A contract's position in ``history.contracts``: how (contract, on) rows find its facts.
+ROW = "_row"
 FREELANCER_SEED = 0xF1
 CLIENT_SEED = 0xC1
 
@@ -121,16 +125,44 @@ def contract_facts(
 
     ``history`` must be `keyed`. ``clients`` (`client_activity`) is the marketplace's client
     activity, read when the policy has ``vanished_client`` on; by default the history's own.
+
+    Facts that do not depend on the date (feedback, disputes, actions, flags, replacements)
+    are joined once per contract, before the contracts meet the dates; payments as of each
+    date come from one sorted search (`_payment_facts`), never a cross join with the dates.
     """
     on = computation_dates(dates)
     feedback_days = policy.outcomes.feedback_days
-    base = history.contracts.join(on, how="cross").filter(pl.col("start") <= pl.col("on"))
-    # Joins gather every column they carry, so they run on the columns rules read; the
-    # descriptive ones (ids, names) are put back beside them at the end, row for row.
-    descriptive = base.select("freelancer", "id", "client", "type", "ended_by", "category")
+    static = (
+        history.contracts.lazy()
+        .select(KEY, "fkey", "ckey", "start", "end", "end_reason")
+        .pipe(_attach, _feedback(history), KEY)
+        .pipe(_attach, _disputes(history), KEY)
+        .pipe(_attach, _contract_actions(history), KEY)
+        .pipe(_attach, _flags(history, "fkey", "ckey"), ["fkey", "ckey"])
+        .pipe(_attach, _flags(history, "ckey"), "ckey")
+        .pipe(_attach, _replacements(history, policy), KEY)
+        .collect()
+    )
+    # One row per (contract, on) for the contracts started by then, contract-major: the
+    # descriptive columns (ids, names) are gathered once, beside the facts, row for row.
+    row = pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW)
+    rows = (
+        history.contracts.select(row, "start")
+        .join(on, how="cross")
+        .filter(pl.col("start") <= pl.col("on"))
+        .select(ROW, "on")
+    )
+    at = rows.get_column(ROW)
+    descriptive = history.contracts.select(
+        "freelancer", "id", "client", "type", "ended_by", "category"
+    ).select(pl.all().gather(at))
+    known = static.select(pl.all().gather(at))
+    paid = _payment_facts(history, policy, rows)
     contracts = (
-        base.lazy()
-        .select(KEY, "fkey", "ckey", "on", "start", "end", "end_reason")
+        known.select(KEY, "fkey", "ckey")
+        .hstack([rows.get_column("on")])
+        .hstack(known.select("start", "end", "end_reason").get_columns())
+        .lazy()
         .with_columns(
             ended=pl.col("end").is_not_null() & (pl.col("end") <= pl.col("on")),
         )
@@ -140,19 +172,10 @@ def contract_facts(
             end_reason=pl.when("ended").then("end_reason"),
         )
     )
+    others = known.drop(KEY, "fkey", "ckey", "start", "end", "end_reason")
     frame = (
-        contracts.pipe(_attach, _payments(history, policy, on), per(KEY, dates=on.height))
-        .pipe(_attach, _feedback(history), KEY)
-        .pipe(_attach, _disputes(history), KEY)
-        .pipe(_attach, _contract_actions(history), KEY)
-        .pipe(_attach, _flags(history, "fkey", "ckey"), ["fkey", "ckey"])
-        .pipe(_attach, _flags(history, "ckey"), "ckey")
-        .pipe(_attach, _replacements(history, policy), KEY)
-        .pipe(
-            _attach,
-            _client_last_active(history, policy, on, clients),
-            per("ckey", dates=on.height),
-        )
+        pl.concat([contracts, paid.lazy(), others.lazy()], how="horizontal")
+        .pipe(_with_client_last_active, history, policy, on, clients)
         .with_columns(
             earnings=pl.col("earnings").fill_null(0.0),
             earnings_12m=pl.col("earnings_12m").fill_null(0.0),
@@ -202,6 +225,11 @@ def contract_facts(
     return descriptive.hstack(facts.get_columns())
 
 
+def facts(run: Run, policy: Policy) -> Run:
+    """The step: the run's ledger becomes the `contract_facts` of its dates."""
+    return replace(run, ledger=contract_facts(run.history, policy, list(run.days), run.clients))
+
+
 def _attach(frame: pl.LazyFrame, other: pl.LazyFrame, on: str | list[str]) -> pl.LazyFrame:
     """A left join that keeps the left rows in order (descriptive columns rejoin by position)."""
     return frame.join(other, on=on, how="left", maintain_order="left")
@@ -212,75 +240,152 @@ def _known(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr <= pl.col("on")).then(expr)
 
 
-def _payments(history: History, policy: Policy, on: pl.DataFrame) -> pl.LazyFrame:
-    """Earnings, first and last positive payment, and paid duration periods, as of ``on``.
+#: Payments are searched by one sorted 64-bit code per (contract row, day): the row in the
+#: high bits, the day (offset to stay positive) in the low ``_DAY_BITS``.
+_DAY_BITS = 20
+_DAY_OFFSET = 1 << (_DAY_BITS - 1)
 
-    Duration periods (docs/domain.md section 4): period k of a contract is
-    [start + k*P, start + (k+1)*P); it counts when it holds a positive payment and is full,
-    i.e. the contract ran through it (to its end, or to ``on`` while open).
+
+def _code(row: pl.Expr, day: pl.Expr) -> pl.Expr:
+    return row.cast(pl.Int64) * (1 << _DAY_BITS) + (day.cast(pl.Int32) + _DAY_OFFSET)
+
+
+def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
+    """Earnings, earnings in the last 12 months, first and last positive payment and paid
+    duration periods of each (contract, ``on``) row of ``rows`` (``ROW``: the contract's row
+    in ``history.contracts``), as of ``on``, row for row.
+
+    Payments are sorted once by contract and date and carry running sums; each row reads
+    them at its last payment on or before a day by binary search (segment sums: no join,
+    no cross join with the dates). Duration periods (docs/domain.md section 4): period k of
+    a contract is [start + k*P, start + (k+1)*P); it counts when it holds a positive payment
+    and is full, i.e. the contract ran through it (to its end, or to ``on`` while open): the
+    full periods end before ``start + full*P``, so they are the distinct periods of the
+    positive payments dated before it.
     """
     days = policy.weights.period_days
-    spans = history.contracts.lazy().select(KEY, "start", "end")
-    paid = pl.col("amount") > 0
+    index = history.contracts.select(
+        KEY, pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW), "start"
+    )
+    payments = (
+        history.payments.lazy()
+        .select(KEY, "date", "amount")
+        .join(index.lazy(), on=KEY)
+        .sort(ROW, "date", maintain_order=True)
+        .collect()
+    )
+    # Running sums per contract from running sums over all, less their value where the
+    # contract's payments begin (payments are sorted by contract: no group-by).
+    first = (pl.col(ROW) != pl.col(ROW).shift(1)).fill_null(True)
+
+    def running(value: pl.Expr) -> pl.Expr:
+        total = value.cum_sum()
+        return total - pl.when(first).then(total - value).forward_fill()
+
+    # Each stage names its columns once, so no expression is repeated inside another.
+    staged = payments.with_columns(
+        _positive=pl.col("amount") > 0,
+        _k=(pl.col("date") - pl.col("start")).dt.total_days() // days,
+    ).with_columns(_counted=pl.col("_positive") & (pl.col("_k") >= 0))
+    staged = staged.with_columns(
+        _seen=running(pl.col("_positive").cast(pl.UInt32)),
+        _counted_before=running(pl.col("_counted").cast(pl.UInt32))
+        - pl.col("_counted").cast(pl.UInt32),
+        # The period of the contract's previous counted payment (forward fills stop at the
+        # contract's first row: what they would carry over belongs to the previous contract).
+        _earlier=pl.when(pl.col("_counted")).then("_k").forward_fill().shift(1),
+    )
+    earlier = pl.when(pl.col("_counted_before") > 0).then("_earlier")
+    staged = staged.with_columns(
+        _new=(pl.col("_counted") & (earlier.is_null() | (pl.col("_k") != earlier))).cast(pl.Int32)
+    )
+    seen = pl.col("_seen")
+    sorted_payments = staged.select(
+        ROW,
+        _code(pl.col(ROW), pl.col("date")).alias("_code"),
+        # Money is summed to the cent: a full refund is exactly $0, not 1e-14.
+        running(pl.col("amount")).alias("_sum"),
+        pl.when(seen > 0).then(pl.when("_positive").then("date").forward_fill()).alias("_last"),
+        pl.when(seen > 0)
+        .then(pl.when(pl.col("_positive") & (seen == 1)).then("date").forward_fill())
+        .alias("_first"),
+        running(pl.col("_new")).alias("_periods"),
+    )
+    spans = history.contracts.select("start", "end").select(pl.all().gather(rows.get_column(ROW)))
     full = (
         pl.min_horizontal(pl.col("end").fill_null(pl.col("on")), "on") - pl.col("start")
     ).dt.total_days() // days
-    k = (pl.col("date") - pl.col("start")).dt.total_days() // days
-    # A period counts once it is full and holds a positive payment (a payment dated before
-    # the start falls in no period).
-    counts = paid & (k >= 0) & (k < full)
-    longest = history.contracts.select(
-        (
-            pl.max_horizontal(pl.col("end").max(), on.get_column("on").max())
-            - pl.col("start").min()
-        ).dt.total_days()
-        // days
-    ).item()
-    if longest is not None and longest <= 64:
-        # Periods as the bits of a mask, OR-ed: much faster than a distinct count, and exact
-        # while no contract can hold more than 64 periods.
-        bit = (
-            pl.when(counts)
-            .then(pl.lit(2.0).pow(k).cast(pl.UInt64))
-            .otherwise(pl.lit(0, dtype=pl.UInt64))
-        )
-        periods = pl.col("_k").bitwise_or().bitwise_count_ones()
-    else:
-        bit = pl.when(counts).then(k)
-        periods = pl.col("_k").drop_nulls().n_unique()
-    return (
-        history.payments.lazy()
-        .select(KEY, "date", "amount")
-        .join(on.lazy(), how="cross")
-        .filter(pl.col("date") <= pl.col("on"))
-        .join(spans, on=KEY)
-        .with_columns(_k=bit)
-        .group_by(per(KEY, dates=on.height))
-        .agg(
-            # Money is summed to the cent: a full refund is exactly $0, not 1e-14.
-            earnings=pl.col("amount").sum().round(2),
-            earnings_12m=pl.when(pl.col("date") > pl.col("on").dt.offset_by("-12mo"))
-            .then("amount")
-            .sum()
-            .round(2),
-            first_paid=pl.when(paid).then("date").min(),
-            last_paid=pl.when(paid).then("date").max(),
-            periods_paid=periods.cast(pl.Int32),
-            **_rhythm(policy, paid),
-        )
+    queries = pl.concat([rows, spans], how="horizontal").select(
+        _code(pl.col(ROW), pl.col("on")).alias("on"),
+        _code(pl.col(ROW), pl.col("on").dt.offset_by("-12mo")).alias("year_ago"),
+        _code(pl.col(ROW), pl.col("start") + pl.duration(days=full * days - 1)).alias("cut"),
     )
+    codes = sorted_payments.get_column("_code")
 
+    def at(query: str, *columns: str) -> pl.DataFrame:
+        """``columns`` at each row's last payment on or before the query's day (null where
+        the contract has none), row for row with ``rows``."""
+        if codes.is_empty():
+            return sorted_payments.select(columns).clear(rows.height)
+        found = codes.search_sorted(queries.get_column(query), side="right").cast(pl.Int64) - 1
+        mine = found.clip(lower_bound=0)
+        hit = (found >= 0) & (sorted_payments.get_column(ROW).gather(mine) == rows.get_column(ROW))
+        return sorted_payments.select(pl.when(hit).then(pl.col(c).gather(mine)) for c in columns)
 
-def _rhythm(policy: Policy, paid: pl.Expr) -> dict[str, pl.Expr]:
-    """The median gap in days between a contract's paid days, and how many there are
-    (read only when the policy has ``idle.rhythm_factor``)."""
-    if policy.idle.rhythm_factor <= 0:
-        return {
-            "_gap": pl.lit(None, dtype=pl.Float64).first(),
-            "_paid_days": pl.lit(0, dtype=pl.UInt32).first(),
+    now = at("on", "_sum", "_first", "_last")
+    year_ago = at("year_ago", "_sum").get_column("_sum")
+    total = now.get_column("_sum")
+    paid = pl.DataFrame(
+        {
+            "earnings": _cents(total),
+            "earnings_12m": _cents(total - year_ago.fill_null(0.0)),
+            "first_paid": now.get_column("_first"),
+            "last_paid": now.get_column("_last"),
+            "periods_paid": at("cut", "_periods")
+            .get_column("_periods")
+            .fill_null(0)
+            .cast(pl.Int32),
         }
-    days = pl.col("date").filter(paid).unique().sort()
-    return {"_gap": days.diff().dt.total_days().median(), "_paid_days": days.len()}
+    )
+    return paid.hstack(_rhythm_facts(history, policy, rows).get_columns())
+
+
+def _cents(money: pl.Series) -> pl.Series:
+    """Rounded to the cent, and $0 always +0.0 (a sum's sign of zero depends on its order)."""
+    rounded = money.round(2)
+    return pl.select(pl.when(rounded == 0).then(pl.lit(0.0)).otherwise(rounded)).to_series()
+
+
+def _rhythm_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
+    """The median gap in days between a contract's paid days as of ``on`` (``_gap``), and
+    how many there are (``_paid_days``), row for row with ``rows``; computed only when the
+    policy has ``idle.rhythm_factor`` (a median is not a running sum: a join per date)."""
+    if policy.idle.rhythm_factor <= 0:
+        return pl.DataFrame(
+            {
+                "_gap": pl.Series([None] * rows.height, dtype=pl.Float64),
+                "_paid_days": pl.Series([0] * rows.height, dtype=pl.UInt32),
+            }
+        )
+    index = history.contracts.select(KEY, pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW))
+    days = pl.col("date").unique().sort()
+    rhythm = (
+        history.payments.lazy()
+        .filter(pl.col("amount") > 0)
+        .select(KEY, "date")
+        .join(index.lazy(), on=KEY)
+        .join(rows.lazy().select(ROW, "on"), on=ROW)
+        .filter(pl.col("date") <= pl.col("on"))
+        .group_by(ROW, "on")
+        .agg(_gap=days.diff().dt.total_days().median(), _paid_days=days.len())
+    )
+    return (
+        rows.lazy()
+        .select(ROW, "on")
+        .join(rhythm, on=[ROW, "on"], how="left", maintain_order="left")
+        .select("_gap", "_paid_days")
+        .collect()
+    )
 
 
 def _idle_after(policy: Policy) -> pl.Expr:
@@ -331,21 +436,24 @@ def _replacements(history: History, policy: Policy) -> pl.LazyFrame:
     )
 
 
+def _with_client_last_active(
+    frame: pl.LazyFrame,
+    history: History,
+    policy: Policy,
+    on: pl.DataFrame,
+    clients: pl.DataFrame | None,
+) -> pl.LazyFrame:
+    if not policy.vanished_client.enabled:
+        return frame.with_columns(client_last_active=pl.lit(None, dtype=pl.Date))
+    return _attach(frame, _client_last_active(history, on, clients), per("ckey", dates=on.height))
+
+
 def _client_last_active(
-    history: History, policy: Policy, on: pl.DataFrame, clients: pl.DataFrame | None
+    history: History, on: pl.DataFrame, clients: pl.DataFrame | None
 ) -> pl.LazyFrame:
     """Per client and ``on``, its last day of activity on the marketplace on or before ``on``
     (`client_activity`); read only when the policy has ``vanished_client`` on."""
     keys = history.contracts.lazy().select("client", "ckey").unique()
-    if not policy.vanished_client.enabled:
-        return (
-            keys.join(on.lazy(), how="cross")
-            .select(
-                *per("ckey", dates=on.height),
-                pl.lit(None, dtype=pl.Date).alias("client_last_active"),
-            )
-            .head(0)
-        )
     activity = client_activity(history) if clients is None else clients
     return (
         activity.lazy()

@@ -10,12 +10,13 @@ re-deriving the rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from jobsuccess.errors import InputError
 from jobsuccess.model import OUTCOMES, Outcome
 from jobsuccess.policy import Policy
 
@@ -36,6 +37,9 @@ class Rule:
     text: str
     private: bool
     """Whether the outcome depends on a client's private answers (docs/domain.md section 10)."""
+    default: bool = False
+    """The chain's last rule, unconditional: it takes every contract no rule before it took
+    (`active` refuses a chain that does not end with it)."""
 
     def describe(self, row: Mapping[str, Any], policy: Policy) -> str:
         values = {**_policy_values(policy), **{k: _fmt(v) for k, v in row.items()}}
@@ -75,9 +79,10 @@ def rule(
     *,
     dated: pl.Expr | None = None,
     private: bool = False,
+    default: bool = False,
 ) -> Callable[[Condition], Rule]:
     def wrap(condition: Condition) -> Rule:
-        return Rule(condition.__name__, section, outcome, condition, dated, text, private)
+        return Rule(condition.__name__, section, outcome, condition, dated, text, private, default)
 
     return wrap
 
@@ -399,8 +404,14 @@ def idle_without_earnings(p: Policy) -> pl.Expr | None:
     return pl.col("idle_days") >= pl.col("idle_after")
 
 
-@rule("excluded", "3 Excluded: in progress", "open and active: counts once it ends or idles")
+@rule(
+    "excluded",
+    "3 Excluded: in progress",
+    "open and active: counts once it ends or idles",
+    default=True,
+)
 def in_progress(p: Policy) -> pl.Expr:
+    # The default: every contract no rule above took (open, active, not idle).
     return pl.lit(True)
 
 
@@ -437,31 +448,55 @@ RULE_NAMES = pl.Enum([r.name for r in RULES])
 OUTCOME = pl.Enum(list(OUTCOMES))
 
 
+def active(
+    policy: Policy, *, skip: tuple[str, ...] = (), rules: Sequence[Rule] = RULES
+) -> list[tuple[Rule, pl.Expr]]:
+    """The rules ``policy`` turns on (less those named in ``skip``), in order, with their
+    conditions; the last is the default rule, which takes every contract left.
+
+    Raises `InputError` when the chain does not end with exactly one default rule: without
+    it a contract no rule takes would get no outcome, and rules after it would never decide.
+    """
+    chain = [(r, c) for r in rules if r.name not in skip and (c := r.condition(policy)) is not None]
+    defaults = [r.name for r, _ in chain if r.default]
+    if not chain or not chain[-1][0].default:
+        last = chain[-1][0].name if chain else "no rule"
+        raise InputError(
+            f"policy {policy.name}: the last active outcome rule ({last}) has a condition; "
+            "the chain must end with an unconditional default rule (in_progress), or a "
+            "contract no rule takes would get no outcome",
+            field="rules",
+        )
+    if len(defaults) > 1:
+        raise InputError(
+            f"policy {policy.name}: more than one default rule ({', '.join(defaults)}); the "
+            "rules after the first would never decide",
+            field="rules",
+        )
+    return chain
+
+
 def classify(facts: pl.DataFrame, policy: Policy, *, skip: tuple[str, ...] = ()) -> pl.DataFrame:
-    """Add ``rule``, ``outcome`` and ``dated``: the first rule that holds decides.
+    """Add ``rule``, ``outcome`` and ``dated``: the first rule that holds decides, the default
+    rule (`active`) when none does.
 
     ``skip`` leaves rules out by name (privacy asks what the feedback alone decides).
     """
-    active = [
-        (r, c) for r in RULES if r.name not in skip and (c := r.condition(policy)) is not None
-    ]
-    if active[-1][0] is not in_progress:
-        # The chain below gives the last active rule to every row no other rule took.
-        raise ValueError("classify needs the unconditional last rule (in_progress) active")
+    chain = active(policy, skip=skip)
     # The first rule that holds: a flat coalesce, not a nested when/then chain (cheaper to
     # plan, which is most of the cost for one freelancer's small frame).
     rule_index = pl.coalesce(
         *(
             pl.when(condition.fill_null(False)).then(pl.lit(i, dtype=pl.UInt8))
-            for i, (_, condition) in enumerate(active[:-1])
+            for i, (_, condition) in enumerate(chain[:-1])
         ),
-        pl.lit(len(active) - 1, dtype=pl.UInt8),
+        pl.lit(len(chain) - 1, dtype=pl.UInt8),
     )
-    positions = list(range(len(active)))
+    positions = list(range(len(chain)))
     dated = pl.coalesce(
         *(
             pl.when(pl.col("_rule") == i).then(r.dated)
-            for i, (r, _) in enumerate(active)
+            for i, (r, _) in enumerate(chain)
             if r.dated is not None
         ),
         pl.lit(None, dtype=pl.Date()),
@@ -470,10 +505,10 @@ def classify(facts: pl.DataFrame, policy: Policy, *, skip: tuple[str, ...] = ())
         facts.with_columns(_rule=rule_index)
         .with_columns(
             rule=pl.col("_rule").replace_strict(
-                positions, [r.name for r, _ in active], return_dtype=RULE_NAMES
+                positions, [r.name for r, _ in chain], return_dtype=RULE_NAMES
             ),
             outcome=pl.col("_rule").replace_strict(
-                positions, [r.outcome for r, _ in active], return_dtype=OUTCOME
+                positions, [r.outcome for r, _ in chain], return_dtype=OUTCOME
             ),
             dated=dated,
         )

@@ -45,7 +45,10 @@ def computation_dates(
 def _flat(history: History, book: PolicyBook, days: Sequence[dt.date], size: int) -> pl.DataFrame:
     from jobsuccess.report import flat_scores
 
-    parts = [flat_scores(s) for s in score_batch(history, book, list(days), partition_size=size)]
+    parts = [
+        flat_scores(s)
+        for s in score_batch(history, book, list(days), partition_size=size, ledger=False)
+    ]
     return pl.concat(parts, how="diagonal_relaxed")
 
 

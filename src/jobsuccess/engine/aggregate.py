@@ -1,0 +1,107 @@
+"""Aggregate the ledger: each window's figures per (freelancer, on), in one pass.
+
+One group-by over the ledger gives every window's weighted outcome shares and counts, and the
+summary's counts beside them; the result is wide (one row per freelancer and date, one column
+per window and figure, named ``<window>|<figure>``): the later steps (trending, best-of) read
+columns side by side instead of grouping again, and `jobsuccess.engine.windows` turns it into
+one row per window at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from jobsuccess.engine.facts import by_freelancer
+from jobsuccess.engine.pipeline import Run
+from jobsuccess.policy import Policy
+
+WINDOW_ORDER = ("3m", "6m", "12m", "24m", "trending")
+WINDOW_ENUM = pl.Enum(list(WINDOW_ORDER))
+FIGURES = ("score", "eligible", "outcomes", "clients", "success", "neutral", "negative", "total")
+SUMS = ("success", "neutral", "negative")
+
+
+def column(window: str, figure: str) -> str:
+    """The wide frame's column of one window's figure."""
+    return f"{window}|{figure}"
+
+
+def window_score(success: pl.Expr, negative: pl.Expr, total: pl.Expr) -> pl.Expr:
+    """The official formula: 100 * (success - negative) / total, clamped to 0..100."""
+    return (100.0 * (success - negative) / total).clip(0.0, 100.0)
+
+
+def judged(p: Policy, window: str) -> list[pl.Expr]:
+    """A window's ``total``, ``eligible`` and ``score`` from its sums and counts."""
+
+    def c(figure: str) -> pl.Expr:
+        return pl.col(column(window, figure))
+
+    total = c("success") + c("neutral") + c("negative")
+    eligible = (
+        (c("outcomes") >= p.eligibility.min_outcomes)
+        & (c("clients") >= p.eligibility.min_clients)
+        & (total > 0)
+    )
+    return [
+        total.alias(column(window, "total")),
+        eligible.alias(column(window, "eligible")),
+        pl.when(eligible)
+        .then(window_score(c("success"), c("negative"), total))
+        .alias(column(window, "score")),
+    ]
+
+
+def figures(ledger: pl.DataFrame, p: Policy, *, counts: bool = False) -> pl.DataFrame:
+    """One row per (freelancer, on): every window's figures (wide), and with ``counts`` the
+    summary's (``successes``, ``negatives`` and ``stars_mean`` in the longest window,
+    ``earnings_12m``), from the same group-by."""
+    aggs: list[pl.Expr] = []
+    for w in p.windows.months:
+        inside = pl.col(f"in_{w}")
+        for outcome in SUMS:
+            # Shares, not outcomes: private feedback counts only pooled (engine.privacy).
+            share = pl.col("weight") * pl.col(f"{outcome}_share")
+            aggs.append((share * inside).sum().alias(column(w, outcome)))
+        aggs.append(inside.sum().cast(pl.Int64).alias(column(w, "outcomes")))
+    inside = pl.col(f"in_{p.windows.longest}")
+    aggs += (
+        []
+        if not counts
+        else [
+            (pl.col("success_share") * inside).sum().alias("successes"),
+            (pl.col("negative_share") * inside).sum().alias("negatives"),
+            pl.col("stars")
+            .filter(pl.col("fb_date").is_not_null() & inside)
+            .mean()
+            .alias("stars_mean"),
+            pl.col("earnings_12m").sum(),
+        ]
+    )
+    keys, carry = by_freelancer(ledger)
+    wide = (
+        ledger.group_by(keys)
+        .agg(*carry, *aggs)
+        .join(_clients(ledger, p, keys), on=keys, how="left")
+        .with_columns(pl.col(r"^.*\|clients$").fill_null(0))
+    )
+    return wide.with_columns(e for w in p.windows.months for e in judged(p, w))
+
+
+def aggregate(run: Run, p: Policy) -> Run:
+    """The step: the run's summary becomes the ledger's wide `figures`."""
+    return replace(run, summary=figures(run.ledger, p, counts=True))
+
+
+def _clients(ledger: pl.DataFrame, p: Policy, keys: list[str]) -> pl.DataFrame:
+    """Distinct clients per window, from one pass over (freelancer, client) pairs (a
+    distinct count per window inside the main group-by costs several times more) of the
+    rows in the longest window (every window lies inside it)."""
+    windows = [f"in_{w}" for w in p.windows.months]
+    inside = ledger.filter(pl.col(f"in_{p.windows.longest}"))
+    pairs = inside.group_by([*keys, "ckey"]).agg(pl.col(c).any() for c in windows)
+    return pairs.group_by(keys).agg(
+        pl.col(f"in_{w}").sum().cast(pl.Int64).alias(column(w, "clients")) for w in p.windows.months
+    )
