@@ -160,7 +160,11 @@ def attribute(problems: Sequence[Problem]) -> list[Attribution]:
     """Attribute every problem; coalitions of one policy are valued together, a chunk of at
     most `CHUNK_ROWS` ledger rows per engine call."""
     share = TOTAL_VALUED_ROWS // max(1, len(problems))
-    prepared = [_prepare(p, min(MAX_VALUED_ROWS, share)) for p in problems]
+    ids = _candidates(problems)
+    keyed = _Keyed()
+    prepared = [
+        _prepare(p, min(MAX_VALUED_ROWS, share), ids[i], keyed) for i, p in enumerate(problems)
+    ]
     value: list[list[float]] = [[NO_SCORE] * pr.plan.size for pr in prepared]
     best: list[list[str | None]] = [[None] * pr.plan.size for pr in prepared]
     by_policy: dict[str, list[int]] = {}
@@ -268,10 +272,28 @@ def _movers(players: list[_Player]) -> list[_Player]:
     return [p for p in players if p.moves]
 
 
-def _prepare(problem: Problem, rows_budget: int) -> _Prepared:
+class _Keyed:
+    """Each ledger frame's rows in some window, keyed (`keyed_columns` and ``id``), computed
+    once per frame and policy: a forecast's problems share frames (one step's after is the
+    next one's before)."""
+
+    def __init__(self) -> None:
+        self.frames: dict[tuple[int, str], pl.DataFrame] = {}
+
+    def __call__(self, frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+        key = (id(frame), policy.name)
+        if key not in self.frames:
+            self.frames[key] = (
+                frame.filter(counted(policy))
+                .with_columns(client_key())
+                .select(*keyed_columns(policy), "id")
+            )
+        return self.frames[key]
+
+
+def _prepare(problem: Problem, rows_budget: int, ids: list[str], keyed_of: _Keyed) -> _Prepared:
     policy, audience = problem.policy, problem.audience
     columns = value_columns(policy)
-    ids = _candidates(problem.before, problem.after, policy)
     before = rows_by_id(problem.before.filter(pl.col("id").is_in(ids)))
     after = rows_by_id(problem.after.filter(pl.col("id").is_in(ids)))
     players: list[_Player] = []
@@ -327,24 +349,17 @@ def _prepare(problem: Problem, rows_budget: int) -> _Prepared:
         orient="row",
     )
     # rows in no window add nothing to any coalition (score_groups would drop them anyway)
-    inside = counted(policy)
     keyed = keyed_columns(policy)
     sides = pl.concat(
         [
-            frame.filter(inside)
+            keyed_of(frame, policy)
             .join(owner, on="id")
-            .with_columns(client_key())
             .select(*keyed, "player", pl.lit(side, dtype=pl.UInt8()).alias("side"))
             for side, frame in ((0, problem.before), (1, problem.after))
         ],
         how="vertical",
     )
-    const = (
-        problem.after.filter(inside)
-        .join(owner, on="id", how="anti")
-        .with_columns(client_key())
-        .select(keyed)
-    )
+    const = keyed_of(problem.after, policy).join(owner, on="id", how="anti").select(keyed)
     per = max(1, const.height + sides.height // 2)
     n = len(movers)
     budget = max(1, min(problem.budget, rows_budget // per))
@@ -396,24 +411,53 @@ def _few(ids: Sequence[str]) -> str:
     return contracts_phrase(shown) + (f" and {more} more contracts" if more > 0 else "")
 
 
-def _candidates(before: pl.DataFrame, after: pl.DataFrame, policy: Policy) -> list[str]:
-    """Contracts whose rows differ in anything an explanation reads (a superset of changes)."""
-    compared = [
-        "weight",
-        *SHARES,
-        *window_columns(policy),
-        "earnings",
-        "batch",
-        "held",
-        "rule",
-        "outcome",
-    ]
-    b, a = before.select("id", *compared), after.select("id", *compared)
-    joined = b.join(a, on="id", how="full", suffix="_after", coalesce=True)
-    differs = pl.any_horizontal(
-        pl.col(c).cast(pl.String).ne_missing(pl.col(f"{c}_after").cast(pl.String)) for c in compared
-    )
-    return sorted(joined.filter(differs).get_column("id").to_list())
+def _candidates(problems: Sequence[Problem]) -> list[list[str]]:
+    """Each problem's contracts whose rows differ in anything an explanation reads (a superset
+    of changes), sorted: one join for all problems of a policy, each frame read once."""
+    out: list[list[str]] = [[] for _ in problems]
+    by_policy: dict[str, list[int]] = {}
+    for i, p in enumerate(problems):
+        by_policy.setdefault(p.policy.name, []).append(i)
+    for indices in by_policy.values():
+        policy = problems[indices[0]].policy
+        compared = [
+            "weight",
+            *SHARES,
+            *window_columns(policy),
+            "earnings",
+            "batch",
+            "held",
+            "rule",
+            "outcome",
+        ]
+        # compared as strings (each frame cast once, whatever its dtypes), labelled by problem
+        texts: dict[int, pl.DataFrame] = {}
+
+        def text(frame: pl.DataFrame, compared: list[str] = compared) -> pl.DataFrame:
+            if id(frame) not in texts:
+                texts[id(frame)] = frame.select(
+                    "id", *(pl.col(c).cast(pl.String) for c in compared)
+                )
+            return texts[id(frame)]
+
+        def side(which: str, indices: list[int] = indices) -> pl.DataFrame:
+            return pl.concat(
+                [
+                    text(getattr(problems[i], which)).with_columns(
+                        pl.lit(i, dtype=pl.UInt32()).alias("problem")
+                    )
+                    for i in indices
+                ],
+                how="vertical",
+            )
+
+        joined = side("before").join(
+            side("after"), on=["problem", "id"], how="full", suffix="_after", coalesce=True
+        )
+        differs = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_after")) for c in compared)
+        for i, cid in joined.filter(differs).select("problem", "id").iter_rows():
+            out[i].append(cid)
+    return [sorted(ids) for ids in out]
 
 
 def _value_key(row: Row | None, columns: Sequence[str]) -> tuple[object, ...] | None:
