@@ -161,9 +161,11 @@ def attribute(problems: Sequence[Problem]) -> list[Attribution]:
     most `CHUNK_ROWS` ledger rows per engine call."""
     share = TOTAL_VALUED_ROWS // max(1, len(problems))
     ids = _candidates(problems)
-    keyed = _Keyed()
+    staged = [_players(p, ids[i]) for i, p in enumerate(problems)]
+    frames = _frames(problems, [_movers(players) for players, _ in staged])
     prepared = [
-        _prepare(p, min(MAX_VALUED_ROWS, share), ids[i], keyed) for i, p in enumerate(problems)
+        _planned(p, min(MAX_VALUED_ROWS, share), *staged[i], *frames[i])
+        for i, p in enumerate(problems)
     ]
     value: list[list[float]] = [[NO_SCORE] * pr.plan.size for pr in prepared]
     best: list[list[str | None]] = [[None] * pr.plan.size for pr in prepared]
@@ -272,26 +274,91 @@ def _movers(players: list[_Player]) -> list[_Player]:
     return [p for p in players if p.moves]
 
 
-class _Keyed:
-    """Each ledger frame's rows in some window, keyed (`keyed_columns` and ``id``), computed
-    once per frame and policy: a forecast's problems share frames (one step's after is the
-    next one's before)."""
-
-    def __init__(self) -> None:
-        self.frames: dict[tuple[int, str], pl.DataFrame] = {}
-
-    def __call__(self, frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-        key = (id(frame), policy.name)
-        if key not in self.frames:
-            self.frames[key] = (
-                frame.filter(counted(policy))
+def _frames(
+    problems: Sequence[Problem], movers: Sequence[list[_Player]]
+) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Each problem's ``const`` and ``sides`` (see `_Prepared`), of only the rows in some
+    window: per policy, each distinct frame is keyed once and every problem's rows come from
+    one join (a forecast's problems share frames: one step's after is the next one's before)."""
+    out: list[tuple[pl.DataFrame, pl.DataFrame]] = [(pl.DataFrame(), pl.DataFrame())] * len(
+        problems
+    )
+    by_policy: dict[str, list[int]] = {}
+    for i, p in enumerate(problems):
+        by_policy.setdefault(p.policy.name, []).append(i)
+    for indices in by_policy.values():
+        policy = problems[indices[0]].policy
+        keyed = keyed_columns(policy)
+        number: dict[int, int] = {}
+        distinct: list[pl.DataFrame] = []
+        for i in indices:
+            for frame in (problems[i].before, problems[i].after):
+                if id(frame) not in number:
+                    number[id(frame)] = len(distinct)
+                    distinct.append(frame)
+        # rows in no window add nothing to any coalition (score_groups would drop them anyway)
+        rows = pl.concat(
+            [
+                f.filter(counted(policy))
                 .with_columns(client_key())
-                .select(*keyed_columns(policy), "id")
+                .select(*keyed, "id", pl.lit(j, dtype=pl.UInt32()).alias("frame"))
+                for j, f in enumerate(distinct)
+            ],
+            how="vertical",
+        )
+        owners = [
+            (i, number[id(problems[i].before)], number[id(problems[i].after)], c, j)
+            for i in indices
+            for j, p in enumerate(movers[i])
+            for c in p.contracts
+        ]
+        owner = pl.DataFrame(
+            owners,
+            schema={
+                "problem": pl.UInt32(),
+                "before": pl.UInt32(),
+                "after": pl.UInt32(),
+                "id": pl.String(),
+                "player": pl.UInt32(),
+            },
+            orient="row",
+        )
+        parts = [
+            rows.join(
+                owner.select("problem", pl.col(which).alias("frame"), "id", "player"),
+                on=["frame", "id"],
+                maintain_order="left",
+            ).select("problem", *keyed, "player", pl.lit(side, dtype=pl.UInt8()).alias("side"))
+            for side, which in ((0, "before"), (1, "after"))
+        ]
+        uses = pl.DataFrame(
+            [(i, number[id(problems[i].after)]) for i in indices],
+            schema={"problem": pl.UInt32(), "frame": pl.UInt32()},
+            orient="row",
+        )
+        const = (
+            rows.join(uses, on="frame", maintain_order="left")
+            .join(
+                owner.select("problem", "id"),
+                on=["problem", "id"],
+                how="anti",
+                maintain_order="left",
             )
-        return self.frames[key]
+            .select("problem", *keyed)
+        )
+        sides = pl.concat(parts, how="vertical").sort("problem", "side", maintain_order=True)
+        const_of = const.partition_by("problem", as_dict=True, maintain_order=True)
+        sides_of = sides.partition_by("problem", as_dict=True, maintain_order=True)
+        for i in indices:
+            c = const_of.get((i,), const.clear())
+            sd = sides_of.get((i,), sides.clear())
+            out[i] = (c.drop("problem"), sd.drop("problem"))
+    return out
 
 
-def _prepare(problem: Problem, rows_budget: int, ids: list[str], keyed_of: _Keyed) -> _Prepared:
+def _players(problem: Problem, ids: list[str]) -> tuple[list[_Player], int]:
+    """The players of one problem among its candidates ``ids``, and how many changes were
+    grouped into fewer players (0: none were)."""
     policy, audience = problem.policy, problem.audience
     columns = value_columns(policy)
     before = rows_by_id(problem.before.filter(pl.col("id").is_in(ids)))
@@ -342,24 +409,19 @@ def _prepare(problem: Problem, rows_budget: int, ids: list[str], keyed_of: _Keye
     if len(_movers(players)) > problem.max_players:
         grouped = len(_movers(players))
         players = _grouped(players, problem.max_players)
+    return players, grouped
+
+
+def _planned(
+    problem: Problem,
+    rows_budget: int,
+    players: list[_Player],
+    grouped: int,
+    const: pl.DataFrame,
+    sides: pl.DataFrame,
+) -> _Prepared:
+    """One problem's coalition plan, as many coalitions as its rows budget allows."""
     movers = _movers(players)
-    owner = pl.DataFrame(
-        [(c, j) for j, p in enumerate(movers) for c in p.contracts],
-        schema={"id": pl.String(), "player": pl.UInt32()},
-        orient="row",
-    )
-    # rows in no window add nothing to any coalition (score_groups would drop them anyway)
-    keyed = keyed_columns(policy)
-    sides = pl.concat(
-        [
-            keyed_of(frame, policy)
-            .join(owner, on="id")
-            .select(*keyed, "player", pl.lit(side, dtype=pl.UInt8()).alias("side"))
-            for side, frame in ((0, problem.before), (1, problem.after))
-        ],
-        how="vertical",
-    )
-    const = keyed_of(problem.after, policy).join(owner, on="id", how="anti").select(keyed)
     per = max(1, const.height + sides.height // 2)
     n = len(movers)
     budget = max(1, min(problem.budget, rows_budget // per))
@@ -433,7 +495,11 @@ def _candidates(problems: Sequence[Problem]) -> list[list[str]]:
         # compared as strings (each frame cast once, whatever its dtypes), labelled by problem
         texts: dict[int, pl.DataFrame] = {}
 
-        def text(frame: pl.DataFrame, compared: list[str] = compared) -> pl.DataFrame:
+        def text(
+            frame: pl.DataFrame,
+            compared: list[str] = compared,
+            texts: dict[int, pl.DataFrame] = texts,
+        ) -> pl.DataFrame:
             if id(frame) not in texts:
                 texts[id(frame)] = frame.select(
                     "id", *(pl.col(c).cast(pl.String) for c in compared)

@@ -56,9 +56,24 @@ def project(frozen: History, plan: Sequence[Computation]) -> pl.DataFrame:
     """
     if not plan:
         return pl.DataFrame()
-    parts = [_full(frozen, plan[0].policy, [plan[0].on])]
-    for _, segment in groupby(plan[1:], key=lambda c: c.policy.name):
-        items = list(segment)
+    segments = [list(s) for _, s in groupby(plan[1:], key=lambda c: c.policy.name)]
+    head = plan[0]
+    if segments and _sliding(segments[0]) and segments[0][0].policy.name == head.policy.name:
+        # the first planned date and the first segment's first date: one engine run, not two
+        both = _full(frozen, head.policy, [head.on, segments[0][0].on])
+        parts = [both.filter(pl.col("on") == head.on)]
+        parts.append(
+            _segment(
+                frozen,
+                head.policy,
+                [c.on for c in segments[0]],
+                both.filter(pl.col("on") == segments[0][0].on),
+            )
+        )
+        segments = segments[1:]
+    else:
+        parts = [_full(frozen, head.policy, [head.on])]
+    for items in segments:
         parts.append(_segment(frozen, items[0].policy, [c.on for c in items]))
     return pl.concat(parts, how="diagonal_relaxed")
 
@@ -67,11 +82,20 @@ def _full(history: History, policy: Policy, dates: list[dt.date]) -> pl.DataFram
     return normalize(evaluate(history, policy, dates).ledger).drop("freelancer")
 
 
-def _segment(frozen: History, policy: Policy, dates: list[dt.date]) -> pl.DataFrame:
+def _sliding(segment: Sequence[Computation]) -> bool:
+    """Whether a segment's later dates are re-placed from its first (else all run in full)."""
+    return len(segment) > FULL_UP_TO and not segment[0].policy.compares_contracts
+
+
+def _segment(
+    frozen: History, policy: Policy, dates: list[dt.date], first: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``first``: the full run on ``dates[0]`` when the caller already has it."""
     if len(dates) <= FULL_UP_TO or policy.compares_contracts:
         return _full(frozen, policy, dates)
     live_ids = open_contracts(frozen)
-    first = _full(frozen, policy, dates[:1])
+    if first is None:
+        first = _full(frozen, policy, dates[:1])
     windows = [f"in_{w}" for w in policy.windows.months]
     # Ended contracts: fixed rows; those in no window on the first date never enter one again.
     fixed = first.filter(
