@@ -161,7 +161,8 @@ def attribute(problems: Sequence[Problem]) -> list[Attribution]:
     most `CHUNK_ROWS` ledger rows per engine call."""
     share = TOTAL_VALUED_ROWS // max(1, len(problems))
     ids = _candidates(problems)
-    staged = [_players(p, ids[i]) for i, p in enumerate(problems)]
+    rows = _rows(problems, ids)
+    staged = [_players(p, ids[i], *rows[i]) for i, p in enumerate(problems)]
     frames = _frames(problems, [_movers(players) for players, _ in staged])
     prepared = [
         _planned(p, min(MAX_VALUED_ROWS, share), *staged[i], *frames[i])
@@ -356,13 +357,32 @@ def _frames(
     return out
 
 
-def _players(problem: Problem, ids: list[str]) -> tuple[list[_Player], int]:
-    """The players of one problem among its candidates ``ids``, and how many changes were
-    grouped into fewer players (0: none were)."""
+def _rows(
+    problems: Sequence[Problem], ids: Sequence[list[str]]
+) -> list[tuple[dict[str, Row], dict[str, Row]]]:
+    """Each problem's candidate rows before and after, by id (maybe more: one filter per
+    distinct frame, for every problem that reads it)."""
+    wanted: dict[int, set[str]] = {}
+    frames: dict[int, pl.DataFrame] = {}
+    for i, p in enumerate(problems):
+        for frame in (p.before, p.after):
+            wanted.setdefault(id(frame), set()).update(ids[i])
+            frames[id(frame)] = frame
+    read = {
+        key: rows_by_id(frame.filter(pl.col("id").is_in(sorted(wanted[key]))))
+        for key, frame in frames.items()
+    }
+    return [(read[id(p.before)], read[id(p.after)]) for p in problems]
+
+
+def _players(
+    problem: Problem, ids: list[str], before: dict[str, Row], after: dict[str, Row]
+) -> tuple[list[_Player], int]:
+    """The players of one problem among its candidates ``ids`` (``before`` and ``after``: at
+    least their rows, by id), and how many changes were grouped into fewer players (0: none
+    were)."""
     policy, audience = problem.policy, problem.audience
     columns = value_columns(policy)
-    before = rows_by_id(problem.before.filter(pl.col("id").is_in(ids)))
-    after = rows_by_id(problem.after.filter(pl.col("id").is_in(ids)))
     players: list[_Player] = []
     groups: dict[int, list[str]] = {}
     unpooled_ids: list[str] = []
