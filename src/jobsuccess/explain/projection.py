@@ -58,7 +58,7 @@ def project(frozen: History, plan: Sequence[Computation]) -> pl.DataFrame:
         return pl.DataFrame()
     segments = [list(s) for _, s in groupby(plan[1:], key=lambda c: c.policy.name)]
     head = plan[0]
-    if segments and _sliding(segments[0]) and segments[0][0].policy.name == head.policy.name:
+    if segments and _sliding(segments[0]) and segments[0][0].policy == head.policy:
         # the first planned date and the first segment's first date: one engine run, not two
         both = _full(frozen, head.policy, [head.on, segments[0][0].on])
         parts = [both.filter(pl.col("on") == head.on)]
