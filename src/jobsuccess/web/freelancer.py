@@ -152,15 +152,7 @@ def contracts_ledger(
     db, explainer, book = state(request)
     day = as_of or dt.date.today()
     found = routes.explain(freelancer, routes.Explaining(db, who, explainer, book), day, day)
-    if found.audience == "operator":
-        audit.record(
-            db,
-            prefix=who.prefix,
-            role=who.role,
-            action=audit.VIEWED_PRIVATE,
-            freelancer=freelancer,
-            detail=f"contracts ledger as of {day}",
-        )
+    _audit_private(db, who, freelancer, found.audience, f"contracts ledger as of {day}")
     return page(
         request,
         "ledger.html.j2",
@@ -171,6 +163,21 @@ def contracts_ledger(
         score=found.body["score"],
         **_appeal_context(db, who, freelancer),
     )
+
+
+def _audit_private(
+    db: Database, who: Principal, freelancer: str, audience: str, detail: str
+) -> None:
+    """An operator's view of a freelancer's private answers goes to the audit log."""
+    if audience == "operator":
+        audit.record(
+            db,
+            prefix=who.prefix,
+            role=who.role,
+            action=audit.VIEWED_PRIVATE,
+            freelancer=freelancer,
+            detail=detail,
+        )
 
 
 def _appeal_context(db: Database, who: Principal, freelancer: str) -> dict[str, Any]:
@@ -190,15 +197,7 @@ def records(
     view is written to the audit log)."""
     db, _, _ = state(request)
     found = routes.freelancer_ledger(freelancer, db, who, after, RECORDS_PAGE)
-    if found.audience == "operator":
-        audit.record(
-            db,
-            prefix=who.prefix,
-            role=who.role,
-            action=audit.VIEWED_PRIVATE,
-            freelancer=freelancer,
-            detail=f"records after {after}",
-        )
+    _audit_private(db, who, freelancer, found.audience, f"records after {after}")
     entries = [e.model_dump(mode="json") for e in found.entries]
     columns = _columns(entries)
     return page(
