@@ -25,6 +25,7 @@ from jobsuccess.service.explain_port import Explainer
 from jobsuccess.store import Database, audit, ledger
 from jobsuccess.store.records import Day
 from jobsuccess.web.render import Sess, Who, finish, page
+from jobsuccess.web.session import Session
 
 router = APIRouter(include_in_schema=False)
 
@@ -272,17 +273,7 @@ def whatif_form(
     request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
 ) -> Response:
     db, _, _ = state(request)
-    return page(
-        request,
-        "whatif.html.j2",
-        session,
-        who,
-        freelancer=freelancer,
-        **_contracts(db, who, freelancer),
-        result=None,
-        asked=None,
-        as_of=as_of,
-    )
+    return _whatif_page(request, session, who, db, freelancer, None, None, as_of)
 
 
 @router.post("/freelancers/{freelancer}/whatif")
@@ -311,6 +302,21 @@ def whatif(
     found = routes.whatif(
         freelancer, {"events": [event]}, routes.Explaining(db, who, explainer, book), as_of
     )
+    asked = {"action": action, "contract": contract, "stars": stars, "amount": amount}
+    return _whatif_page(request, session, who, db, freelancer, found.body, asked, as_of)
+
+
+def _whatif_page(
+    request: Request,
+    session: Session,
+    who: Principal,
+    db: Database,
+    freelancer: str,
+    result: dict[str, Any] | None,
+    asked: dict[str, Any] | None,
+    as_of: dt.date | None,
+) -> Response:
+    """The playground page: the form, and the answer once one was asked."""
     return page(
         request,
         "whatif.html.j2",
@@ -318,7 +324,7 @@ def whatif(
         who,
         freelancer=freelancer,
         **_contracts(db, who, freelancer),
-        result=found.body,
-        asked={"action": action, "contract": contract, "stars": stars, "amount": amount},
+        result=result,
+        asked=asked,
         as_of=as_of,
     )
