@@ -163,7 +163,15 @@ def _statuses(
     Where the displayed score alone rules every status out (`status.may_hold`), all are off,
     so the engine's weekly look-back runs only where it matters.
     """
-    need = [on for i, (on, p) in enumerate(plan) if _on_score(status.may_hold(p), scored[i].score)]
+    frame = pl.DataFrame(
+        {"score": [scored[i].score for i in range(len(plan))], "policy": [p.name for _, p in plan]},
+        schema={"score": pl.Int64, "policy": pl.String},
+    )
+    may: pl.Expr = pl.lit(False)
+    for p in {p.name: p for _, p in plan}.values():  # one pass over the dates, per policy
+        may = pl.when(pl.col("policy") == p.name).then(status.may_hold(p)).otherwise(may)
+    holds = frame.select(may).to_series().to_list()
+    need = [on for (on, _), ok in zip(plan, holds, strict=True) if ok]
     if not need:
         return {}
     frame = score(frozen, book, need).scores
