@@ -25,7 +25,6 @@ from jobsuccess.service.explain_port import Explainer
 from jobsuccess.store import Database, audit, ledger
 from jobsuccess.store.records import Day
 from jobsuccess.web.render import Sess, Who, finish, page
-from jobsuccess.web.session import Session
 
 router = APIRouter(include_in_schema=False)
 
@@ -153,7 +152,15 @@ def contracts_ledger(
     db, explainer, book = state(request)
     day = as_of or dt.date.today()
     found = routes.explain(freelancer, routes.Explaining(db, who, explainer, book), day, day)
-    _audit_private(db, who, freelancer, found.audience, f"contracts ledger as of {day}")
+    if found.audience == "operator":
+        audit.record(
+            db,
+            prefix=who.prefix,
+            role=who.role,
+            action=audit.VIEWED_PRIVATE,
+            freelancer=freelancer,
+            detail=f"contracts ledger as of {day}",
+        )
     return page(
         request,
         "ledger.html.j2",
@@ -164,21 +171,6 @@ def contracts_ledger(
         score=found.body["score"],
         **_appeal_context(db, who, freelancer),
     )
-
-
-def _audit_private(
-    db: Database, who: Principal, freelancer: str, audience: str, detail: str
-) -> None:
-    """An operator's view of a freelancer's private answers goes to the audit log."""
-    if audience == "operator":
-        audit.record(
-            db,
-            prefix=who.prefix,
-            role=who.role,
-            action=audit.VIEWED_PRIVATE,
-            freelancer=freelancer,
-            detail=detail,
-        )
 
 
 def _appeal_context(db: Database, who: Principal, freelancer: str) -> dict[str, Any]:
@@ -198,7 +190,15 @@ def records(
     view is written to the audit log)."""
     db, _, _ = state(request)
     found = routes.freelancer_ledger(freelancer, db, who, after, RECORDS_PAGE)
-    _audit_private(db, who, freelancer, found.audience, f"records after {after}")
+    if found.audience == "operator":
+        audit.record(
+            db,
+            prefix=who.prefix,
+            role=who.role,
+            action=audit.VIEWED_PRIVATE,
+            freelancer=freelancer,
+            detail=f"records after {after}",
+        )
     entries = [e.model_dump(mode="json") for e in found.entries]
     columns = _columns(entries)
     return page(
@@ -273,7 +273,17 @@ def whatif_form(
     request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
 ) -> Response:
     db, _, _ = state(request)
-    return _whatif_page(request, session, who, db, freelancer, None, None, as_of)
+    return page(
+        request,
+        "whatif.html.j2",
+        session,
+        who,
+        freelancer=freelancer,
+        **_contracts(db, who, freelancer),
+        result=None,
+        asked=None,
+        as_of=as_of,
+    )
 
 
 @router.post("/freelancers/{freelancer}/whatif")
@@ -302,21 +312,6 @@ def whatif(
     found = routes.whatif(
         freelancer, {"events": [event]}, routes.Explaining(db, who, explainer, book), as_of
     )
-    asked = {"action": action, "contract": contract, "stars": stars, "amount": amount}
-    return _whatif_page(request, session, who, db, freelancer, found.body, asked, as_of)
-
-
-def _whatif_page(
-    request: Request,
-    session: Session,
-    who: Principal,
-    db: Database,
-    freelancer: str,
-    result: dict[str, Any] | None,
-    asked: dict[str, Any] | None,
-    as_of: dt.date | None,
-) -> Response:
-    """The playground page: the form, and the answer once one was asked."""
     return page(
         request,
         "whatif.html.j2",
@@ -324,7 +319,7 @@ def _whatif_page(
         who,
         freelancer=freelancer,
         **_contracts(db, who, freelancer),
-        result=result,
-        asked=asked,
+        result=found.body,
+        asked={"action": action, "contract": contract, "stars": stars, "amount": amount},
         as_of=as_of,
     )
