@@ -108,6 +108,15 @@ PrivacyKOpt = Annotated[
 #: A flag (``metavar=""``: typer's help would otherwise show ``--json <bool>``, as if it took a
 #: value).
 JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of tables.")]
+#: The store's database, for the service's commands (``serve``, ``keys``, ``appeals``, ...).
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (sqlite:///FILE, postgresql://...); "
+        "default $JOBSUCCESS_DB or sqlite:///jobsuccess.db.",
+    ),
+]
 
 
 class _FoldingTable(Table):

@@ -15,6 +15,7 @@ import typer
 
 from jobsuccess.cli_common import (
     AsOf,
+    DbOpt,
     JsonOpt,
     out,
     parse_date,
@@ -35,14 +36,6 @@ appeals_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL (sqlite:///FILE, postgresql://...); "
-        "default $JOBSUCCESS_DB or sqlite:///jobsuccess.db.",
-    ),
-]
 ByOpt = Annotated[
     str,
     typer.Option(

@@ -21,6 +21,7 @@ from rich.table import Table
 from jobsuccess.cli_common import (
     PRIVACY_K_ENV,
     AsOf,
+    DbOpt,
     PolicyOpt,
     PrivacyKOpt,
     parse_date,
@@ -52,15 +53,6 @@ app.add_typer(appeals_app, name="appeals")
 
 out = Console()
 err = Console(stderr=True)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL (sqlite:///FILE, postgresql://...); "
-        "default $JOBSUCCESS_DB or sqlite:///jobsuccess.db.",
-    ),
-]
 
 
 def _progress(label: str, unit: str, quiet: bool) -> Progress:
