@@ -655,15 +655,7 @@ def confirm_rater(
 
 
 def _key_view(key: keys.ApiKey) -> s.KeyView:
-    return s.KeyView(
-        prefix=key.prefix,
-        role=key.role,
-        reviewer=key.reviewer,
-        freelancer=key.freelancer,
-        label=key.label,
-        created_at=key.created_at,
-        revoked_at=key.revoked_at,
-    )
+    return s.KeyView.model_validate(key, from_attributes=True)
 
 
 @router.post(

@@ -438,19 +438,9 @@ def _appeal_fields(appeal: appeals.Appeal) -> dict[str, Any]:
         decision = AppealDecisionView(
             decision=appeal.state, on=appeal.decided_on, reason=appeal.reason, action=appeal.action
         )
-    return {
-        "id": appeal.id,
-        "freelancer": appeal.freelancer,
-        "contract": appeal.contract,
-        "kind": appeal.kind,
-        "category": appeal.category,
-        "text": appeal.text,
-        "evidence": list(appeal.evidence),
-        "state": appeal.state,
-        "filed_at": appeal.filed_at,
-        "updated_at": appeal.updated_at,
-        "decision": decision,
-    }
+    # the store's record read by the view's own field names: the shape is declared once, here
+    same = {name: getattr(appeal, name) for name in AppealView.model_fields if name != "decision"}
+    return {**same, "evidence": list(appeal.evidence), "decision": decision}
 
 
 def appeal_view(appeal: appeals.Appeal) -> AppealView:
@@ -471,16 +461,5 @@ def queued_view(queued: appeals.Aged) -> QueuedAppeal:
 def audit_view(appeal: str, events: list[appeals.Event]) -> AppealAudit:
     return AppealAudit(
         appeal=appeal,
-        events=[
-            AuditEvent(
-                seq=e.seq,
-                at=e.at,
-                who=e.who,
-                role=e.role,
-                from_state=e.from_state,
-                to_state=e.to_state,
-                why=e.why,
-            )
-            for e in events
-        ],
+        events=[AuditEvent.model_validate(e, from_attributes=True) for e in events],
     )
