@@ -65,6 +65,25 @@ def _point(page: Any, day: str) -> tuple[float, float]:
     return float(box[0]), float(box[1])
 
 
+def _click_point(page: Any, day: str) -> None:
+    """Click the history point of ``day`` once plotly hovers it, and wait for the pick.
+
+    Plotly throttles hover events and a click reports the point last hovered: a click right
+    after a move can report the previous point, so the click waits for the hover to land.
+    """
+    x, y = _point(page, day)
+    page.mouse.move(x, y)
+    hovered = """(day) => {
+      const h = document.getElementById("score-chart")._hoverdata;
+      return !!h && h.length > 0 && String(h[0].x).slice(0, 10) === day;
+    }"""
+    page.wait_for_function(hovered, arg=day)
+    page.mouse.click(x, y)
+    picked = """(day) => (document.getElementById("score-chart")
+      .getAttribute("data-picked") || "").split(",").pop() === day"""
+    page.wait_for_function(picked, arg=day)
+
+
 def _cli_explain(start: str, end: str) -> dict[str, Any]:
     out = subprocess.run(
         [
@@ -130,9 +149,7 @@ def test_freelancer_picks_two_dates_on_the_chart_and_reads_what_explain_says(
     assert traces == ["hv", "hv"]  # history and forecast, both as steps
     start, end = str(STORY_DATES[1]), str(STORY_DATES[2])
     for day in (end, start):  # in either order
-        x, y = _point(page, day)
-        page.mouse.move(x, y)
-        page.mouse.click(x, y)
+        _click_point(page, day)
     assert page.input_value("#pick-from") == start and page.input_value("#pick-to") == end
     page.click("#pick-dates button[type=submit]")
     page.wait_for_load_state("networkidle")
