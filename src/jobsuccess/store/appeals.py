@@ -480,11 +480,7 @@ def review(
 ) -> Appeal:
     """Take a filed appeal into review (any operator)."""
     _operator(actor)
-    at = _now(now)
-    with db.write() as conn:
-        appeal = _current(conn, actor, appeal_id)
-        _transition(conn, appeal, actor, ("filed",), "in_review", why, at)
-    return get(db, actor, appeal_id)
+    return _move(db, actor, appeal_id, ("filed",), "in_review", why, now)
 
 
 def decide(
@@ -547,10 +543,23 @@ def withdraw(
     """Withdraw an open appeal (the freelancer it is about, or an operator)."""
     if actor.role not in ("freelancer", "operator"):
         raise AppealForbidden(f"a {actor.role} key may not withdraw appeals")
+    return _move(db, actor, appeal_id, OPEN, "withdrawn", why, now)
+
+
+def _move(
+    db: Database,
+    actor: Actor,
+    appeal_id: str,
+    allowed: Sequence[State],
+    after: State,
+    why: str | None,
+    now: dt.datetime | None,
+) -> Appeal:
+    """One step with nothing but a note (review, withdraw), in its own transaction; the
+    appeal as it stands after."""
     at = _now(now)
     with db.write() as conn:
-        appeal = _current(conn, actor, appeal_id)
-        _transition(conn, appeal, actor, OPEN, "withdrawn", why, at)
+        _transition(conn, _current(conn, actor, appeal_id), actor, allowed, after, why, at)
     return get(db, actor, appeal_id)
 
 

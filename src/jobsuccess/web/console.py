@@ -24,6 +24,7 @@ from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import Principal, operator
 from jobsuccess.store import Database, audit, ledger
 from jobsuccess.store.records import Day
+from jobsuccess.web.freelancer import stored_score
 from jobsuccess.web.render import Sess, Who, page, redirect
 from jobsuccess.web.session import check_csrf
 
@@ -78,13 +79,7 @@ async def freelancer(
     db: Database = request.app.state.db
     if start is not None and end is not None and start > end:
         start, end = end, start
-    stored: s.OperatorScore | None
-    try:
-        stored = await routes.freelancer_score(freelancer, db, caller, None, "operator")  # type: ignore[assignment]
-    except HTTPException as exc:
-        if exc.status_code != status.HTTP_404_NOT_FOUND:
-            raise
-        stored = None
+    stored = await stored_score(db, caller, freelancer, None, "operator")
     state = request.app.state
     found = routes.explain(
         freelancer, routes.Explaining(db, caller, state.explainer, state.book), start, end

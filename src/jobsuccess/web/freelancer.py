@@ -54,11 +54,17 @@ def _history(
     return found.scores
 
 
-async def _stored_score(
-    db: Database, who: Principal, freelancer: str, as_of: dt.date | None
-) -> Any:
+async def stored_score(
+    db: Database,
+    who: Principal,
+    freelancer: str,
+    as_of: dt.date | None,
+    audience: s.AudienceName | None = None,
+) -> s.PublicScore | s.FreelancerScore | s.OperatorScore | None:
+    """The API's stored score in ``audience`` (default: the key's own), none when nothing is
+    stored yet (the overview and the console show the page without it)."""
     try:
-        return await routes.freelancer_score(freelancer, db, who, as_of, None)
+        return await routes.freelancer_score(freelancer, db, who, as_of, audience)
     except HTTPException as exc:
         if exc.status_code != status.HTTP_404_NOT_FOUND:
             raise
@@ -71,7 +77,7 @@ async def my_stats(
 ) -> Response:
     db, explainer, book = state(request)
     may_read_private(who, freelancer)
-    stored = await _stored_score(db, who, freelancer, as_of)
+    stored = await stored_score(db, who, freelancer, as_of)
     stats = routes.stats(freelancer, routes.Explaining(db, who, explainer, book), as_of).body
     dates = [p.computed_on for p in _history(db, who, freelancer, as_of)]
     return page(
@@ -140,6 +146,18 @@ def changes(
     )
 
 
+def _viewed_private(db: Database, who: Principal, freelancer: str, detail: str) -> None:
+    """An operator's page showed the private answers: the audit log says who, whose, what."""
+    audit.record(
+        db,
+        prefix=who.prefix,
+        role=who.role,
+        action=audit.VIEWED_PRIVATE,
+        freelancer=freelancer,
+        detail=detail,
+    )
+
+
 @router.get("/freelancers/{freelancer}/ledger")
 def contracts_ledger(
     request: Request,
@@ -153,14 +171,7 @@ def contracts_ledger(
     day = as_of or dt.date.today()
     found = routes.explain(freelancer, routes.Explaining(db, who, explainer, book), day, day)
     if found.audience == "operator":
-        audit.record(
-            db,
-            prefix=who.prefix,
-            role=who.role,
-            action=audit.VIEWED_PRIVATE,
-            freelancer=freelancer,
-            detail=f"contracts ledger as of {day}",
-        )
+        _viewed_private(db, who, freelancer, f"contracts ledger as of {day}")
     return page(
         request,
         "ledger.html.j2",
@@ -191,14 +202,7 @@ def records(
     db, _, _ = state(request)
     found = routes.freelancer_ledger(freelancer, db, who, after, RECORDS_PAGE)
     if found.audience == "operator":
-        audit.record(
-            db,
-            prefix=who.prefix,
-            role=who.role,
-            action=audit.VIEWED_PRIVATE,
-            freelancer=freelancer,
-            detail=f"records after {after}",
-        )
+        _viewed_private(db, who, freelancer, f"records after {after}")
     entries = [e.model_dump(mode="json") for e in found.entries]
     columns = _columns(entries)
     return page(
