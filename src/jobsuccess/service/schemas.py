@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jobsuccess.store import appeals
-from jobsuccess.store.appeals import AppealKind, Category, State
+from jobsuccess.store.appeals import State
 from jobsuccess.store.keys import Role
 from jobsuccess.store.records import Day, Ident, Note, Record
 
@@ -372,19 +372,10 @@ class AppealDecisionView(_Out):
     )
 
 
-class AppealView(_Out):
+class AppealView(_Out, appeals.AppealFields):
     """An appeal or report as the freelancer and the operators see it (the same shape)."""
 
-    id: str
-    freelancer: str
-    contract: str
-    kind: AppealKind
-    category: Category
-    text: str
-    evidence: list[str]
-    state: State
-    filed_at: dt.datetime
-    updated_at: dt.datetime
+    # the store's fields (`appeals.AppealFields`, declared once there), the decision in a block
     decision: AppealDecisionView | None = Field(description="null until decided")
 
 
@@ -438,9 +429,8 @@ def _appeal_fields(appeal: appeals.Appeal) -> dict[str, Any]:
         decision = AppealDecisionView(
             decision=appeal.state, on=appeal.decided_on, reason=appeal.reason, action=appeal.action
         )
-    # the store's record read by the view's own field names: the shape is declared once, here
-    same = {name: getattr(appeal, name) for name in AppealView.model_fields if name != "decision"}
-    return {**same, "evidence": list(appeal.evidence), "decision": decision}
+    same = {name: getattr(appeal, name) for name in appeals.AppealFields.model_fields}
+    return {**same, "decision": decision}
 
 
 def appeal_view(appeal: appeals.Appeal) -> AppealView:

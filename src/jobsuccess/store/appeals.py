@@ -145,8 +145,12 @@ class AppealConflict(Refused):
     """The appeal's state (or the contract's earlier appeals) refuses this."""
 
 
-@dataclass(frozen=True)
-class Appeal:
+class AppealFields(BaseModel):
+    """What an appeal shows the freelancer and the operators as it stands (the API's
+    `AppealView` derives from it: the shape is declared once, here)."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: str
     freelancer: str
     contract: str
@@ -157,6 +161,11 @@ class Appeal:
     state: State
     filed_at: dt.datetime
     updated_at: dt.datetime
+
+
+class Appeal(AppealFields):
+    """A stored appeal: its fields and the decision's (day, reason, ledger action)."""
+
     decided_on: dt.date | None
     reason: str | None
     action: str | None
@@ -212,21 +221,8 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 
 def _appeal(row: Row[Any]) -> Appeal:
-    return Appeal(
-        id=row.id,
-        freelancer=row.freelancer,
-        contract=row.contract,
-        kind=row.kind,
-        category=row.category,
-        text=row.text,
-        evidence=tuple(json.loads(row.evidence)),
-        state=row.state,
-        filed_at=row.filed_at,
-        updated_at=row.updated_at,
-        decided_on=row.decided_on,
-        reason=row.reason,
-        action=row.action,
-    )
+    """A row of ``appeals`` (its columns are the record's field names; evidence is JSON)."""
+    return Appeal.model_validate({**row._mapping, "evidence": json.loads(row.evidence)})
 
 
 def _own(actor: Actor, freelancer: str) -> None:
