@@ -26,7 +26,7 @@ from jobsuccess.store import Database, audit, ledger
 from jobsuccess.store.records import Day
 from jobsuccess.web.freelancer import stored_score
 from jobsuccess.web.render import Sess, Who, page, redirect
-from jobsuccess.web.session import check_csrf
+from jobsuccess.web.session import CsrfToken, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -140,7 +140,7 @@ async def decide_rater(
     request: Request,
     session: Sess,
     who: Who,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfToken,
     client: Annotated[str, Form(min_length=1, max_length=200)],
     decision: Annotated[str, Form(pattern="^(confirm|dismiss)$")],
     freelancers: Annotated[int, Form(ge=0)] = 0,

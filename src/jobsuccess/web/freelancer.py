@@ -25,6 +25,7 @@ from jobsuccess.service.explain_port import Explainer
 from jobsuccess.store import Database, audit, ledger
 from jobsuccess.store.records import Day
 from jobsuccess.web.render import Sess, Who, finish, page
+from jobsuccess.web.session import CsrfToken, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -296,7 +297,7 @@ def whatif(
     freelancer: FreelancerId,
     session: Sess,
     who: Who,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfToken,
     action: Annotated[Literal["end_contract", "payment"], Form()],
     contract: Annotated[str, Form(min_length=1, max_length=200)],
     stars: Annotated[float, Form(ge=1.0, le=5.0)] = 5.0,
@@ -304,8 +305,6 @@ def whatif(
     as_of: Annotated[Day | None, Form()] = None,
 ) -> Response:
     """The playground: end one contract with given stars, or add a payment to one."""
-    from jobsuccess.web.session import check_csrf
-
     check_csrf(session, csrf)
     db, explainer, book = state(request)
     event: dict[str, Any] = (
