@@ -78,15 +78,38 @@ class Evidence(_Out):
     high: float | None = Field(description="upper bound, percent; null without a score")
 
 
-class PublicScore(_Out):
+# A freelancer's and an agency's score views share the audience and its figures, declared
+# once: each view is (figures, subject, audience), as pydantic takes a model's fields from its
+# last base first, so the answers read ``audience``, the subject, then the figures.
+
+
+class _Public(_Out):
     audience: Literal["public"] = "public"
+
+
+class _Operator(_Out):
+    audience: Literal["operator"] = "operator"
+
+
+class _OfFreelancer(_Out):
     freelancer: str
+
+
+class _OfAgency(_Out):
+    agency: str
+
+
+class _PublicFigures(_Out):
     computed_on: dt.date
     score: int | None = Field(description="whole percent; null = not enough evidence for a score")
     badges: Badges
     outcomes: int = Field(description="counted outcomes in the longest window (evidence)")
     clients: int = Field(description="distinct clients in the longest window (evidence)")
     evidence: Evidence
+
+
+class PublicScore(_PublicFigures, _OfFreelancer, _Public):
+    pass
 
 
 class WindowView(_Out):
@@ -119,9 +142,7 @@ class FreelancerScore(_Out):
     evidence: Evidence
 
 
-class OperatorScore(_Out):
-    audience: Literal["operator"] = "operator"
-    freelancer: str
+class _OperatorFigures(_Out):
     computed_on: dt.date
     policy: str
     score: int | None
@@ -133,6 +154,10 @@ class OperatorScore(_Out):
     clients: int
     windows: list[OperatorWindowView]
     evidence: Evidence
+
+
+class OperatorScore(_OperatorFigures, _OfFreelancer, _Operator):
+    pass
 
 
 ScoreView = Annotated[
@@ -300,38 +325,19 @@ class Computation(_Out):
 
 
 # --- agencies --------------------------------------------------------------------------------
-# An agency's score has a freelancer's shape with ``agency`` in place of ``freelancer`` (tests
-# hold the two in step). Agencies are read by operators and clients: the public and operator
-# views only.
+# An agency's score has a freelancer's shape with ``agency`` in place of ``freelancer`` (the
+# same bases above; tests hold the two in step). Agencies are read by operators and clients:
+# the public and operator views only.
 
 AgencyAudience = Literal["public", "operator"]
 
 
-class AgencyPublicScore(_Out):
-    audience: Literal["public"] = "public"
-    agency: str
-    computed_on: dt.date
-    score: int | None = Field(description="whole percent; null = not enough evidence for a score")
-    badges: Badges
-    outcomes: int = Field(description="counted outcomes in the longest window (evidence)")
-    clients: int = Field(description="distinct clients in the longest window (evidence)")
-    evidence: Evidence
+class AgencyPublicScore(_PublicFigures, _OfAgency, _Public):
+    pass
 
 
-class AgencyOperatorScore(_Out):
-    audience: Literal["operator"] = "operator"
-    agency: str
-    computed_on: dt.date
-    policy: str
-    score: int | None
-    best: str | None
-    best_score: float | None
-    reason: str | None
-    badges: Badges
-    outcomes: int
-    clients: int
-    windows: list[OperatorWindowView]
-    evidence: Evidence
+class AgencyOperatorScore(_OperatorFigures, _OfAgency, _Operator):
+    pass
 
 
 AgencyScoreView = Annotated[
