@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobsuccess.store import appeals
+from jobsuccess.store import Database, appeals
 from jobsuccess.store.appeals import State
 from jobsuccess.store.keys import Role
 from jobsuccess.store.records import Day, Ident, Note, Record
@@ -451,6 +451,40 @@ def queued_view(queued: appeals.Aged) -> QueuedAppeal:
         business_days=queued.business_days,
         due_on=queued.due_on,
         overdue=queued.overdue,
+    )
+
+
+def queue_view(
+    db: Database,
+    actor: appeals.Actor,
+    *,
+    as_of: dt.date,
+    days: int,
+    states: tuple[State, ...],
+    overdue: bool | None,
+    limit: int,
+    offset: int,
+) -> AppealQueue:
+    """The review queue with the question it answers (``GET /v1/appeals`` and ``jobsuccess
+    appeals queue``, its table and ``--json``)."""
+    found = appeals.queue(
+        db,
+        actor,
+        as_of=as_of,
+        days=days,
+        states=states,
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+    )
+    return AppealQueue(
+        as_of=as_of,
+        review_days=days,
+        states=list(states),
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+        appeals=[queued_view(q) for q in found],
     )
 
 
