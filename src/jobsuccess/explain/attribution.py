@@ -19,16 +19,16 @@ Bounded (issue 8: one request must never take the service down):
   whose effect is its members' joint effect. The effects still add up exactly to the delta
   (Shapley values of any partition do); what is lost is the split inside a group, and the
   method says so (``grouped by kind``);
-- coalitions are valued a chunk at a time (`CHUNK_ROWS` ledger rows per engine call), from the
-  rows that are in some window only (the others cannot move the score), and no more of them
-  than `MAX_VALUED_ROWS` rows in all: memory is linear in the ledger and in the scenario,
-  whatever the number of coalitions.
+- coalitions are valued from their parts (`jobsuccess.explain.valuation.score_coalitions`:
+  the rows no player changes are read once, never copied into each coalition), of the rows
+  that are in some window only (the others cannot move the score), and a plan has no more
+  coalitions than their ledgers would hold `MAX_VALUED_ROWS` rows: the work is linear in the
+  ledger and in the scenario, whatever the number of coalitions.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -47,13 +47,11 @@ from jobsuccess.explain.ledger import (
 )
 from jobsuccess.explain.shapley import BUDGET, EXACT_UP_TO, MIN_PERMUTATIONS, Plan, plan
 from jobsuccess.explain.valuation import (
-    GROUP,
-    NO_SCORE,
     SHARES,
     client_key,
     counted,
     keyed_columns,
-    score_groups,
+    score_coalitions,
     value_columns,
     window_columns,
 )
@@ -61,18 +59,15 @@ from jobsuccess.explain.words import contracts_phrase, shares_phrase, window_wor
 from jobsuccess.policy import Policy
 
 EFFECT_DIGITS = 6
-SAME_DAY = dt.date(2000, 1, 1)
-"""Coalitions are valued on one nominal date: window membership is already in the rows."""
 MAX_PLAYERS: Final = 24
 """Players at most in one attribution; more changes are grouped by kind (module doc)."""
-CHUNK_ROWS: Final = 400_000
-"""Ledger rows valued in one engine call (coalitions of several problems share a call)."""
 MAX_VALUED_ROWS: Final = 2_000_000
-"""Ledger rows valued for one problem at most: past it, a plan samples fewer coalitions (an
-exact plan becomes a sampled one; never fewer than one antithetic pair of permutations)."""
+"""Ledger rows of one problem's coalitions at most (coalitions times the rows of one): past
+it, a plan samples fewer coalitions (an exact plan becomes a sampled one; never fewer than one
+antithetic pair of permutations)."""
 TOTAL_VALUED_ROWS: Final = 6_000_000
-"""Ledger rows valued for all problems of one `attribute` call (a forecast has many), shared
-evenly."""
+"""Ledger rows of the coalitions of all problems of one `attribute` call (a forecast has
+many), shared evenly."""
 SHOWN_IDS: Final = 5
 """Contracts a grouped change names (it says how many more)."""
 
@@ -157,8 +152,8 @@ class _Player:
 
 
 def attribute(problems: Sequence[Problem]) -> list[Attribution]:
-    """Attribute every problem; coalitions of one policy are valued together, a chunk of at
-    most `CHUNK_ROWS` ledger rows per engine call."""
+    """Attribute every problem; the coalitions of all problems of one policy are valued
+    together."""
     share = TOTAL_VALUED_ROWS // max(1, len(problems))
     ids = _candidates(problems)
     rows = _rows(problems, ids)
@@ -168,31 +163,21 @@ def attribute(problems: Sequence[Problem]) -> list[Attribution]:
         _planned(p, min(MAX_VALUED_ROWS, share), *staged[i], *frames[i])
         for i, p in enumerate(problems)
     ]
-    value: list[list[float]] = [[NO_SCORE] * pr.plan.size for pr in prepared]
-    best: list[list[str | None]] = [[None] * pr.plan.size for pr in prepared]
+    valued: list[tuple[list[float], list[str | None]]] = [([], [])] * len(problems)
     by_policy: dict[str, list[int]] = {}
     for i, p in enumerate(problems):
         by_policy.setdefault(p.policy.name, []).append(i)
     for indices in by_policy.values():
-        policy = problems[indices[0]].policy
-        chunk = _Chunk(policy)
-        for i in indices:
-            pr = prepared[i]
-            per = max(1, pr.const.height + pr.sides.height // 2)
-            step = max(1, CHUNK_ROWS // per)
-            for lo in range(0, pr.plan.size, step):
-                hi = min(pr.plan.size, lo + step)
-
-                def sink(
-                    v: list[float], b: list[str | None], i: int = i, lo: int = lo, hi: int = hi
-                ) -> None:
-                    value[i][lo:hi], best[i][lo:hi] = v, b
-
-                chunk.add(pr, lo, hi, sink)
-        chunk.flush()
+        games = [
+            (prepared[i].const, prepared[i].sides, prepared[i].plan.applied()) for i in indices
+        ]
+        for i, result in zip(
+            indices, score_coalitions(games, problems[indices[0]].policy), strict=True
+        ):
+            valued[i] = result
     out = []
     for i, pr in enumerate(prepared):
-        own, pl_ = value[i], pr.plan
+        (own, best), pl_ = valued[i], pr.plan
         effects = pl_.combine(own)
         changes = [
             Change(p.contract, p.kind, e if p.moves else 0.0, p.text, p.contracts)
@@ -200,7 +185,7 @@ def attribute(problems: Sequence[Problem]) -> list[Attribution]:
         ] + [
             Change(p.contract, p.kind, 0.0, p.text, p.contracts) for p in pr.players if not p.moves
         ]
-        first, last = best[i][pl_.none], best[i][pl_.all]
+        first, last = best[pl_.none], best[pl_.all]
         if first != last and first is not None and last is not None:
             changes.append(
                 Change(
@@ -216,40 +201,6 @@ def attribute(problems: Sequence[Problem]) -> list[Attribution]:
             method += f", {pr.grouped} changes grouped by kind into {pl_.n} players"
         out.append(Attribution(own[pl_.none], own[pl_.all], first, last, ordered(changes), method))
     return out
-
-
-class _Chunk:
-    """Coalition rows waiting to be valued in one engine call, and where each value goes."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self.frames: list[pl.DataFrame] = []
-        self.sinks: list[tuple[int, int, _Sink]] = []
-        self.rows = 0
-        self.groups = 0
-
-    def add(self, pr: _Prepared, lo: int, hi: int, sink: _Sink) -> None:
-        frame = _coalition_rows(pr.plan, pr.const, pr.sides, lo, hi, self.groups)
-        self.frames.append(frame)
-        self.sinks.append((self.groups, hi - lo, sink))
-        self.groups += hi - lo
-        self.rows += frame.height
-        if self.rows >= CHUNK_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.sinks:
-            return
-        rows = pl.concat(self.frames, how="vertical")
-        scored = score_groups(rows, self.policy, SAME_DAY, self.groups)
-        value = [NO_SCORE if v is None else float(v) for v in scored.get_column("best_score")]
-        best = scored.get_column("best").to_list()
-        for start, size, sink in self.sinks:
-            sink(value[start : start + size], best[start : start + size])
-        self.frames, self.sinks, self.rows, self.groups = [], [], 0, 0
-
-
-_Sink = Callable[[list[float], list[str | None]], None]
 
 
 @dataclass(frozen=True)
@@ -554,22 +505,6 @@ def _value_key(row: Row | None, columns: Sequence[str]) -> tuple[object, ...] | 
     if not any(windows):
         return None
     return (round(weight_of(row), 12), tuple(round(s, 12) for s in shares_of(row)), windows)
-
-
-def _coalition_rows(
-    p: Plan, const: pl.DataFrame, sides: pl.DataFrame, lo: int, hi: int, offset: int
-) -> pl.DataFrame:
-    """Coalitions ``lo .. hi - 1``'s mixed ledgers, labelled ``group`` = offset + coalition - lo."""
-    membership = p.membership(lo, hi).with_columns(
-        (pl.col("coalition") - lo + offset).cast(pl.UInt32).alias(GROUP)
-    )
-    coalitions = pl.DataFrame({GROUP: range(offset, offset + hi - lo)}, schema={GROUP: pl.UInt32()})
-    parts = [const.join(coalitions, how="cross")]
-    if p.n:
-        parts.append(
-            membership.join(sides, on=["player", "side"], how="inner").select(*const.columns, GROUP)
-        )
-    return pl.concat(parts, how="vertical")
 
 
 def _batch_text(

@@ -6,17 +6,22 @@ re-placed on a later date (forecast). The engine's `aggregate` and `best_of` ans
 windows, eligibility, trending, best-of and rounding are never re-implemented here.
 
 Many ledgers are valued in one call: each row carries a ``group`` label (UInt32), and every
-group is scored as if it were its own freelancer. This module is the only one that knows which
-ledger columns the engine's aggregation reads.
+group is scored as if it were its own freelancer. Shapley coalitions, thousands of ledgers that
+share most of their rows, are valued from their parts instead (`score_coalitions`). This module
+is the only one that knows which ledger columns the engine's aggregation reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
-from jobsuccess.engine.windows import aggregate, best_of
+from jobsuccess.engine.aggregate import SUMS, column, weighted
+from jobsuccess.engine.windows import aggregate, best_of, displayed
 from jobsuccess.policy import Policy
 
 GROUP = "group"
@@ -89,3 +94,147 @@ def score_groups(
     )
     best = best.select(pl.col("fkey").cast(pl.UInt32).alias(GROUP), "best", "best_score", "score")
     return labels.to_frame().join(best, on=GROUP, how="left").sort(GROUP)
+
+
+Game = tuple[pl.DataFrame, pl.DataFrame, npt.NDArray[np.bool_]]
+"""A set of coalitions: ``const`` rows, each player's ``sides`` rows (`keyed_columns` with
+``player`` and ``side``) and the players ``applied`` in each coalition (one row each)."""
+
+
+def score_coalitions(
+    games: Sequence[Game], p: Policy
+) -> list[tuple[list[float], list[str | None]]]:
+    """The value (`NO_SCORE` without a displayed score) and best window of every coalition of
+    every game.
+
+    Coalition ``c`` is the ledger of ``const``'s rows, then each player ``j``'s rows of
+    ``sides`` on side ``applied[c, j]``, in that order (rows in no window count for nothing,
+    as in `score_groups`). Its figures are added up from the parts instead of copying
+    ``const`` into every coalition (those copies, hundreds of thousands of rows, were most of
+    an explanation's time): the weighted sums are folded as polars' group-by sum folds a
+    group's rows (Kahan summation, in row order), from ``const``'s state computed once, so
+    that a value is the float `score_groups` gives the same rows; the counts and distinct
+    clients are integers. The steps after the sums are the engine's, in one call for every
+    game (`jobsuccess.engine.windows.displayed`).
+    """
+    months = list(p.windows.months)
+    const, sides = _Parts(p, [g[0] for g in games]), _Parts(p, [g[1] for g in games])
+    player = pl.concat([g[1].get_column("player") for g in games]).to_numpy()
+    side = pl.concat([g[1].get_column("side") for g in games]).to_numpy().astype(np.bool_)
+    # const's state per game, its rows folded side by side across games (padded)
+    width = max((b - a for a, b in const.spans), default=0)
+    total = np.zeros((len(games), const.terms.shape[1]))
+    carry = np.zeros_like(total)
+    for r in range(width):
+        at = np.array([min(a + r, b - 1) if b > a else 0 for a, b in const.spans], dtype=np.int64)
+        ok = np.array([a + r < b for a, b in const.spans])[:, None] & const.valid[at]
+        _kahan(total, carry, const.terms[at], ok)
+    sums, outcomes, clients = [], [], []
+    for g, (_, _, applied) in enumerate(games):
+        (a, b), (lo, hi) = const.spans[g], sides.spans[g]
+        size, n = applied.shape
+        s, c = np.tile(total[g], (size, 1)), np.tile(carry[g], (size, 1))
+        for j in range(n):
+            on = applied[:, j : j + 1]
+            after = lo + np.flatnonzero((player[lo:hi] == j) & side[lo:hi])
+            before = lo + np.flatnonzero((player[lo:hi] == j) & ~side[lo:hi])
+            for k in range(max(len(after), len(before))):
+                if k < len(after) and k < len(before):
+                    x = np.where(on, sides.terms[after[k]], sides.terms[before[k]])
+                    ok = np.where(on, sides.valid[after[k]], sides.valid[before[k]])
+                elif k < len(after):
+                    x = np.broadcast_to(sides.terms[after[k]], s.shape)
+                    ok = on & sides.valid[after[k]]
+                else:
+                    x = np.broadcast_to(sides.terms[before[k]], s.shape)
+                    ok = ~on & sides.valid[before[k]]
+                _kahan(s, c, x, ok)
+        sums.append(s)
+        # mine[r, c]: side row r is in coalition c
+        mine = (applied[:, player[lo:hi]] == side[lo:hi]).T
+        inside = sides.inside[lo:hi].astype(np.int64)
+        outcomes.append(const.inside[a:b].sum(axis=0) + mine.T.astype(np.int64) @ inside)
+        clients.append(_clients(const, sides, g, mine))
+    total_, outcomes_, clients_ = (np.concatenate(x) for x in (sums, outcomes, clients))
+    wide = pl.DataFrame(
+        {
+            **{
+                column(w, o): total_[:, i * len(SUMS) + k]
+                for i, w in enumerate(months)
+                for k, o in enumerate(SUMS)
+            },
+            **{column(w, "outcomes"): outcomes_[:, i] for i, w in enumerate(months)},
+            **{column(w, "clients"): clients_[:, i] for i, w in enumerate(months)},
+        }
+    )
+    scored = displayed(wide, p)
+    value = [NO_SCORE if v is None else float(v) for v in scored.get_column("best_score")]
+    best = scored.get_column("best").to_list()
+    out, start = [], 0
+    for _, _, applied in games:
+        end = start + applied.shape[0]
+        out.append((value[start:end], best[start:end]))
+        start = end
+    return out
+
+
+class _Parts:
+    """Rows of every game, read once: each row's part of every weighted sum (0 where null or
+    in no window), whether it counts (a null adds nothing: polars' sum skips it), whether it is
+    in each window, its client key, and each game's span of rows."""
+
+    def __init__(self, p: Policy, frames: Sequence[pl.DataFrame]) -> None:
+        parts = [e for w in p.windows.months for e in weighted(w)]
+        rows = pl.concat([f.select(keyed_columns(p)) for f in frames], how="vertical")
+        k, months = len(parts), len(p.windows.months)
+        read = rows.select(
+            *(e.fill_null(0.0).alias(f"t{i}") for i, e in enumerate(parts)),
+            *((e.is_not_null() & counted(p)).alias(f"v{i}") for i, e in enumerate(parts)),
+            *(pl.col(c).fill_null(False).alias(f"w{i}") for i, c in enumerate(window_columns(p))),
+            "ckey",
+        )
+        self.terms = read.select(pl.col(r"^t\d+$")).to_numpy().astype(np.float64).reshape(-1, k)
+        self.valid = read.select(pl.col(r"^v\d+$")).to_numpy().astype(np.bool_).reshape(-1, k)
+        self.inside = read.select(pl.col(r"^w\d+$")).to_numpy().astype(np.bool_)
+        self.inside = self.inside.reshape(-1, months)
+        self.keys = read.get_column("ckey").to_numpy()
+        longest = list(p.windows.months).index(p.windows.longest)
+        # the rows the engine counts clients of: those in the longest window
+        self.client_in = self.inside & self.inside[:, longest : longest + 1]
+        ends = np.cumsum([f.height for f in frames], dtype=np.int64).tolist()
+        self.spans = list(zip([0, *ends[:-1]], ends, strict=True))
+
+
+def _kahan(
+    total: npt.NDArray[np.float64],
+    carry: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    ok: npt.NDArray[np.bool_],
+) -> None:
+    """One Kahan summation step of ``x`` into ``total`` (with its ``carry``) where ``ok``."""
+    y = x - carry
+    t = total + y
+    np.copyto(carry, (t - total) - y, where=ok)
+    np.copyto(total, t, where=ok)
+
+
+def _clients(
+    const: _Parts, sides: _Parts, game: int, mine: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
+    """A game's distinct clients per window and coalition (``mine[r, c]``: its side row r is
+    in coalition c), of the rows in the longest window (as `jobsuccess.engine.aggregate`
+    counts them: every window lies inside it)."""
+    (a, b), (lo, hi) = const.spans[game], sides.spans[game]
+    out = np.zeros((mine.shape[1], const.inside.shape[1]), dtype=np.int64)
+    for i in range(out.shape[1]):
+        fixed = set(const.keys[a:b][const.client_in[a:b, i]].tolist())
+        extra: dict[int, list[int]] = {}
+        for r in np.flatnonzero(sides.client_in[lo:hi, i]).tolist():
+            key = int(sides.keys[lo + r])
+            if key not in fixed:
+                extra.setdefault(key, []).append(r)
+        present = np.zeros((len(extra), mine.shape[1]), dtype=np.bool_)
+        for e, rows in enumerate(extra.values()):
+            present[e] = mine[rows].any(axis=0)
+        out[:, i] = len(fixed) + present.sum(axis=0)
+    return out
