@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobsuccess.explain.valuation import (
+    GAME,
     GROUP,
     NO_SCORE,
     SHARES,
-    Game,
     client_key,
     keyed_columns,
     score_coalitions,
@@ -29,6 +29,8 @@ from jobsuccess.explain.valuation import (
 from jobsuccess.policy import Policy, shipped_policies
 
 POLICIES = shipped_policies()
+Game = tuple[pl.DataFrame, pl.DataFrame, np.ndarray]
+"""One game's const rows, its players' side rows and its coalitions' applied players."""
 
 
 def _rows(rng: np.random.Generator, n: int, p: Policy) -> pl.DataFrame:
@@ -93,6 +95,22 @@ def _game(rng: np.random.Generator, p: Policy, const: int, players: int, size: i
     )
 
 
+def _valued(games: list[Game], p: Policy) -> list[tuple[list[float], list[str | None]]]:
+    """`score_coalitions` of the games, their frames labelled by game and put together."""
+
+    def labelled(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        return pl.concat(
+            [
+                f.with_columns(pl.lit(i, dtype=pl.UInt32()).alias(GAME))
+                for i, f in enumerate(frames)
+            ],
+            how="vertical",
+        )
+
+    const, sides = labelled([g[0] for g in games]), labelled([g[1] for g in games])
+    return score_coalitions(const, sides, [g[2] for g in games], p)
+
+
 def _expected(game: Game, p: Policy) -> tuple[list[float], list[str | None]]:
     whole = _whole(*game, p)
     value = [NO_SCORE if v is None else v for v in whole.get_column("best_score")]
@@ -114,7 +132,7 @@ def test_coalitions_valued_from_parts_are_the_whole_ledgers_values(
         _game(rng, policy, int(rng.integers(0, 40)), players, int(rng.integers(1, 12)))
         for _ in range(games)
     ]
-    for game, (value, best) in zip(asked, score_coalitions(asked, policy), strict=True):
+    for game, (value, best) in zip(asked, _valued(asked, policy), strict=True):
         expected, expected_best = _expected(game, policy)
         assert value == pytest.approx(expected, rel=1e-12, abs=1e-9)
         assert best == expected_best
@@ -128,12 +146,12 @@ def test_an_explanations_coalitions_are_valued_to_the_same_floats(
     """2,048 coalitions of a few hundred rows each: polars' sums are Kahan's, in row order."""
     rng = np.random.default_rng(seed)
     game = _game(rng, policy, int(rng.integers(100, 300)), players, 2048)
-    assert score_coalitions([game], policy) == [_expected(game, policy)]
+    assert _valued([game], policy) == [_expected(game, policy)]
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
 def test_a_game_without_rows_has_no_score(policy: Policy) -> None:
     const = _rows(np.random.default_rng(0), 0, policy)
     sides = const.with_columns(player=pl.lit(0, pl.UInt32), side=pl.lit(0, pl.UInt8))
-    ((value, best),) = score_coalitions([(const, sides, np.zeros((2, 1), np.bool_))], policy)
+    ((value, best),) = _valued([(const, sides, np.zeros((2, 1), np.bool_))], policy)
     assert value == [NO_SCORE, NO_SCORE] and best == [None, None]

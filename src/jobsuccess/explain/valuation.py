@@ -25,6 +25,7 @@ from jobsuccess.engine.windows import aggregate, best_of, displayed
 from jobsuccess.policy import Policy
 
 GROUP = "group"
+GAME = "game"
 CLIENT_SEED = 0xC1
 SHARES = ("success_share", "neutral_share", "negative_share")
 NO_SCORE = 0.0
@@ -96,86 +97,90 @@ def score_groups(
     return labels.to_frame().join(best, on=GROUP, how="left").sort(GROUP)
 
 
-Game = tuple[pl.DataFrame, pl.DataFrame, npt.NDArray[np.bool_]]
-"""A set of coalitions: ``const`` rows, each player's ``sides`` rows (`keyed_columns` with
-``player`` and ``side``) and the players ``applied`` in each coalition (one row each)."""
-
-
 def score_coalitions(
-    games: Sequence[Game], p: Policy
+    const: pl.DataFrame,
+    sides: pl.DataFrame,
+    applied: Sequence[npt.NDArray[np.bool_]],
+    p: Policy,
 ) -> list[tuple[list[float], list[str | None]]]:
     """The value (`NO_SCORE` without a displayed score) and best window of every coalition of
-    every game.
+    every game ``g``: its ``const`` rows (`keyed_columns`, ``game`` = g), each player's
+    ``sides`` rows (with ``player`` and ``side``), both sorted by ``game``, and the players
+    ``applied[g]`` in each of its coalitions (one row each).
 
     Coalition ``c`` is the ledger of ``const``'s rows, then each player ``j``'s rows of
-    ``sides`` on side ``applied[c, j]``, in that order (rows in no window count for nothing,
-    as in `score_groups`). Its figures are added up from the parts instead of copying
-    ``const`` into every coalition (those copies, hundreds of thousands of rows, were most of
-    an explanation's time): the weighted sums are folded as polars' group-by sum folds a
-    group's rows (Kahan summation, in row order), from ``const``'s state computed once, so
-    that a value is the float `score_groups` gives the same rows; the counts and distinct
-    clients are integers. The steps after the sums are the engine's, in one call for every
-    game (`jobsuccess.engine.windows.displayed`).
+    ``sides`` on side ``applied[g][c, j]``, in that order (rows in no window count for
+    nothing, as in `score_groups`). Its figures are added up from the parts instead of
+    copying ``const`` into every coalition (those copies, hundreds of thousands of rows, were
+    most of an explanation's time): the weighted sums are folded as polars' group-by sum
+    folds a group's rows (Kahan summation, in row order), from ``const``'s state computed
+    once, so that a value is the float `score_groups` gives the same rows; the counts and
+    distinct clients are integers. The steps after the sums are the engine's, in one call for
+    every game (`jobsuccess.engine.windows.displayed`).
     """
     months = list(p.windows.months)
-    const, sides = _Parts(p, [g[0] for g in games]), _Parts(p, [g[1] for g in games])
-    player = pl.concat([g[1].get_column("player") for g in games]).to_numpy()
-    side = pl.concat([g[1].get_column("side") for g in games]).to_numpy().astype(np.bool_)
-    # const's state per game, its rows folded side by side across games (padded)
-    width = max((b - a for a, b in const.spans), default=0)
-    total = np.zeros((len(games), const.terms.shape[1]))
+    fixed, moving = _Parts(p, const, len(applied)), _Parts(p, sides, len(applied))
+    player = sides.get_column("player").to_numpy()
+    side = sides.get_column("side").to_numpy().astype(np.bool_)
+    # every game's const state: its rows folded side by side across games (padded)
+    total = np.zeros((len(applied), fixed.terms.shape[1]))
     carry = np.zeros_like(total)
-    for r in range(width):
-        at = np.array([min(a + r, b - 1) if b > a else 0 for a, b in const.spans], dtype=np.int64)
-        ok = np.array([a + r < b for a, b in const.spans])[:, None] & const.valid[at]
-        _kahan(total, carry, const.terms[at], ok)
+    starts, ends = fixed.starts, fixed.ends
+    for r in range(int((ends - starts).max(initial=0))):
+        at = np.minimum(starts + r, const.height - 1)
+        _kahan(total, carry, fixed.terms[at], (starts + r < ends)[:, None] & fixed.valid[at])
     sums, outcomes, clients = [], [], []
-    for g, (_, _, applied) in enumerate(games):
-        (a, b), (lo, hi) = const.spans[g], sides.spans[g]
-        size, n = applied.shape
-        s, c = np.tile(total[g], (size, 1)), np.tile(carry[g], (size, 1))
-        for j in range(n):
-            on = applied[:, j : j + 1]
-            after = lo + np.flatnonzero((player[lo:hi] == j) & side[lo:hi])
-            before = lo + np.flatnonzero((player[lo:hi] == j) & ~side[lo:hi])
-            for k in range(max(len(after), len(before))):
-                if k < len(after) and k < len(before):
-                    x = np.where(on, sides.terms[after[k]], sides.terms[before[k]])
-                    ok = np.where(on, sides.valid[after[k]], sides.valid[before[k]])
-                elif k < len(after):
-                    x = np.broadcast_to(sides.terms[after[k]], s.shape)
-                    ok = on & sides.valid[after[k]]
-                else:
-                    x = np.broadcast_to(sides.terms[before[k]], s.shape)
-                    ok = ~on & sides.valid[before[k]]
-                _kahan(s, c, x, ok)
+    for g, chosen in enumerate(applied):
+        (a, b), (lo, hi) = fixed.spans[g], moving.spans[g]
+        s, c = np.tile(total[g], (chosen.shape[0], 1)), np.tile(carry[g], (chosen.shape[0], 1))
+        for j in range(chosen.shape[1]):
+            _fold(s, c, moving, chosen[:, j : j + 1], lo + np.flatnonzero(player[lo:hi] == j), side)
         sums.append(s)
-        # mine[r, c]: side row r is in coalition c
-        mine = (applied[:, player[lo:hi]] == side[lo:hi]).T
-        inside = sides.inside[lo:hi].astype(np.int64)
-        outcomes.append(const.inside[a:b].sum(axis=0) + mine.T.astype(np.int64) @ inside)
-        clients.append(_clients(const, sides, g, mine))
-    total_, outcomes_, clients_ = (np.concatenate(x) for x in (sums, outcomes, clients))
+        # mine[r, c]: side row lo + r is in coalition c
+        mine = side[lo:hi, None] == chosen[:, player[lo:hi]].T
+        inside = moving.inside[lo:hi].astype(np.int64)
+        outcomes.append(fixed.inside[a:b].sum(axis=0) + mine.T.astype(np.int64) @ inside)
+        clients.append(_clients(fixed, moving, g, mine))
+    sum_of, outcomes_of, clients_of = (np.concatenate(x) for x in (sums, outcomes, clients))
     wide = pl.DataFrame(
         {
             **{
-                column(w, o): total_[:, i * len(SUMS) + k]
+                column(w, o): sum_of[:, i * len(SUMS) + k]
                 for i, w in enumerate(months)
                 for k, o in enumerate(SUMS)
             },
-            **{column(w, "outcomes"): outcomes_[:, i] for i, w in enumerate(months)},
-            **{column(w, "clients"): clients_[:, i] for i, w in enumerate(months)},
+            **{column(w, "outcomes"): outcomes_of[:, i] for i, w in enumerate(months)},
+            **{column(w, "clients"): clients_of[:, i] for i, w in enumerate(months)},
         }
     )
     scored = displayed(wide, p)
     value = [NO_SCORE if v is None else float(v) for v in scored.get_column("best_score")]
     best = scored.get_column("best").to_list()
-    out, start = [], 0
-    for _, _, applied in games:
-        end = start + applied.shape[0]
-        out.append((value[start:end], best[start:end]))
-        start = end
-    return out
+    ends = np.cumsum([chosen.shape[0] for chosen in applied]).tolist()
+    return [(value[a:b], best[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _fold(
+    total: npt.NDArray[np.float64],
+    carry: npt.NDArray[np.float64],
+    rows: _Parts,
+    on: npt.NDArray[np.bool_],
+    mine: npt.NDArray[np.int64],
+    side: npt.NDArray[np.bool_],
+) -> None:
+    """Fold one player's rows (``mine``: their indices in ``rows``) into every coalition's
+    sums: those of side 1 where ``on`` (its change applied), of side 0 elsewhere, in row
+    order."""
+    after, before = mine[side[mine]], mine[~side[mine]]
+    for k in range(max(len(after), len(before))):
+        if k < len(after) and k < len(before):
+            x = np.where(on, rows.terms[after[k]], rows.terms[before[k]])
+            ok = np.where(on, rows.valid[after[k]], rows.valid[before[k]])
+        elif k < len(after):
+            x, ok = np.broadcast_to(rows.terms[after[k]], total.shape), on & rows.valid[after[k]]
+        else:
+            x, ok = np.broadcast_to(rows.terms[before[k]], total.shape), ~on & rows.valid[before[k]]
+        _kahan(total, carry, x, ok)
 
 
 class _Parts:
@@ -183,9 +188,8 @@ class _Parts:
     in no window), whether it counts (a null adds nothing: polars' sum skips it), whether it is
     in each window, its client key, and each game's span of rows."""
 
-    def __init__(self, p: Policy, frames: Sequence[pl.DataFrame]) -> None:
+    def __init__(self, p: Policy, rows: pl.DataFrame, games: int) -> None:
         parts = [e for w in p.windows.months for e in weighted(w)]
-        rows = pl.concat([f.select(keyed_columns(p)) for f in frames], how="vertical")
         k, months = len(parts), len(p.windows.months)
         read = rows.select(
             *(e.fill_null(0.0).alias(f"t{i}") for i, e in enumerate(parts)),
@@ -201,8 +205,10 @@ class _Parts:
         longest = list(p.windows.months).index(p.windows.longest)
         # the rows the engine counts clients of: those in the longest window
         self.client_in = self.inside & self.inside[:, longest : longest + 1]
-        ends = np.cumsum([f.height for f in frames], dtype=np.int64).tolist()
-        self.spans = list(zip([0, *ends[:-1]], ends, strict=True))
+        counts = np.bincount(rows.get_column(GAME).to_numpy(), minlength=games).astype(np.int64)
+        self.ends = np.cumsum(counts)
+        self.starts = self.ends - counts
+        self.spans = list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
 
 
 def _kahan(
