@@ -156,8 +156,8 @@ def score_coalitions(
     scored = displayed(wide, p)
     value = [NO_SCORE if v is None else float(v) for v in scored.get_column("best_score")]
     best = scored.get_column("best").to_list()
-    ends = np.cumsum([chosen.shape[0] for chosen in applied]).tolist()
-    return [(value[a:b], best[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    bounds = np.cumsum([chosen.shape[0] for chosen in applied]).tolist()
+    return [(value[a:b], best[a:b]) for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
 
 
 def _fold(
@@ -184,9 +184,9 @@ def _fold(
 
 
 class _Parts:
-    """Rows of every game, read once: each row's part of every weighted sum (0 where null or
-    in no window), whether it counts (a null adds nothing: polars' sum skips it), whether it is
-    in each window, its client key, and each game's span of rows."""
+    """Rows of every game, read once: each row's part of every weighted sum (0 where null),
+    whether that part counts (not null, polars' sum skips a null; in some window), whether the
+    row is in each window, its client key, and each game's span of rows."""
 
     def __init__(self, p: Policy, rows: pl.DataFrame, games: int) -> None:
         parts = [e for w in p.windows.months for e in weighted(w)]
