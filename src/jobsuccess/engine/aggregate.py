@@ -111,7 +111,7 @@ def _clients(ledger: pl.DataFrame, p: Policy, keys: list[str]) -> pl.DataFrame:
     windows = [f"in_{w}" for w in p.windows.months]
     inside = (
         ledger.filter(pl.col(f"in_{p.windows.longest}"))
-        .select(*keys, "ckey", *windows)
+        .select(*keys, "ckey", *(pl.col(w).fill_null(False) for w in windows))
         .sort(*keys, "ckey")
     )
 
