@@ -6,8 +6,10 @@ computed daily under policy 2024-09 (2 outcomes from 2 clients make a score).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import polars as pl
 import pytest
 
 from histories import action, contract, d, days, head, history, job, run
@@ -254,3 +256,39 @@ def test_rule_6_agencies_same_formula_over_all_their_contracts(agency: str) -> N
     by = dict(scores.scores.select("freelancer", "score").rows())
     assert by[agency] == 50
     assert by["other"] is None
+
+
+def test_rule_6_past_weeks_in_stages_give_what_all_past_weeks_give(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The past weekly dates run in two stages, the second only for freelancers the first
+    left undecided: Top Rated is what one run of every past date gives, on dates of both
+    cadences and two policies at once (the second stage does run here)."""
+    from jobsuccess.engine import core
+    from jobsuccess.engine.pipeline import Run
+    from jobsuccess.policy import Policy, load_policy
+    from jobsuccess.synth import DEFAULT_AS_OF, marketplace
+
+    market, book = marketplace(300, seed=4), load_policy("auto")
+    dates = [DEFAULT_AS_OF, dt.date(2024, 9, 20), dt.date(2023, 6, 1)]
+    stages = core._stages
+    sizes: list[int] = []
+
+    def run_all(
+        h: History, runs: dict[dt.date, Policy], clients: pl.DataFrame | None = None
+    ) -> Run:
+        sizes.append(h.contracts.get_column("freelancer").n_unique())
+        return real(h, runs, clients)
+
+    real = core._run_all
+    monkeypatch.setattr(core, "_run_all", run_all)
+    staged = score(market, book, dates)
+    assert len(sizes) == 3 and 0 < sizes[2] < sizes[1]  # main, stage 1, a smaller stage 2
+    monkeypatch.setattr(
+        core,
+        "_stages",
+        lambda runs, samples: [dict(kv for s in stages(runs, samples) for kv in s.items())],
+    )
+    whole = score(market, book, dates)
+    assert staged.scores.get_column("top_rated").sum() > 0
+    assert staged.scores.equals(whole.scores)

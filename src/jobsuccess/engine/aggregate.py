@@ -104,12 +104,38 @@ def aggregate(run: Run, p: Policy) -> Run:
 
 
 def _clients(ledger: pl.DataFrame, p: Policy, keys: list[str]) -> pl.DataFrame:
-    """Distinct clients per window, from one pass over (freelancer, client) pairs (a
-    distinct count per window inside the main group-by costs several times more) of the
-    rows in the longest window (every window lies inside it)."""
+    """Distinct clients per window of the rows in the longest window (every window lies
+    inside it), from one sort by (freelancer, on, client) and running counts: a client counts
+    in a window at its first row there; each (freelancer, on)'s last row holds the totals. A
+    group-by over the (freelancer, on, client) triples, hashed, costs a third more."""
     windows = [f"in_{w}" for w in p.windows.months]
-    inside = ledger.filter(pl.col(f"in_{p.windows.longest}"))
-    pairs = inside.group_by([*keys, "ckey"]).agg(pl.col(c).any() for c in windows)
-    return pairs.group_by(keys).agg(
-        pl.col(f"in_{w}").sum().cast(pl.Int64).alias(column(w, "clients")) for w in p.windows.months
+    inside = (
+        ledger.filter(pl.col(f"in_{p.windows.longest}"))
+        .select(*keys, "ckey", *(pl.col(w).fill_null(False) for w in windows))
+        .sort(*keys, "ckey")
     )
+
+    def changed(columns: list[str], offset: int) -> pl.Expr:
+        """The row differs from its neighbour at ``offset`` (or has none) in ``columns``."""
+        return pl.any_horizontal(pl.col(c).ne_missing(pl.col(c).shift(offset)) for c in columns)
+
+    first = changed([*keys, "ckey"], 1)  # the first row of a (freelancer, on, client)
+    counted = inside.with_columns(
+        (pl.col(w) & (_running(pl.col(w).cast(pl.UInt32), first) == 1)).cast(pl.Int64).cum_sum()
+        for w in windows
+    )
+    return counted.filter(changed(keys, -1)).select(
+        *keys,
+        *(
+            (pl.col(f"in_{w}") - pl.col(f"in_{w}").shift(1).fill_null(0)).alias(
+                column(w, "clients")
+            )
+            for w in p.windows.months
+        ),
+    )
+
+
+def _running(value: pl.Expr, first: pl.Expr) -> pl.Expr:
+    """The running sum of ``value`` since the last row where ``first`` holds."""
+    total = value.cum_sum()
+    return total - pl.when(first).then(total - value).forward_fill()

@@ -270,23 +270,23 @@ def _with_statuses(
         for sample in status.sample_dates(on, policy)
         for sample_on, sample_policy in [book.computation(sample)]
     ]
-    extra = {s_on: s_pol for _, s_on, s_pol in samples if s_on not in runs}
-    could = out.filter("_now").get_column("freelancer").unique()
-    past = main.summary
-    if extra and len(could):
-        more = _run_all(history.only(could.to_list()), extra, clients).summary
-        past = pl.concat([past, more.select(past.columns)])
-    past = _per_policy(book, past, lambda p: {"_rising": status.rising_talent(p)})
     pairs = pl.DataFrame(
         [(on, s_on, runs[on].top_rated.min_score) for on, s_on, _ in samples],
         schema={"on": pl.Date(), "sample_on": pl.Date(), "bar": pl.Int64()},
         orient="row",
     )
+    could = out.filter("_now").select("freelancer", "on")
+    past = _eligible(book, main.summary)
+    # The past dates in two stages, nearest first: those that, all at the bar, make enough
+    # eligible weeks; then the rest, only for the freelancers they left undecided.
+    for stage in _stages(runs, samples):
+        if could.is_empty():
+            break
+        more = _run_all(history.only(could.get_column("freelancer").unique()), stage, clients)
+        past = pl.concat([past, _eligible(book, more.summary)])
+        could = _undecided(runs, pairs, past, could)
     weeks = (
-        pairs.join(
-            past.select("freelancer", pl.col("on").alias("sample_on"), "score", "_rising"),
-            on="sample_on",
-        )
+        pairs.join(past, on="sample_on")
         .group_by("freelancer", "on")
         # My Stats: a Top Rated eligible week has Rising Talent or a score at the bar.
         .agg(weeks_at_bar=status.eligible_week(pl.col("_rising")).sum())
@@ -297,6 +297,58 @@ def _with_statuses(
     out = _per_policy(book, out, lambda p: {"top_rated": status.top_rated(p)})
     out = _per_policy(book, out, lambda p: {"top_rated_plus": status.top_rated_plus(p)})
     return out.select(*main.summary.columns, "top_rated", "top_rated_plus", "rising_talent")
+
+
+def _eligible(book: PolicyBook, summary: pl.DataFrame) -> pl.DataFrame:
+    """What a past date tells Top Rated: each (freelancer, ``sample_on``)'s score and
+    Rising Talent."""
+    rising = _per_policy(book, summary, lambda p: {"_rising": status.rising_talent(p)})
+    return rising.select("freelancer", pl.col("on").alias("sample_on"), "score", "_rising")
+
+
+def _stages(
+    runs: dict[dt.date, Policy], samples: list[tuple[dt.date, dt.date, Policy]]
+) -> list[dict[dt.date, Policy]]:
+    """The past computation dates not among ``runs``, in two stages: those among each
+    date's ``weeks_required`` nearest samples, then the others."""
+    first: dict[dt.date, Policy] = {}
+    for on, policy in runs.items():
+        need = policy.top_rated.weeks_required
+        for s_on, s_pol in [(s, p) for o, s, p in samples if o == on][:need]:
+            if s_on not in runs:
+                first[s_on] = s_pol
+    rest = {s: p for _, s, p in samples if s not in runs and s not in first}
+    return [stage for stage in (first, rest) if stage]
+
+
+def _undecided(
+    runs: dict[dt.date, Policy],
+    pairs: pl.DataFrame,
+    past: pl.DataFrame,
+    could: pl.DataFrame,
+) -> pl.DataFrame:
+    """The (freelancer, on) of ``could`` whose eligible weeks so far neither reach
+    ``weeks_required`` nor rule it out (the samples not in ``past`` yet all at the bar)."""
+    need = pl.DataFrame(
+        {
+            "on": list(runs),
+            "_need": [p.top_rated.weeks_required for p in runs.values()],
+        },
+        schema={"on": pl.Date(), "_need": pl.Int64()},
+    )
+    known = could.join(pairs, on="on").join(past, on=["freelancer", "sample_on"], how="left")
+    counts = known.group_by("freelancer", "on").agg(
+        _at_bar=status.eligible_week(pl.col("_rising")).sum(),
+        _unknown=pl.col("_rising").is_null().sum(),
+    )
+    return (
+        counts.join(need, on="on")
+        .filter(
+            (pl.col("_at_bar") < pl.col("_need"))
+            & (pl.col("_at_bar") + pl.col("_unknown") >= pl.col("_need"))
+        )
+        .select("freelancer", "on")
+    )
 
 
 def _holds(book: PolicyBook, history: History, frame: pl.DataFrame) -> pl.DataFrame:

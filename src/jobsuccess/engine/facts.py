@@ -363,8 +363,10 @@ def _rhythm_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.Da
     if policy.idle.rhythm_factor <= 0:
         return pl.DataFrame(
             {
-                "_gap": pl.Series([None] * rows.height, dtype=pl.Float64),
-                "_paid_days": pl.Series([0] * rows.height, dtype=pl.UInt32),
+                # Built in Polars: a Python list of a row per (contract, on) costs a pass
+                # of the interpreter over every row.
+                "_gap": pl.repeat(None, rows.height, dtype=pl.Float64, eager=True),
+                "_paid_days": pl.repeat(0, rows.height, dtype=pl.UInt32, eager=True),
             }
         )
     index = history.contracts.select(KEY, pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW))
