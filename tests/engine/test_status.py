@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import pytest
 
 from histories import action, contract, d, days, head, history, job, run
-from jobsuccess.engine import score
+from jobsuccess.engine import score, status
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
 
@@ -254,3 +255,21 @@ def test_rule_6_agencies_same_formula_over_all_their_contracts(agency: str) -> N
     by = dict(scores.scores.select("freelancer", "score").rows())
     assert by[agency] == 50
     assert by["other"] is None
+
+
+def _on_scores(expr: pl.Expr, scores: list[int | None]) -> list[object]:
+    frame = pl.DataFrame({"score": scores}, schema={"score": pl.Int64})
+    return frame.select(expr).to_series().to_list()
+
+
+def test_may_hold_and_lapse_reason_read_the_bar_and_rising_talent_from_the_policy() -> None:
+    """The predicates the forecast reads: the bar and whether Rising Talent exists."""
+    book = PolicyBook.shipped()
+    p = book.in_force(d(ON))
+    bar = p.top_rated.min_score
+    scores: list[int | None] = [bar - 1, bar, None]
+    assert _on_scores(status.may_hold(p), scores) == [False, True, p.rising_talent.enabled]
+    assert _on_scores(status.lapse_reason(p), scores) == [status.BELOW_BAR, None, status.BELOW_BAR]
+    rising = p.rising_talent.model_copy(update={"enabled": False})
+    off = p.model_copy(update={"rising_talent": rising})
+    assert _on_scores(status.may_hold(off), [None]) == [False]
