@@ -15,7 +15,7 @@ import pytest
 
 from histories import action, contract, d, days, displayed, history, job, outcome, rows, run
 from jobsuccess.engine import BY_NAME, RULES
-from jobsuccess.engine.privacy import OVERRULED
+from jobsuccess.engine.privacy import DECIDED_IN_PUBLIC, OVERRULED
 from jobsuccess.engine.rules import Group, active
 from jobsuccess.errors import InputError
 from jobsuccess.policy import read_policy
@@ -683,3 +683,12 @@ def test_every_group_names_some_rule_and_operator_decisions_come_first() -> None
         "idle_with_earnings",
         "idle_without_earnings",
     }
+
+
+def test_rules_decided_in_public_are_the_chain_s_head_up_to_zero_earnings() -> None:
+    """`Rule.public`: the operator rulings, disputes and $0 contracts decide before any pooled
+    answer is read (never pooled), and no rule after them is flagged."""
+    head = [r.name for r in RULES[: [r.name for r in RULES].index("zero_earnings") + 1]]
+    assert list(DECIDED_IN_PUBLIC) == head
+    assert set(OVERRULED) < set(DECIDED_IN_PUBLIC)
+    assert "dispute" in DECIDED_IN_PUBLIC and "scope_change" not in DECIDED_IN_PUBLIC

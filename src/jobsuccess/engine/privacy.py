@@ -41,16 +41,7 @@ from jobsuccess.policy import Policy
 
 PRIVATE_FIELDS = ("recommend", "end_reason")
 #: Rules that decide before feedback is read, on public facts: never pooled.
-DECIDED_IN_PUBLIC = (
-    "appeal_upheld",
-    "client_flagged",
-    "feedback_removed",
-    "report_upheld",
-    "paused_by_client",
-    "dispute",
-    "zero_earnings_negative",
-    "zero_earnings",
-)
+DECIDED_IN_PUBLIC = tuple(r.name for r in RULES if r.public)
 #: Operator decisions: a human ruled the contract's answer out (an upheld appeal or report,
 #: a removal, a flagged client, a pause because of the client).
 OVERRULED = tuple(r.name for r in RULES if r.group == "operator")

@@ -45,6 +45,9 @@ class Rule:
     group: Group
     """What kind of decision the rule makes, declared with it: explanations name a change by
     it (`jobsuccess.explain.kinds`) and privacy derives the operator decisions from it."""
+    public: bool = False
+    """Whether it decides on public facts before any pooled answer is read: its contracts are
+    never pooled (`jobsuccess.engine.privacy.DECIDED_IN_PUBLIC` derives from it)."""
     default: bool = False
     """The chain's last rule, unconditional: it takes every contract no rule before it took
     (`active` refuses a chain that does not end with it)."""
@@ -88,11 +91,12 @@ def rule(
     dated: pl.Expr | None = None,
     private: bool = False,
     group: Group,
+    public: bool = False,
     default: bool = False,
 ) -> Callable[[Condition], Rule]:
     def wrap(condition: Condition) -> Rule:
         name = condition.__name__
-        return Rule(name, section, outcome, condition, dated, text, private, group, default)
+        return Rule(name, section, outcome, condition, dated, text, private, group, public, default)
 
     return wrap
 
@@ -105,6 +109,7 @@ def rule(
     "3 Excluded: an upheld appeal",
     "appeal upheld on {appeal_upheld_on}",
     group="operator",
+    public=True,
 )
 def appeal_upheld(p: Policy) -> pl.Expr:
     return pl.col("appeal_upheld_on").is_not_null()
@@ -115,6 +120,7 @@ def appeal_upheld(p: Policy) -> pl.Expr:
     "3 Excluded: feedback of a flagged client",
     "client {client} was flagged on {client_flagged_on}: their contracts do not count",
     group="operator",
+    public=True,
 )
 def client_flagged(p: Policy) -> pl.Expr:
     return pl.col("client_flagged_on").is_not_null()
@@ -125,6 +131,7 @@ def client_flagged(p: Policy) -> pl.Expr:
     "6 Feedback-removal perk (Top Rated, 2016 to 2024-09-03)",
     "feedback removed on {feedback_removed_on} (removal perk)",
     group="operator",
+    public=True,
 )
 def feedback_removed(p: Policy) -> pl.Expr:
     # Only removals the perk allowed reach here (`jobsuccess.engine.perk`).
@@ -136,6 +143,7 @@ def feedback_removed(p: Policy) -> pl.Expr:
     "6 Feedback removed after a report for a terms violation",
     "feedback removed on {report_upheld_on} after a report for a terms violation",
     group="operator",
+    public=True,
 )
 def report_upheld(p: Policy) -> pl.Expr:
     return pl.col("report_upheld_on").is_not_null()
@@ -146,6 +154,7 @@ def report_upheld(p: Policy) -> pl.Expr:
     "3 Excluded: paused because of the client",
     "paused on {paused_by_client_on} because of the client: not counted",
     group="operator",
+    public=True,
 )
 def paused_by_client(p: Policy) -> pl.Expr:
     # Announcement 87248: "contracts paused due to poor client behavior are not considered";
@@ -162,6 +171,7 @@ def paused_by_client(p: Policy) -> pl.Expr:
     "dispute opened on {dispute_opened} ({dispute_result})",
     dated=pl.col("dispute_opened"),
     group="dispute",
+    public=True,
 )
 def dispute(p: Policy) -> pl.Expr:
     negative = [o for o in p.outcomes.negative_dispute_outcomes if o != "pending"]
@@ -181,6 +191,7 @@ def dispute(p: Policy) -> pl.Expr:
     dated=FEEDBACK_DATE,
     private=True,
     group="decided",
+    public=True,
 )
 def zero_earnings_negative(p: Policy) -> pl.Expr | None:
     # Help centre 38439816969875: "no payment and negative feedback" can lower the score,
@@ -204,6 +215,7 @@ def zero_earnings_negative(p: Policy) -> pl.Expr | None:
     "$0 earned and no negative private feedback",
     private=True,
     group="decided",
+    public=True,
 )
 def zero_earnings(p: Policy) -> pl.Expr | None:
     if p.outcomes.zero_earnings != "exclude_unless_negative":
