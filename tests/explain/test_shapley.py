@@ -17,12 +17,9 @@ Game = Callable[[frozenset[int]], float]
 
 def _values(p: Plan, f: Game) -> list[float]:
     """Value every coalition of a plan with a set function of member tuples."""
-    members: dict[int, set[int]] = {}
-    for coalition, player, side in p.membership().iter_rows():
-        members.setdefault(coalition, set())
-        if side:
-            members[coalition].add(player)
-    return [f(frozenset(members[c])) for c in range(p.size)]
+    applied = p.applied()
+    assert applied.shape == (p.size, p.n)
+    return [f(frozenset(int(j) for j in row.nonzero()[0])) for row in applied]
 
 
 def _brute(n: int, f: Game) -> list[float]:

@@ -183,3 +183,19 @@ def test_agency_views_have_the_freelancer_views_shape(agency: Any, freelancer: A
         for name, f in freelancer.model_fields.items()
     ]
     assert [(name, f.annotation) for name, f in agency.model_fields.items()] == renamed
+
+
+@pytest.mark.parametrize(
+    ("model", "subject"),
+    [
+        (s.PublicScore, "freelancer"),
+        (s.OperatorScore, "freelancer"),
+        (s.AgencyPublicScore, "agency"),
+        (s.AgencyOperatorScore, "agency"),
+    ],
+)
+def test_score_views_read_audience_subject_then_figures(model: Any, subject: str) -> None:
+    """The views are built of bases (figures, subject, audience): the answers' keys still
+    come audience first, then the subject, then the figures from ``computed_on`` on."""
+    assert list(model.model_fields)[:3] == ["audience", subject, "computed_on"]
+    assert list(model.model_fields)[-1] == "evidence"

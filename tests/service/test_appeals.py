@@ -239,6 +239,19 @@ def test_filing_is_checked(story: Service) -> None:
     assert story.post("/v1/freelancers/f3/appeals", "operator", FILING).status_code == 201
 
 
+def test_an_appeal_answers_the_stores_fields_then_the_decision(story: Service) -> None:
+    """`AppealView` derives from the store's `AppealFields`: the answer keeps its keys, in
+    order, with the evidence a JSON list."""
+    filed = story.post("/v1/freelancers/f3/appeals", "f3", FILING).json()
+    assert list(filed) == [
+        "id", "freelancer", "contract", "kind", "category", "text", "evidence", "state",
+        "filed_at", "updated_at", "decision",
+    ]  # fmt: skip
+    assert filed["evidence"] == FILING["evidence"] and filed["freelancer"] == "f3"
+    detail = story.get(f"/v1/appeals/{filed['id']}", "operator").json()
+    assert detail == filed
+
+
 def test_the_queue_filters_and_pages(story: Service) -> None:
     first = _in_review(story)
     second = story.post("/v1/freelancers/f3/appeals", "f3", {**FILING, "kind": "report"}).json()[

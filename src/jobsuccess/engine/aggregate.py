@@ -54,18 +54,26 @@ def judged(p: Policy, window: str) -> list[pl.Expr]:
     ]
 
 
+def weighted(window: str) -> list[pl.Expr]:
+    """Each ledger row's part of the window's weighted outcome sums (``<window>|success``...):
+    `figures` adds them up per freelancer and date, `jobsuccess.explain.valuation` per
+    coalition of mixed ledgers."""
+    inside = pl.col(f"in_{window}")
+    # Shares, not outcomes: private feedback counts only pooled (engine.privacy).
+    return [
+        (pl.col("weight") * pl.col(f"{outcome}_share") * inside).alias(column(window, outcome))
+        for outcome in SUMS
+    ]
+
+
 def figures(ledger: pl.DataFrame, p: Policy, *, counts: bool = False) -> pl.DataFrame:
     """One row per (freelancer, on): every window's figures (wide), and with ``counts`` the
     summary's (``successes``, ``negatives`` and ``stars_mean`` in the longest window,
     ``earnings_12m``), from the same group-by."""
     aggs: list[pl.Expr] = []
     for w in p.windows.months:
-        inside = pl.col(f"in_{w}")
-        for outcome in SUMS:
-            # Shares, not outcomes: private feedback counts only pooled (engine.privacy).
-            share = pl.col("weight") * pl.col(f"{outcome}_share")
-            aggs.append((share * inside).sum().alias(column(w, outcome)))
-        aggs.append(inside.sum().cast(pl.Int64).alias(column(w, "outcomes")))
+        aggs += [part.sum() for part in weighted(w)]
+        aggs.append(pl.col(f"in_{w}").sum().cast(pl.Int64).alias(column(w, "outcomes")))
     inside = pl.col(f"in_{p.windows.longest}")
     aggs += (
         []

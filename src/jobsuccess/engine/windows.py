@@ -1,8 +1,9 @@
 """The windows frame: one row per (freelancer, on, window) with the window's figures.
 
 The last of the window steps turns the summary's wide figures (`jobsuccess.engine.aggregate`)
-into rows. `aggregate` and `best_of` here run those steps on a bare ledger, for explanations
-that value a ledger of their own (`jobsuccess.explain.valuation`).
+into rows. `aggregate` and `best_of` here run those steps on a bare ledger, and `displayed` the
+steps after the sums on sums added up elsewhere, for explanations that value ledgers of their
+own (`jobsuccess.explain.valuation`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import replace
 
 import polars as pl
 
-from jobsuccess.engine.aggregate import FIGURES, WINDOW_ENUM, WINDOW_ORDER, column, figures
+from jobsuccess.engine.aggregate import FIGURES, WINDOW_ENUM, WINDOW_ORDER, column, figures, judged
 from jobsuccess.engine.aggregate import window_score as window_score
 from jobsuccess.engine.best_of import best
 from jobsuccess.engine.best_of import rounding as rounding
@@ -27,6 +28,7 @@ __all__ = [
     "WINDOW_ORDER",
     "aggregate",
     "best_of",
+    "displayed",
     "in_window",
     "names",
     "place",
@@ -76,3 +78,11 @@ def best_of(windows: pl.DataFrame, p: Policy) -> pl.DataFrame:
     # pivot names a column "<figure>|<window>"; the wide frame's are "<window>|<figure>".
     wide = wide.rename({c: column(*reversed(c.split("|", 1))) for c in wide.columns if "|" in c})
     return best(wide, p).select("fkey", "on", "best", "best_score", "score")
+
+
+def displayed(sums: pl.DataFrame, p: Policy) -> pl.DataFrame:
+    """``sums`` (one row per ledger: every window's weighted outcome sums, ``outcomes`` and
+    ``clients``, as `figures` names them) with the displayed score: ``best``, ``best_score``,
+    ``score`` (the judging, trending and best-of steps)."""
+    wide = sums.with_columns(e for w in p.windows.months for e in judged(p, w))
+    return best(with_trending(wide, p), p)

@@ -20,12 +20,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
 from jobsuccess.engine import evaluate
-from jobsuccess.explain.attribution import CHUNK_ROWS, EFFECT_DIGITS
+from jobsuccess.explain.attribution import EFFECT_DIGITS
 from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.forecast import Projected, projected
 from jobsuccess.explain.frozen import open_contracts
@@ -38,6 +38,8 @@ from jobsuccess.explain.words import contracts_phrase, shown
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
+CHUNK_ROWS: Final = 400_000
+"""Ledger rows valued in one engine call (the variants of several risks share a call)."""
 MIN_EFFECT = 0.005
 """Smaller effects (in score points) are not worth advising."""
 NUMBERS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight", 9: "Nine"}

@@ -19,19 +19,20 @@ Bounded (issue 8: one request must never take the service down):
   whose effect is its members' joint effect. The effects still add up exactly to the delta
   (Shapley values of any partition do); what is lost is the split inside a group, and the
   method says so (``grouped by kind``);
-- coalitions are valued a chunk at a time (`CHUNK_ROWS` ledger rows per engine call), from the
-  rows that are in some window only (the others cannot move the score), and no more of them
-  than `MAX_VALUED_ROWS` rows in all: memory is linear in the ledger and in the scenario,
-  whatever the number of coalitions.
+- coalitions are valued from their parts (`jobsuccess.explain.valuation.score_coalitions`:
+  the rows no player changes are read once, never copied into each coalition), of the rows
+  that are in some window only (the others cannot move the score), and a plan has no more
+  coalitions than their ledgers would hold `MAX_VALUED_ROWS` rows: the work is linear in the
+  ledger and in the scenario, whatever the number of coalitions.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 
 from jobsuccess.explain import kinds
@@ -47,13 +48,12 @@ from jobsuccess.explain.ledger import (
 )
 from jobsuccess.explain.shapley import BUDGET, EXACT_UP_TO, MIN_PERMUTATIONS, Plan, plan
 from jobsuccess.explain.valuation import (
-    GROUP,
-    NO_SCORE,
+    GAME,
     SHARES,
     client_key,
     counted,
     keyed_columns,
-    score_groups,
+    score_coalitions,
     value_columns,
     window_columns,
 )
@@ -61,18 +61,15 @@ from jobsuccess.explain.words import contracts_phrase, shares_phrase, window_wor
 from jobsuccess.policy import Policy
 
 EFFECT_DIGITS = 6
-SAME_DAY = dt.date(2000, 1, 1)
-"""Coalitions are valued on one nominal date: window membership is already in the rows."""
 MAX_PLAYERS: Final = 24
 """Players at most in one attribution; more changes are grouped by kind (module doc)."""
-CHUNK_ROWS: Final = 400_000
-"""Ledger rows valued in one engine call (coalitions of several problems share a call)."""
 MAX_VALUED_ROWS: Final = 2_000_000
-"""Ledger rows valued for one problem at most: past it, a plan samples fewer coalitions (an
-exact plan becomes a sampled one; never fewer than one antithetic pair of permutations)."""
+"""Ledger rows of one problem's coalitions at most (coalitions times the rows of one): past
+it, a plan samples fewer coalitions (an exact plan becomes a sampled one; never fewer than one
+antithetic pair of permutations)."""
 TOTAL_VALUED_ROWS: Final = 6_000_000
-"""Ledger rows valued for all problems of one `attribute` call (a forecast has many), shared
-evenly."""
+"""Ledger rows of the coalitions of all problems of one `attribute` call (a forecast has
+many), shared evenly."""
 SHOWN_IDS: Final = 5
 """Contracts a grouped change names (it says how many more)."""
 
@@ -157,42 +154,37 @@ class _Player:
 
 
 def attribute(problems: Sequence[Problem]) -> list[Attribution]:
-    """Attribute every problem; coalitions of one policy are valued together, a chunk of at
-    most `CHUNK_ROWS` ledger rows per engine call."""
-    share = TOTAL_VALUED_ROWS // max(1, len(problems))
-    ids = _candidates(problems)
-    rows = _rows(problems, ids)
-    staged = [_players(p, ids[i], *rows[i]) for i, p in enumerate(problems)]
-    frames = _frames(problems, [_movers(players) for players, _ in staged])
-    prepared = [
-        _planned(p, min(MAX_VALUED_ROWS, share), *staged[i], *frames[i])
-        for i, p in enumerate(problems)
-    ]
-    value: list[list[float]] = [[NO_SCORE] * pr.plan.size for pr in prepared]
-    best: list[list[str | None]] = [[None] * pr.plan.size for pr in prepared]
+    """Attribute every problem; the problems of one policy together (their frames read once,
+    their coalitions valued in one call)."""
+    rows_budget = min(MAX_VALUED_ROWS, TOTAL_VALUED_ROWS // max(1, len(problems)))
     by_policy: dict[str, list[int]] = {}
     for i, p in enumerate(problems):
         by_policy.setdefault(p.policy.name, []).append(i)
+    out: dict[int, Attribution] = {}
     for indices in by_policy.values():
-        policy = problems[indices[0]].policy
-        chunk = _Chunk(policy)
-        for i in indices:
-            pr = prepared[i]
-            per = max(1, pr.const.height + pr.sides.height // 2)
-            step = max(1, CHUNK_ROWS // per)
-            for lo in range(0, pr.plan.size, step):
-                hi = min(pr.plan.size, lo + step)
+        group = [problems[i] for i in indices]
+        out.update(zip(indices, _attributed(group, rows_budget), strict=True))
+    return [out[i] for i in range(len(problems))]
 
-                def sink(
-                    v: list[float], b: list[str | None], i: int = i, lo: int = lo, hi: int = hi
-                ) -> None:
-                    value[i][lo:hi], best[i][lo:hi] = v, b
 
-                chunk.add(pr, lo, hi, sink)
-        chunk.flush()
+def _attributed(problems: Sequence[Problem], rows_budget: int) -> list[Attribution]:
+    """Attribute problems of one policy."""
+    policy = problems[0].policy
+    frames = _Frames(problems)
+    ids = _candidates(problems, frames)
+    rows = _rows(problems, ids)
+    staged = [_players(p, ids[i], *rows[i]) for i, p in enumerate(problems)]
+    const, sides = _games(problems, frames, [_movers(players) for players, _ in staged])
+    const_rows = np.bincount(const.get_column(GAME).to_numpy(), minlength=len(problems))
+    side_rows = np.bincount(sides.get_column(GAME).to_numpy(), minlength=len(problems))
+    prepared = [
+        _planned(p, rows_budget, *staged[i], int(const_rows[i]), int(side_rows[i]))
+        for i, p in enumerate(problems)
+    ]
+    valued = score_coalitions(const, sides, [pr.plan.applied() for pr in prepared], policy)
     out = []
-    for i, pr in enumerate(prepared):
-        own, pl_ = value[i], pr.plan
+    for pr, (own, best) in zip(prepared, valued, strict=True):
+        pl_ = pr.plan
         effects = pl_.combine(own)
         changes = [
             Change(p.contract, p.kind, e if p.moves else 0.0, p.text, p.contracts)
@@ -200,7 +192,7 @@ def attribute(problems: Sequence[Problem]) -> list[Attribution]:
         ] + [
             Change(p.contract, p.kind, 0.0, p.text, p.contracts) for p in pr.players if not p.moves
         ]
-        first, last = best[i][pl_.none], best[i][pl_.all]
+        first, last = best[pl_.none], best[pl_.all]
         if first != last and first is not None and last is not None:
             changes.append(
                 Change(
@@ -218,50 +210,44 @@ def attribute(problems: Sequence[Problem]) -> list[Attribution]:
     return out
 
 
-class _Chunk:
-    """Coalition rows waiting to be valued in one engine call, and where each value goes."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self.frames: list[pl.DataFrame] = []
-        self.sinks: list[tuple[int, int, _Sink]] = []
-        self.rows = 0
-        self.groups = 0
-
-    def add(self, pr: _Prepared, lo: int, hi: int, sink: _Sink) -> None:
-        frame = _coalition_rows(pr.plan, pr.const, pr.sides, lo, hi, self.groups)
-        self.frames.append(frame)
-        self.sinks.append((self.groups, hi - lo, sink))
-        self.groups += hi - lo
-        self.rows += frame.height
-        if self.rows >= CHUNK_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.sinks:
-            return
-        rows = pl.concat(self.frames, how="vertical")
-        scored = score_groups(rows, self.policy, SAME_DAY, self.groups)
-        value = [NO_SCORE if v is None else float(v) for v in scored.get_column("best_score")]
-        best = scored.get_column("best").to_list()
-        for start, size, sink in self.sinks:
-            sink(value[start : start + size], best[start : start + size])
-        self.frames, self.sinks, self.rows, self.groups = [], [], 0, 0
-
-
-_Sink = Callable[[list[float], list[str | None]], None]
-
-
 @dataclass(frozen=True)
 class _Prepared:
     players: list[_Player]
     plan: Plan
-    const: pl.DataFrame
-    """The rows no player changes, only those in some window."""
-    sides: pl.DataFrame
-    """Each player's rows before (side 0) and after (side 1), only those in some window."""
     grouped: int
     """How many changes were grouped into fewer players (0: none were)."""
+
+
+class _Frames:
+    """The distinct frames of problems of one policy (a forecast's problems share them: one
+    step's after is the next one's before), numbered in order of first use."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.number: dict[int, int] = {}
+        self.distinct: list[pl.DataFrame] = []
+        for p in problems:
+            for frame in (p.before, p.after):
+                if id(frame) not in self.number:
+                    self.number[id(frame)] = len(self.distinct)
+                    self.distinct.append(frame)
+
+    def of(self, frame: pl.DataFrame) -> int:
+        return self.number[id(frame)]
+
+    def rows(self, *columns: pl.Expr | str) -> pl.DataFrame:
+        """``columns`` of every distinct frame, one after the other, with its ``frame``."""
+        rows = pl.concat([f.select(*columns) for f in self.distinct], how="vertical")
+        heights = [f.height for f in self.distinct]
+        frame = np.repeat(np.arange(len(heights), dtype=np.uint32), heights)
+        return rows.with_columns(pl.Series("frame", frame, dtype=pl.UInt32()))
+
+    def pairs(self, problems: Sequence[Problem]) -> pl.DataFrame:
+        """Each problem's (``game``: its index, ``before``, ``after``) frame numbers."""
+        return pl.DataFrame(
+            [(i, self.of(p.before), self.of(p.after)) for i, p in enumerate(problems)],
+            schema={GAME: pl.UInt32(), "before": pl.UInt32(), "after": pl.UInt32()},
+            orient="row",
+        )
 
 
 def ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
@@ -275,86 +261,50 @@ def _movers(players: list[_Player]) -> list[_Player]:
     return [p for p in players if p.moves]
 
 
-def _frames(
-    problems: Sequence[Problem], movers: Sequence[list[_Player]]
-) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
-    """Each problem's ``const`` and ``sides`` (see `_Prepared`), of only the rows in some
-    window: per policy, each distinct frame is keyed once and every problem's rows come from
-    one join (a forecast's problems share frames: one step's after is the next one's before)."""
-    out: list[tuple[pl.DataFrame, pl.DataFrame]] = [(pl.DataFrame(), pl.DataFrame())] * len(
-        problems
+def _games(
+    problems: Sequence[Problem], frames: _Frames, movers: Sequence[list[_Player]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every problem's coalitions (`score_coalitions`' ``const`` and ``sides``, labelled
+    ``game`` by problem), of only the rows in some window: each distinct frame is keyed once
+    and every problem's rows come from one join."""
+    policy = problems[0].policy
+    keyed = keyed_columns(policy)
+    # rows in no window add nothing to any coalition (score_groups would drop them anyway)
+    rows = (
+        frames.rows(*value_columns(policy), "id")
+        .filter(counted(policy))
+        .with_columns(client_key())
+        .select(*keyed, "id", "frame")
     )
-    by_policy: dict[str, list[int]] = {}
-    for i, p in enumerate(problems):
-        by_policy.setdefault(p.policy.name, []).append(i)
-    for indices in by_policy.values():
-        policy = problems[indices[0]].policy
-        keyed = keyed_columns(policy)
-        number: dict[int, int] = {}
-        distinct: list[pl.DataFrame] = []
-        for i in indices:
-            for frame in (problems[i].before, problems[i].after):
-                if id(frame) not in number:
-                    number[id(frame)] = len(distinct)
-                    distinct.append(frame)
-        # rows in no window add nothing to any coalition (score_groups would drop them anyway)
-        rows = pl.concat(
-            [
-                f.filter(counted(policy))
-                .with_columns(client_key())
-                .select(*keyed, "id", pl.lit(j, dtype=pl.UInt32()).alias("frame"))
-                for j, f in enumerate(distinct)
-            ],
-            how="vertical",
-        )
-        owners = [
-            (i, number[id(problems[i].before)], number[id(problems[i].after)], c, j)
-            for i in indices
-            for j, p in enumerate(movers[i])
+    pairs = frames.pairs(problems)
+    owner = pl.DataFrame(
+        [
+            (i, c, j)
+            for i, players in enumerate(movers)
+            for j, p in enumerate(players)
             for c in p.contracts
-        ]
-        owner = pl.DataFrame(
-            owners,
-            schema={
-                "problem": pl.UInt32(),
-                "before": pl.UInt32(),
-                "after": pl.UInt32(),
-                "id": pl.String(),
-                "player": pl.UInt32(),
-            },
-            orient="row",
+        ],
+        schema={GAME: pl.UInt32(), "id": pl.String(), "player": pl.UInt32()},
+        orient="row",
+    ).join(pairs, on=GAME, maintain_order="left")
+    parts = [
+        rows.join(
+            owner.select(GAME, pl.col(which).alias("frame"), "id", "player"),
+            on=["frame", "id"],
+            maintain_order="left",
+        ).select(GAME, *keyed, "player", pl.lit(side, dtype=pl.UInt8()).alias("side"))
+        for side, which in ((0, "before"), (1, "after"))
+    ]
+    const = (
+        rows.join(
+            pairs.select(GAME, pl.col("after").alias("frame")), on="frame", maintain_order="left"
         )
-        parts = [
-            rows.join(
-                owner.select("problem", pl.col(which).alias("frame"), "id", "player"),
-                on=["frame", "id"],
-                maintain_order="left",
-            ).select("problem", *keyed, "player", pl.lit(side, dtype=pl.UInt8()).alias("side"))
-            for side, which in ((0, "before"), (1, "after"))
-        ]
-        uses = pl.DataFrame(
-            [(i, number[id(problems[i].after)]) for i in indices],
-            schema={"problem": pl.UInt32(), "frame": pl.UInt32()},
-            orient="row",
-        )
-        const = (
-            rows.join(uses, on="frame", maintain_order="left")
-            .join(
-                owner.select("problem", "id"),
-                on=["problem", "id"],
-                how="anti",
-                maintain_order="left",
-            )
-            .select("problem", *keyed)
-        )
-        sides = pl.concat(parts, how="vertical").sort("problem", "side", maintain_order=True)
-        const_of = const.partition_by("problem", as_dict=True, maintain_order=True)
-        sides_of = sides.partition_by("problem", as_dict=True, maintain_order=True)
-        for i in indices:
-            c = const_of.get((i,), const.clear())
-            sd = sides_of.get((i,), sides.clear())
-            out[i] = (c.drop("problem"), sd.drop("problem"))
-    return out
+        .join(owner.select(GAME, "id"), on=[GAME, "id"], how="anti", maintain_order="left")
+        .select(GAME, *keyed)
+        .sort(GAME, maintain_order=True)
+    )
+    sides = pl.concat(parts, how="vertical").sort(GAME, "side", maintain_order=True)
+    return const, sides
 
 
 def _rows(
@@ -437,12 +387,14 @@ def _planned(
     rows_budget: int,
     players: list[_Player],
     grouped: int,
-    const: pl.DataFrame,
-    sides: pl.DataFrame,
+    const_rows: int,
+    side_rows: int,
 ) -> _Prepared:
-    """One problem's coalition plan, as many coalitions as its rows budget allows."""
+    """One problem's coalition plan, as many coalitions as its rows budget allows (a
+    coalition's ledger: the ``const_rows`` no player changes and one side of the
+    ``side_rows``)."""
     movers = _movers(players)
-    per = max(1, const.height + sides.height // 2)
+    per = max(1, const_rows + side_rows // 2)
     n = len(movers)
     budget = max(1, min(problem.budget, rows_budget // per))
     chosen = plan(
@@ -452,7 +404,7 @@ def _planned(
         budget=budget,
         min_permutations=MIN_PERMUTATIONS if budget >= MIN_PERMUTATIONS * (n + 1) else 2,
     )
-    return _Prepared(players, chosen, const, sides, grouped)
+    return _Prepared(players, chosen, grouped)
 
 
 def _grouped(players: list[_Player], most: int) -> list[_Player]:
@@ -493,56 +445,33 @@ def _few(ids: Sequence[str]) -> str:
     return contracts_phrase(shown) + (f" and {more} more contracts" if more > 0 else "")
 
 
-def _candidates(problems: Sequence[Problem]) -> list[list[str]]:
+def _candidates(problems: Sequence[Problem], frames: _Frames) -> list[list[str]]:
     """Each problem's contracts whose rows differ in anything an explanation reads (a superset
-    of changes), sorted: one join for all problems of a policy, each frame read once."""
+    of changes), sorted: one join for all problems, each frame read once."""
+    compared = [
+        "weight",
+        *SHARES,
+        *window_columns(problems[0].policy),
+        "earnings",
+        "batch",
+        "held",
+        "rule",
+        "outcome",
+    ]
+    # compared as strings (each frame cast once, whatever its dtypes), labelled by problem
+    texts = frames.rows("id", *(pl.col(c).cast(pl.String) for c in compared))
+    pairs = frames.pairs(problems)
+
+    def side(which: str) -> pl.DataFrame:
+        return pairs.select(GAME, pl.col(which).alias("frame")).join(texts, on="frame")
+
+    joined = side("before").join(
+        side("after"), on=[GAME, "id"], how="full", suffix="_after", coalesce=True
+    )
+    differs = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_after")) for c in compared)
     out: list[list[str]] = [[] for _ in problems]
-    by_policy: dict[str, list[int]] = {}
-    for i, p in enumerate(problems):
-        by_policy.setdefault(p.policy.name, []).append(i)
-    for indices in by_policy.values():
-        policy = problems[indices[0]].policy
-        compared = [
-            "weight",
-            *SHARES,
-            *window_columns(policy),
-            "earnings",
-            "batch",
-            "held",
-            "rule",
-            "outcome",
-        ]
-        # compared as strings (each frame cast once, whatever its dtypes), labelled by problem
-        texts: dict[int, pl.DataFrame] = {}
-
-        def text(
-            frame: pl.DataFrame,
-            compared: list[str] = compared,
-            texts: dict[int, pl.DataFrame] = texts,
-        ) -> pl.DataFrame:
-            if id(frame) not in texts:
-                texts[id(frame)] = frame.select(
-                    "id", *(pl.col(c).cast(pl.String) for c in compared)
-                )
-            return texts[id(frame)]
-
-        def side(which: str, indices: list[int] = indices) -> pl.DataFrame:
-            return pl.concat(
-                [
-                    text(getattr(problems[i], which)).with_columns(
-                        pl.lit(i, dtype=pl.UInt32()).alias("problem")
-                    )
-                    for i in indices
-                ],
-                how="vertical",
-            )
-
-        joined = side("before").join(
-            side("after"), on=["problem", "id"], how="full", suffix="_after", coalesce=True
-        )
-        differs = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_after")) for c in compared)
-        for i, cid in joined.filter(differs).select("problem", "id").iter_rows():
-            out[i].append(cid)
+    for i, cid in joined.filter(differs).select(GAME, "id").iter_rows():
+        out[i].append(cid)
     return [sorted(ids) for ids in out]
 
 
@@ -554,22 +483,6 @@ def _value_key(row: Row | None, columns: Sequence[str]) -> tuple[object, ...] | 
     if not any(windows):
         return None
     return (round(weight_of(row), 12), tuple(round(s, 12) for s in shares_of(row)), windows)
-
-
-def _coalition_rows(
-    p: Plan, const: pl.DataFrame, sides: pl.DataFrame, lo: int, hi: int, offset: int
-) -> pl.DataFrame:
-    """Coalitions ``lo .. hi - 1``'s mixed ledgers, labelled ``group`` = offset + coalition - lo."""
-    membership = p.membership(lo, hi).with_columns(
-        (pl.col("coalition") - lo + offset).cast(pl.UInt32).alias(GROUP)
-    )
-    coalitions = pl.DataFrame({GROUP: range(offset, offset + hi - lo)}, schema={GROUP: pl.UInt32()})
-    parts = [const.join(coalitions, how="cross")]
-    if p.n:
-        parts.append(
-            membership.join(sides, on=["player", "side"], how="inner").select(*const.columns, GROUP)
-        )
-    return pl.concat(parts, how="vertical")
 
 
 def _batch_text(

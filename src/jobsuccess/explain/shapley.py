@@ -1,9 +1,8 @@
 """Shapley values of a set function: exact for few players, sampled (exact in sum) for many.
 
-A `Plan` lists the coalitions whose values are needed, as a membership frame (coalition,
-player, side: 1 = the player's change is applied). The caller values every coalition at once
-(one engine call for all of them) and `Plan.combine` turns the values into one effect per
-player:
+A `Plan` lists the coalitions whose values are needed, as a matrix of which players' changes
+each applies (`Plan.applied`). The caller values every coalition at once and `Plan.combine`
+turns the values into one effect per player:
 
 - up to `EXACT_UP_TO` players, every coalition and the textbook weights;
 - beyond, deterministic permutation sampling: a seeded generator draws permutations, each
@@ -18,7 +17,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import polars as pl
+import numpy as np
+import numpy.typing as npt
 
 EXACT_UP_TO = 10
 BUDGET = 2048
@@ -57,44 +57,18 @@ class Plan:
         """The coalition with every change applied."""
         return (1 << self.n) - 1 if self.exact else self.n
 
-    def membership(self, lo: int = 0, hi: int | None = None) -> pl.DataFrame:
-        """(coalition, player, side) for coalitions ``lo .. hi - 1`` (default: all) and every
-        player; side 1 = applied. A range keeps a chunk's frame as small as the chunk."""
-        hi = self.size if hi is None else min(hi, self.size)
-        schema = {"coalition": pl.UInt32(), "player": pl.UInt32(), "side": pl.UInt8()}
-        if self.n == 0:
-            return pl.DataFrame({"coalition": [0], "player": [None], "side": [None]}, schema=schema)
+    def applied(self) -> npt.NDArray[np.bool_]:
+        """One row per coalition, one column per player: True where the player's change is
+        applied (an exact plan's coalition c is the bitmask c; a sampled one's
+        ``k * (n + 1) + t`` applies the first t players of permutation k)."""
         if self.exact:
-            return pl.DataFrame(
-                [
-                    (mask, player, (mask >> player) & 1)
-                    for mask in range(lo, hi)
-                    for player in range(self.n)
-                ],
-                schema=schema,
-                orient="row",
-            )
+            masks = np.arange(self.size, dtype=np.int64)[:, None]
+            return ((masks >> np.arange(self.n, dtype=np.int64)) & 1).astype(np.bool_)
         width = self.n + 1
-        first, last = lo // width, (hi - 1) // width
-        positions = pl.DataFrame(
-            [
-                (k, player, pos)
-                for k in range(first, last + 1)
-                for pos, player in enumerate(self.permutations[k])
-            ],
-            schema={"perm": pl.UInt32(), "player": pl.UInt32(), "pos": pl.UInt32()},
-            orient="row",
-        )
-        steps = pl.DataFrame({"t": range(width)}, schema={"t": pl.UInt32()})
-        return (
-            positions.join(steps, how="cross")
-            .select(
-                (pl.col("perm") * width + pl.col("t")).alias("coalition"),
-                "player",
-                (pl.col("pos") < pl.col("t")).cast(pl.UInt8).alias("side"),
-            )
-            .filter(pl.col("coalition").is_between(lo, hi - 1))
-        )
+        position = np.argsort(np.array(self.permutations, dtype=np.int64), axis=1)
+        coalition = np.arange(self.size, dtype=np.int64)
+        steps = (coalition % width)[:, None]
+        return np.asarray(position[coalition // width] < steps)
 
     def combine(self, value: Sequence[float]) -> list[float]:
         """One effect per player; they add up to ``value[all] - value[none]``."""

@@ -84,25 +84,15 @@ def appeal_queue(
     """The review queue, oldest first, each appeal's age and whether it is overdue against the
     review time in business days (``JOBSUCCESS_APPEAL_REVIEW_DAYS``, default 7) (operator)."""
     day = as_of or dt.date.today()
-    states = (state,) if state else appeals.OPEN
-    found = appeals.queue(
+    return s.queue_view(
         db,
         actor(caller),
         as_of=day,
         days=days,
-        states=states,
+        states=(state,) if state else appeals.OPEN,
         overdue=overdue,
         limit=limit,
         offset=offset,
-    )
-    return s.AppealQueue(
-        as_of=day,
-        review_days=days,
-        states=list(states),
-        overdue=overdue,
-        limit=limit,
-        offset=offset,
-        appeals=[s.queued_view(q) for q in found],
     )
 
 

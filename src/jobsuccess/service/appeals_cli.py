@@ -184,35 +184,27 @@ def queue_command(
     as_json: JsonOpt = False,
 ) -> None:
     """The review queue, oldest first: each appeal's age and whether it is overdue."""
-    from jobsuccess.service.schemas import AppealQueue, queued_view
+    from jobsuccess.service.schemas import queue_view
     from jobsuccess.store import appeals
 
     day = parse_date(as_of)
     days = appeals.review_days(review_days)
     if state is not None and state not in appeals.STATES:
         raise InputError(f"expected one of {', '.join(appeals.STATES)}", field="--state")
-    states = cast("tuple[State, ...]", (state,)) if state else appeals.OPEN
-    found = appeals.queue(
+    shaped = queue_view(
         _store(db),
         _reader(),
         as_of=day,
         days=days,
-        states=states,
+        states=cast("tuple[State, ...]", (state,)) if state else appeals.OPEN,
         overdue=overdue,
         limit=limit,
+        offset=0,
     )
     if as_json:
-        shaped = AppealQueue(
-            as_of=day,
-            review_days=days,
-            states=list(states),
-            overdue=overdue,
-            limit=limit,
-            offset=0,
-            appeals=[queued_view(q) for q in found],
-        )
         print_json(shaped.model_dump(mode="json"))
         return
+    found = shaped.appeals
     grid = table(
         "id", "freelancer", "contract", "kind", "state", "filed", "business days", "due",
         "overdue",
@@ -222,14 +214,13 @@ def queue_command(
         title_justify="left",
     )  # fmt: skip
     for q in found:
-        a = q.appeal
         grid.add_row(
-            a.id,
-            a.freelancer,
-            a.contract,
-            a.kind,
-            a.state,
-            f"{a.filed_at:%Y-%m-%d}",
+            q.id,
+            q.freelancer,
+            q.contract,
+            q.kind,
+            q.state,
+            f"{q.filed_at:%Y-%m-%d}",
             str(q.business_days),
             q.due_on.isoformat(),
             "yes" if q.overdue else "no",

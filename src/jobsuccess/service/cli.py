@@ -53,6 +53,7 @@ app.add_typer(appeals_app, name="appeals")
 
 out = Console()
 err = Console(stderr=True)
+QuietOpt = Annotated[bool, typer.Option("--quiet", metavar="", help="No progress bar.")]
 
 
 def _progress(label: str, unit: str, quiet: bool) -> Progress:
@@ -83,7 +84,7 @@ def import_(
     chunk: Annotated[
         int, typer.Option("--chunk", min=1, help="Freelancers per transaction.")
     ] = DEFAULT_CHUNK,
-    quiet: Annotated[bool, typer.Option("--quiet", metavar="", help="No progress bar.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Append a history's records to the ledger; safe to rerun after a crash (each record is
     stored once)."""
@@ -118,7 +119,7 @@ def snapshot(
     partition: Annotated[
         int, typer.Option("--partition", min=1, help="Freelancers per partition.")
     ] = DEFAULT_PARTITION,
-    quiet: Annotated[bool, typer.Option("--quiet", metavar="", help="No progress bar.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run the scheduled computation for every freelancer and agency and store it (for cron:
     idempotent per computation date, resumable after a crash)."""

@@ -28,6 +28,7 @@ from jobsuccess.service.auth import (
 from jobsuccess.service.explain_port import Ask, Explainer
 from jobsuccess.store import Database, actions, keys, ledger, snapshots
 from jobsuccess.store.records import Day, to_row
+from jobsuccess.subjects import SubjectKind
 
 FREELANCER_PATTERN: Final = r"^[^\x00-\x1f\x7f]+$"
 FreelancerId = Annotated[
@@ -268,13 +269,20 @@ async def freelancer_score(
     freelancer view; operators everything. Asking for a higher audience is a 403.
     """
     view = may_read(caller, freelancer, needs=audience or caller.audience)
-    found = snapshots.latest_score(db, freelancer, as_of, with_windows=True)
+    return score_view(*_latest(db, "freelancer", freelancer, as_of), view)
+
+
+def _latest(
+    db: Database, subject: SubjectKind, name: str, as_of: dt.date | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The newest stored score of a freelancer or an agency (on or before ``as_of``) with its
+    windows, else the 404 that names what was asked for."""
+    found = snapshots.latest_score(db, name, as_of, with_windows=True, subject=subject)
     if found is None:
         raise _not_found(
-            f"no stored score for freelancer {freelancer!r}"
-            + (f" on or before {as_of}" if as_of else "")
+            f"no stored score for {subject} {name!r}" + (f" on or before {as_of}" if as_of else "")
         )
-    return score_view(*found, view)
+    return found
 
 
 @router.get("/freelancers/{freelancer}/history", tags=["scores"], responses=NOT_FOUND)
@@ -387,12 +395,7 @@ async def agency_score(
     """An agency's newest stored score (on or before ``as_of``), over every contract done for
     it (operator; clients get the public view: score, badges, evidence)."""
     view = _agency_audience(caller, agency, audience)
-    found = snapshots.latest_score(db, agency, as_of, with_windows=True, subject="agency")
-    if found is None:
-        raise _not_found(
-            f"no stored score for agency {agency!r}" + (f" on or before {as_of}" if as_of else "")
-        )
-    row, figures = found
+    row, figures = _latest(db, "agency", agency, as_of)
     shaped = score_view({**row, "freelancer": agency}, figures, view).model_dump(
         exclude={"freelancer"}
     )

@@ -18,8 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobsuccess.store import appeals
-from jobsuccess.store.appeals import AppealKind, Category, State
+from jobsuccess.store import Database, appeals
+from jobsuccess.store.appeals import State
 from jobsuccess.store.keys import Role
 from jobsuccess.store.records import Day, Ident, Note, Record
 
@@ -78,15 +78,38 @@ class Evidence(_Out):
     high: float | None = Field(description="upper bound, percent; null without a score")
 
 
-class PublicScore(_Out):
+# A freelancer's and an agency's score views share the audience and its figures, declared
+# once: each view is (figures, subject, audience), as pydantic takes a model's fields from its
+# last base first, so the answers read ``audience``, the subject, then the figures.
+
+
+class _Public(_Out):
     audience: Literal["public"] = "public"
+
+
+class _Operator(_Out):
+    audience: Literal["operator"] = "operator"
+
+
+class _OfFreelancer(_Out):
     freelancer: str
+
+
+class _OfAgency(_Out):
+    agency: str
+
+
+class _PublicFigures(_Out):
     computed_on: dt.date
     score: int | None = Field(description="whole percent; null = not enough evidence for a score")
     badges: Badges
     outcomes: int = Field(description="counted outcomes in the longest window (evidence)")
     clients: int = Field(description="distinct clients in the longest window (evidence)")
     evidence: Evidence
+
+
+class PublicScore(_PublicFigures, _OfFreelancer, _Public):
+    pass
 
 
 class WindowView(_Out):
@@ -119,9 +142,7 @@ class FreelancerScore(_Out):
     evidence: Evidence
 
 
-class OperatorScore(_Out):
-    audience: Literal["operator"] = "operator"
-    freelancer: str
+class _OperatorFigures(_Out):
     computed_on: dt.date
     policy: str
     score: int | None
@@ -133,6 +154,10 @@ class OperatorScore(_Out):
     clients: int
     windows: list[OperatorWindowView]
     evidence: Evidence
+
+
+class OperatorScore(_OperatorFigures, _OfFreelancer, _Operator):
+    pass
 
 
 ScoreView = Annotated[
@@ -300,38 +325,19 @@ class Computation(_Out):
 
 
 # --- agencies --------------------------------------------------------------------------------
-# An agency's score has a freelancer's shape with ``agency`` in place of ``freelancer`` (tests
-# hold the two in step). Agencies are read by operators and clients: the public and operator
-# views only.
+# An agency's score has a freelancer's shape with ``agency`` in place of ``freelancer`` (the
+# same bases above; tests hold the two in step). Agencies are read by operators and clients:
+# the public and operator views only.
 
 AgencyAudience = Literal["public", "operator"]
 
 
-class AgencyPublicScore(_Out):
-    audience: Literal["public"] = "public"
-    agency: str
-    computed_on: dt.date
-    score: int | None = Field(description="whole percent; null = not enough evidence for a score")
-    badges: Badges
-    outcomes: int = Field(description="counted outcomes in the longest window (evidence)")
-    clients: int = Field(description="distinct clients in the longest window (evidence)")
-    evidence: Evidence
+class AgencyPublicScore(_PublicFigures, _OfAgency, _Public):
+    pass
 
 
-class AgencyOperatorScore(_Out):
-    audience: Literal["operator"] = "operator"
-    agency: str
-    computed_on: dt.date
-    policy: str
-    score: int | None
-    best: str | None
-    best_score: float | None
-    reason: str | None
-    badges: Badges
-    outcomes: int
-    clients: int
-    windows: list[OperatorWindowView]
-    evidence: Evidence
+class AgencyOperatorScore(_OperatorFigures, _OfAgency, _Operator):
+    pass
 
 
 AgencyScoreView = Annotated[
@@ -372,19 +378,10 @@ class AppealDecisionView(_Out):
     )
 
 
-class AppealView(_Out):
+class AppealView(_Out, appeals.AppealFields):
     """An appeal or report as the freelancer and the operators see it (the same shape)."""
 
-    id: str
-    freelancer: str
-    contract: str
-    kind: AppealKind
-    category: Category
-    text: str
-    evidence: list[str]
-    state: State
-    filed_at: dt.datetime
-    updated_at: dt.datetime
+    # the store's fields (`appeals.AppealFields`, declared once there), the decision in a block
     decision: AppealDecisionView | None = Field(description="null until decided")
 
 
@@ -438,9 +435,8 @@ def _appeal_fields(appeal: appeals.Appeal) -> dict[str, Any]:
         decision = AppealDecisionView(
             decision=appeal.state, on=appeal.decided_on, reason=appeal.reason, action=appeal.action
         )
-    # the store's record read by the view's own field names: the shape is declared once, here
-    same = {name: getattr(appeal, name) for name in AppealView.model_fields if name != "decision"}
-    return {**same, "evidence": list(appeal.evidence), "decision": decision}
+    same = {name: getattr(appeal, name) for name in appeals.AppealFields.model_fields}
+    return {**same, "decision": decision}
 
 
 def appeal_view(appeal: appeals.Appeal) -> AppealView:
@@ -455,6 +451,40 @@ def queued_view(queued: appeals.Aged) -> QueuedAppeal:
         business_days=queued.business_days,
         due_on=queued.due_on,
         overdue=queued.overdue,
+    )
+
+
+def queue_view(
+    db: Database,
+    actor: appeals.Actor,
+    *,
+    as_of: dt.date,
+    days: int,
+    states: tuple[State, ...],
+    overdue: bool | None,
+    limit: int,
+    offset: int,
+) -> AppealQueue:
+    """The review queue with the question it answers (``GET /v1/appeals`` and ``jobsuccess
+    appeals queue``, its table and ``--json``)."""
+    found = appeals.queue(
+        db,
+        actor,
+        as_of=as_of,
+        days=days,
+        states=states,
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+    )
+    return AppealQueue(
+        as_of=as_of,
+        review_days=days,
+        states=list(states),
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+        appeals=[queued_view(q) for q in found],
     )
 
 

@@ -145,8 +145,12 @@ class AppealConflict(Refused):
     """The appeal's state (or the contract's earlier appeals) refuses this."""
 
 
-@dataclass(frozen=True)
-class Appeal:
+class AppealFields(BaseModel):
+    """What an appeal shows the freelancer and the operators as it stands (the API's
+    `AppealView` derives from it: the shape is declared once, here)."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: str
     freelancer: str
     contract: str
@@ -157,6 +161,11 @@ class Appeal:
     state: State
     filed_at: dt.datetime
     updated_at: dt.datetime
+
+
+class Appeal(AppealFields):
+    """A stored appeal: its fields and the decision's (day, reason, ledger action)."""
+
     decided_on: dt.date | None
     reason: str | None
     action: str | None
@@ -212,21 +221,8 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 
 def _appeal(row: Row[Any]) -> Appeal:
-    return Appeal(
-        id=row.id,
-        freelancer=row.freelancer,
-        contract=row.contract,
-        kind=row.kind,
-        category=row.category,
-        text=row.text,
-        evidence=tuple(json.loads(row.evidence)),
-        state=row.state,
-        filed_at=row.filed_at,
-        updated_at=row.updated_at,
-        decided_on=row.decided_on,
-        reason=row.reason,
-        action=row.action,
-    )
+    """A row of ``appeals`` (its columns are the record's field names; evidence is JSON)."""
+    return Appeal.model_validate({**row._mapping, "evidence": json.loads(row.evidence)})
 
 
 def _own(actor: Actor, freelancer: str) -> None:
@@ -480,11 +476,7 @@ def review(
 ) -> Appeal:
     """Take a filed appeal into review (any operator)."""
     _operator(actor)
-    at = _now(now)
-    with db.write() as conn:
-        appeal = _current(conn, actor, appeal_id)
-        _transition(conn, appeal, actor, ("filed",), "in_review", why, at)
-    return get(db, actor, appeal_id)
+    return _move(db, actor, appeal_id, ("filed",), "in_review", why, now)
 
 
 def decide(
@@ -547,10 +539,23 @@ def withdraw(
     """Withdraw an open appeal (the freelancer it is about, or an operator)."""
     if actor.role not in ("freelancer", "operator"):
         raise AppealForbidden(f"a {actor.role} key may not withdraw appeals")
+    return _move(db, actor, appeal_id, OPEN, "withdrawn", why, now)
+
+
+def _move(
+    db: Database,
+    actor: Actor,
+    appeal_id: str,
+    allowed: Sequence[State],
+    after: State,
+    why: str | None,
+    now: dt.datetime | None,
+) -> Appeal:
+    """One step with nothing but a note (review, withdraw), in its own transaction; the
+    appeal as it stands after."""
     at = _now(now)
     with db.write() as conn:
-        appeal = _current(conn, actor, appeal_id)
-        _transition(conn, appeal, actor, OPEN, "withdrawn", why, at)
+        _transition(conn, _current(conn, actor, appeal_id), actor, allowed, after, why, at)
     return get(db, actor, appeal_id)
 
 

@@ -20,7 +20,7 @@ from jobsuccess.service.auth import operator
 from jobsuccess.store import appeals
 from jobsuccess.web.freelancer import FreelancerId
 from jobsuccess.web.render import Sess, Who, page, redirect
-from jobsuccess.web.session import check_csrf
+from jobsuccess.web.session import CsrfToken, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,7 +74,7 @@ def file_appeal(
     freelancer: FreelancerId,
     session: Sess,
     who: Who,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfToken,
     contract: Annotated[str, Form(max_length=200)],
     category: Annotated[str, Form(max_length=64)],
     text: Annotated[str, Form(max_length=8000)],
@@ -106,7 +106,7 @@ def withdraw(
     appeal: AppealId,
     session: Sess,
     who: Who,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfToken,
 ) -> Response:
     check_csrf(session, csrf)
     api.withdraw_appeal(appeal, request.app.state.db, who, None)
@@ -149,7 +149,7 @@ async def review(
     appeal: AppealId,
     session: Sess,
     who: Who,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfToken,
 ) -> Response:
     check_csrf(session, csrf)
     caller = await operator(who)
@@ -163,7 +163,7 @@ async def decide(
     appeal: AppealId,
     session: Sess,
     who: Who,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfToken,
     decision: Annotated[Literal["upheld", "denied"], Form()],
     reason: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:

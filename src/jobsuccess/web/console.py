@@ -24,8 +24,9 @@ from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import Principal, operator
 from jobsuccess.store import Database, audit, ledger
 from jobsuccess.store.records import Day
+from jobsuccess.web.freelancer import stored_score
 from jobsuccess.web.render import Sess, Who, page, redirect
-from jobsuccess.web.session import check_csrf
+from jobsuccess.web.session import CsrfToken, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,13 +79,7 @@ async def freelancer(
     db: Database = request.app.state.db
     if start is not None and end is not None and start > end:
         start, end = end, start
-    stored: s.OperatorScore | None
-    try:
-        stored = await routes.freelancer_score(freelancer, db, caller, None, "operator")  # type: ignore[assignment]
-    except HTTPException as exc:
-        if exc.status_code != status.HTTP_404_NOT_FOUND:
-            raise
-        stored = None
+    stored = await stored_score(db, caller, freelancer, None, "operator")
     state = request.app.state
     found = routes.explain(
         freelancer, routes.Explaining(db, caller, state.explainer, state.book), start, end
@@ -145,7 +140,7 @@ async def decide_rater(
     request: Request,
     session: Sess,
     who: Who,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfToken,
     client: Annotated[str, Form(min_length=1, max_length=200)],
     decision: Annotated[str, Form(pattern="^(confirm|dismiss)$")],
     freelancers: Annotated[int, Form(ge=0)] = 0,

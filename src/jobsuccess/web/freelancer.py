@@ -25,6 +25,7 @@ from jobsuccess.service.explain_port import Explainer
 from jobsuccess.store import Database, audit, ledger
 from jobsuccess.store.records import Day
 from jobsuccess.web.render import Sess, Who, finish, page
+from jobsuccess.web.session import CsrfToken, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,11 +55,17 @@ def _history(
     return found.scores
 
 
-async def _stored_score(
-    db: Database, who: Principal, freelancer: str, as_of: dt.date | None
-) -> Any:
+async def stored_score(
+    db: Database,
+    who: Principal,
+    freelancer: str,
+    as_of: dt.date | None,
+    audience: s.AudienceName | None = None,
+) -> s.PublicScore | s.FreelancerScore | s.OperatorScore | None:
+    """The API's stored score in ``audience`` (default: the key's own), none when nothing is
+    stored yet (the overview and the console show the page without it)."""
     try:
-        return await routes.freelancer_score(freelancer, db, who, as_of, None)
+        return await routes.freelancer_score(freelancer, db, who, as_of, audience)
     except HTTPException as exc:
         if exc.status_code != status.HTTP_404_NOT_FOUND:
             raise
@@ -71,7 +78,7 @@ async def my_stats(
 ) -> Response:
     db, explainer, book = state(request)
     may_read_private(who, freelancer)
-    stored = await _stored_score(db, who, freelancer, as_of)
+    stored = await stored_score(db, who, freelancer, as_of)
     stats = routes.stats(freelancer, routes.Explaining(db, who, explainer, book), as_of).body
     dates = [p.computed_on for p in _history(db, who, freelancer, as_of)]
     return page(
@@ -140,6 +147,18 @@ def changes(
     )
 
 
+def _viewed_private(db: Database, who: Principal, freelancer: str, detail: str) -> None:
+    """An operator's page showed the private answers: the audit log says who, whose, what."""
+    audit.record(
+        db,
+        prefix=who.prefix,
+        role=who.role,
+        action=audit.VIEWED_PRIVATE,
+        freelancer=freelancer,
+        detail=detail,
+    )
+
+
 @router.get("/freelancers/{freelancer}/ledger")
 def contracts_ledger(
     request: Request,
@@ -153,14 +172,7 @@ def contracts_ledger(
     day = as_of or dt.date.today()
     found = routes.explain(freelancer, routes.Explaining(db, who, explainer, book), day, day)
     if found.audience == "operator":
-        audit.record(
-            db,
-            prefix=who.prefix,
-            role=who.role,
-            action=audit.VIEWED_PRIVATE,
-            freelancer=freelancer,
-            detail=f"contracts ledger as of {day}",
-        )
+        _viewed_private(db, who, freelancer, f"contracts ledger as of {day}")
     return page(
         request,
         "ledger.html.j2",
@@ -191,14 +203,7 @@ def records(
     db, _, _ = state(request)
     found = routes.freelancer_ledger(freelancer, db, who, after, RECORDS_PAGE)
     if found.audience == "operator":
-        audit.record(
-            db,
-            prefix=who.prefix,
-            role=who.role,
-            action=audit.VIEWED_PRIVATE,
-            freelancer=freelancer,
-            detail=f"records after {after}",
-        )
+        _viewed_private(db, who, freelancer, f"records after {after}")
     entries = [e.model_dump(mode="json") for e in found.entries]
     columns = _columns(entries)
     return page(
@@ -292,7 +297,7 @@ def whatif(
     freelancer: FreelancerId,
     session: Sess,
     who: Who,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfToken,
     action: Annotated[Literal["end_contract", "payment"], Form()],
     contract: Annotated[str, Form(min_length=1, max_length=200)],
     stars: Annotated[float, Form(ge=1.0, le=5.0)] = 5.0,
@@ -300,8 +305,6 @@ def whatif(
     as_of: Annotated[Day | None, Form()] = None,
 ) -> Response:
     """The playground: end one contract with given stars, or add a payment to one."""
-    from jobsuccess.web.session import check_csrf
-
     check_csrf(session, csrf)
     db, explainer, book = state(request)
     event: dict[str, Any] = (

@@ -18,9 +18,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Final
+from typing import Annotated, Final
 
-from fastapi import HTTPException, Request, status
+from fastapi import Form, HTTPException, Request, status
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from jobsuccess.service.auth import Principal
@@ -87,6 +87,10 @@ def principal(request: Request, session: Session) -> Principal:
     if key is None:
         raise SignInRequired
     return Principal(key.role, key.freelancer, key.prefix, key.reviewer)
+
+
+CsrfToken = Annotated[str, Form(max_length=100)]
+"""Every form's ``csrf`` field, posted back for `check_csrf`."""
 
 
 def check_csrf(session: Session, token: str) -> None:

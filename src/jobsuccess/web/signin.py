@@ -41,7 +41,7 @@ def signin(
     request: Request,
     session: Sess,
     key: Annotated[str, Form(max_length=200)],
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: sess.CsrfToken,
     next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     sess.check_csrf(session, csrf)
@@ -63,9 +63,7 @@ def signin(
 
 
 @router.post("/signout")
-def signout(
-    request: Request, session: Sess, csrf: Annotated[str, Form(max_length=100)]
-) -> Response:
+def signout(request: Request, session: Sess, csrf: sess.CsrfToken) -> Response:
     sess.check_csrf(session, csrf)
     response = redirect(request, "/signin", sess.new_session())
     return response
