@@ -64,6 +64,25 @@ def _effect(value: float) -> str:
     return f"[{colour}]{value:+.2f}[/]"
 
 
+def _show_changes(
+    lead: str,
+    was: tuple[int | None, str],
+    now: tuple[int | None, str],
+    points: str,
+    changes: Sequence[Change],
+    title: str,
+    notes: Sequence[str] = (),
+) -> None:
+    """The console answer of explain and whatif: a score (and what follows it) before and
+    after, the points between them, notes, then the table of changes."""
+    from jobsuccess.explain.words import shown
+
+    out.print(f"{lead}{shown(was[0])}{was[1]} -> [bold]{shown(now[0])}[/]{now[1]} ({points})")
+    for note in notes:
+        out.print(f"[yellow]note:[/] {note}")
+    out.print(_changes_table(changes, title))
+
+
 def _changes_table(changes: Sequence[Change], title: str) -> Table:
     table = fold_table(
         "effect",
@@ -148,15 +167,15 @@ def explain_command(
     )
 
     def show(result: Explanation) -> None:
-        from jobsuccess.explain.words import shown
-
-        first, second = result.first, result.second
-        out.print(
-            f"[bold cyan]{result.freelancer}[/]: {shown(first.score)} on {first.as_of} "
-            f"-> [bold]{shown(second.score)}[/] on {second.as_of} "
-            f"({result.attribution.delta:+.2f} points, unrounded; {result.attribution.method})"
+        first, second, attribution = result.first, result.second, result.attribution
+        _show_changes(
+            f"[bold cyan]{result.freelancer}[/]: ",
+            (first.score, f" on {first.as_of}"),
+            (second.score, f" on {second.as_of}"),
+            f"{attribution.delta:+.2f} points, unrounded; {attribution.method}",
+            result.changes,
+            "What changed, largest effect first",
         )
-        out.print(_changes_table(result.changes, "What changed, largest effect first"))
 
     _answer(result, as_json, show)
 
@@ -224,17 +243,16 @@ def whatif_command(
     )
 
     def show(result: WhatIf) -> None:
-        from jobsuccess.explain.words import shown
-
         before, after = result.before, result.after
-        out.print(
-            f"[bold cyan]{after.id}[/] as of {after.as_of}: "
-            f"{shown(before.score)} -> [bold]{shown(after.score)}[/] "
-            f"({result.attribution.delta:+.2f} points)"
+        _show_changes(
+            f"[bold cyan]{after.id}[/] as of {after.as_of}: ",
+            (before.score, ""),
+            (after.score, ""),
+            f"{result.attribution.delta:+.2f} points",
+            result.changes,
+            "What the scenario changes",
+            notes=result.notes,
         )
-        for note in result.notes:
-            out.print(f"[yellow]note:[/] {note}")
-        out.print(_changes_table(result.changes, "What the scenario changes"))
 
     _answer(result, as_json, show)
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from histories import action, contract, d, days, displayed, history, job, outcome, rows, run
 from jobsuccess.engine import BY_NAME, RULES
-from jobsuccess.engine.rules import active
+from jobsuccess.engine.privacy import DECIDED_IN_PUBLIC, OVERRULED
+from jobsuccess.engine.rules import Group, active
 from jobsuccess.errors import InputError
 from jobsuccess.policy import read_policy
 
@@ -669,3 +671,24 @@ def test_rule_4_open_contract_periods_count_up_to_as_of() -> None:
     h = history(contract("c1", client="k1", start="2024-06-01", paid=[("2024-06-10", 2000)]))
     assert outcome(h, "2024-09-08")[2] == 1.5 + 1  # idle from 2024-09-08
     assert outcome(h, "2025-06-01")[2] == 1.5 + 1
+
+
+def test_every_group_names_some_rule_and_operator_decisions_come_first() -> None:
+    """The groups explanations read (`Rule.group`): none is empty, and the operator rulings
+    privacy derives from them are the rules that override everything, first in the chain."""
+    assert {r.group for r in RULES} == set(get_args(Group))
+    operator = [r.name for r in RULES if r.group == "operator"]
+    assert [r.name for r in RULES[: len(operator)]] == operator == list(OVERRULED)
+    assert {r.name for r in RULES if r.group == "idle"} == {
+        "idle_with_earnings",
+        "idle_without_earnings",
+    }
+
+
+def test_rules_decided_in_public_are_the_chain_s_head_up_to_zero_earnings() -> None:
+    """`Rule.public`: the operator rulings, disputes and $0 contracts decide before any pooled
+    answer is read (never pooled), and no rule after them is flagged."""
+    head = [r.name for r in RULES[: [r.name for r in RULES].index("zero_earnings") + 1]]
+    assert list(DECIDED_IN_PUBLIC) == head
+    assert set(OVERRULED) < set(DECIDED_IN_PUBLIC)
+    assert "dispute" in DECIDED_IN_PUBLIC and "scope_change" not in DECIDED_IN_PUBLIC

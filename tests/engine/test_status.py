@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from histories import action, contract, d, days, head, history, job, run
-from jobsuccess.engine import score
+from jobsuccess.engine import score, status
 from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
 
@@ -292,3 +292,21 @@ def test_rule_6_past_weeks_in_stages_give_what_all_past_weeks_give(
     whole = score(market, book, dates)
     assert staged.scores.get_column("top_rated").sum() > 0
     assert staged.scores.equals(whole.scores)
+
+
+def _on_scores(expr: pl.Expr, scores: list[int | None]) -> list[object]:
+    frame = pl.DataFrame({"score": scores}, schema={"score": pl.Int64})
+    return frame.select(expr).to_series().to_list()
+
+
+def test_may_hold_and_lapse_reason_read_the_bar_and_rising_talent_from_the_policy() -> None:
+    """The predicates the forecast reads: the bar and whether Rising Talent exists."""
+    book = PolicyBook.shipped()
+    p = book.in_force(d(ON))
+    bar = p.top_rated.min_score
+    scores: list[int | None] = [bar - 1, bar, None]
+    assert _on_scores(status.may_hold(p), scores) == [False, True, p.rising_talent.enabled]
+    assert _on_scores(status.lapse_reason(p), scores) == [status.BELOW_BAR, None, status.BELOW_BAR]
+    rising = p.rising_talent.model_copy(update={"enabled": False})
+    off = p.model_copy(update={"rising_talent": rising})
+    assert _on_scores(status.may_hold(off), [None]) == [False]

@@ -36,30 +36,15 @@ from __future__ import annotations
 import polars as pl
 
 from jobsuccess.engine.facts import dates_in, per
-from jobsuccess.engine.rules import classify
+from jobsuccess.engine.rules import RULES, classify
 from jobsuccess.policy import Policy
 
 PRIVATE_FIELDS = ("recommend", "end_reason")
 #: Rules that decide before feedback is read, on public facts: never pooled.
-DECIDED_IN_PUBLIC = (
-    "appeal_upheld",
-    "client_flagged",
-    "feedback_removed",
-    "report_upheld",
-    "paused_by_client",
-    "dispute",
-    "zero_earnings_negative",
-    "zero_earnings",
-)
+DECIDED_IN_PUBLIC = tuple(r.name for r in RULES if r.public)
 #: Operator decisions: a human ruled the contract's answer out (an upheld appeal or report,
 #: a removal, a flagged client, a pause because of the client).
-OVERRULED = (
-    "appeal_upheld",
-    "client_flagged",
-    "feedback_removed",
-    "report_upheld",
-    "paused_by_client",
-)
+OVERRULED = tuple(r.name for r in RULES if r.group == "operator")
 #: What a verdict leaves out: the public decisions, and waiting (a verdict is what the
 #: answer decides once its batch has closed).
 VERDICT_SKIPS = (*DECIDED_IN_PUBLIC, "held_without_rating")

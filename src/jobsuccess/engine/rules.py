@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -21,6 +21,11 @@ from jobsuccess.model import OUTCOMES, Outcome
 from jobsuccess.policy import Policy
 
 Condition = Callable[[Policy], pl.Expr | None]
+Group = Literal[
+    "operator", "dispute", "decided", "awaiting", "no_feedback", "long_term", "idle", "in_progress"
+]
+"""A rule's kind of decision: an operator's ruling, a dispute, an outcome decided on the
+contract's facts, waiting for feedback, none given in time, long-term, idle, in progress."""
 
 ON = pl.col("on")
 FEEDBACK_DATE = pl.col("fb_date")
@@ -37,6 +42,12 @@ class Rule:
     text: str
     private: bool
     """Whether the outcome depends on a client's private answers (docs/domain.md section 10)."""
+    group: Group
+    """What kind of decision the rule makes, declared with it: explanations name a change by
+    it (`jobsuccess.explain.kinds`) and privacy derives the operator decisions from it."""
+    public: bool = False
+    """Whether it decides on public facts before any pooled answer is read: its contracts are
+    never pooled (`jobsuccess.engine.privacy.DECIDED_IN_PUBLIC` derives from it)."""
     default: bool = False
     """The chain's last rule, unconditional: it takes every contract no rule before it took
     (`active` refuses a chain that does not end with it)."""
@@ -79,10 +90,13 @@ def rule(
     *,
     dated: pl.Expr | None = None,
     private: bool = False,
+    group: Group,
+    public: bool = False,
     default: bool = False,
 ) -> Callable[[Condition], Rule]:
     def wrap(condition: Condition) -> Rule:
-        return Rule(condition.__name__, section, outcome, condition, dated, text, private, default)
+        name = condition.__name__
+        return Rule(name, section, outcome, condition, dated, text, private, group, public, default)
 
     return wrap
 
@@ -90,7 +104,13 @@ def rule(
 # --- Operator decisions come first: they override everything (section 3, Excluded). ---
 
 
-@rule("excluded", "3 Excluded: an upheld appeal", "appeal upheld on {appeal_upheld_on}")
+@rule(
+    "excluded",
+    "3 Excluded: an upheld appeal",
+    "appeal upheld on {appeal_upheld_on}",
+    group="operator",
+    public=True,
+)
 def appeal_upheld(p: Policy) -> pl.Expr:
     return pl.col("appeal_upheld_on").is_not_null()
 
@@ -99,6 +119,8 @@ def appeal_upheld(p: Policy) -> pl.Expr:
     "excluded",
     "3 Excluded: feedback of a flagged client",
     "client {client} was flagged on {client_flagged_on}: their contracts do not count",
+    group="operator",
+    public=True,
 )
 def client_flagged(p: Policy) -> pl.Expr:
     return pl.col("client_flagged_on").is_not_null()
@@ -108,6 +130,8 @@ def client_flagged(p: Policy) -> pl.Expr:
     "excluded",
     "6 Feedback-removal perk (Top Rated, 2016 to 2024-09-03)",
     "feedback removed on {feedback_removed_on} (removal perk)",
+    group="operator",
+    public=True,
 )
 def feedback_removed(p: Policy) -> pl.Expr:
     # Only removals the perk allowed reach here (`jobsuccess.engine.perk`).
@@ -118,6 +142,8 @@ def feedback_removed(p: Policy) -> pl.Expr:
     "excluded",
     "6 Feedback removed after a report for a terms violation",
     "feedback removed on {report_upheld_on} after a report for a terms violation",
+    group="operator",
+    public=True,
 )
 def report_upheld(p: Policy) -> pl.Expr:
     return pl.col("report_upheld_on").is_not_null()
@@ -127,6 +153,8 @@ def report_upheld(p: Policy) -> pl.Expr:
     "excluded",
     "3 Excluded: paused because of the client",
     "paused on {paused_by_client_on} because of the client: not counted",
+    group="operator",
+    public=True,
 )
 def paused_by_client(p: Policy) -> pl.Expr:
     # Announcement 87248: "contracts paused due to poor client behavior are not considered";
@@ -142,6 +170,8 @@ def paused_by_client(p: Policy) -> pl.Expr:
     "3 Negative: a dispute",
     "dispute opened on {dispute_opened} ({dispute_result})",
     dated=pl.col("dispute_opened"),
+    group="dispute",
+    public=True,
 )
 def dispute(p: Policy) -> pl.Expr:
     negative = [o for o in p.outcomes.negative_dispute_outcomes if o != "pending"]
@@ -160,6 +190,8 @@ def dispute(p: Policy) -> pl.Expr:
     "$0 earned and negative feedback",
     dated=FEEDBACK_DATE,
     private=True,
+    group="decided",
+    public=True,
 )
 def zero_earnings_negative(p: Policy) -> pl.Expr | None:
     # Help centre 38439816969875: "no payment and negative feedback" can lower the score,
@@ -178,7 +210,12 @@ def zero_earnings_negative(p: Policy) -> pl.Expr | None:
 
 
 @rule(
-    "excluded", "3 Excluded: $0 earned", "$0 earned and no negative private feedback", private=True
+    "excluded",
+    "3 Excluded: $0 earned",
+    "$0 earned and no negative private feedback",
+    private=True,
+    group="decided",
+    public=True,
 )
 def zero_earnings(p: Policy) -> pl.Expr | None:
     if p.outcomes.zero_earnings != "exclude_unless_negative":
@@ -192,6 +229,7 @@ def zero_earnings(p: Policy) -> pl.Expr | None:
     "closed by the client on {end} and continued as {continued_by} (started {continued_on}, "
     "within {scope_change_days} days): a scope change, counted as continued, not as a failure",
     private=True,
+    group="decided",
 )
 def scope_change(p: Policy) -> pl.Expr | None:
     # The trigger reads the client's (private) end reason contract by contract, so under
@@ -212,6 +250,7 @@ def scope_change(p: Policy) -> pl.Expr | None:
     "the client's end reason was negative",
     dated=FEEDBACK_DATE,
     private=True,
+    group="decided",
 )
 def negative_end_reason(p: Policy) -> pl.Expr:
     return pl.col("has_feedback") & _negative_end_reason(p)
@@ -229,6 +268,7 @@ def _negative_end_reason(p: Policy) -> pl.Expr:
     "private answer {recommend}/10 (below {neutral_recommend_min})",
     dated=FEEDBACK_DATE,
     private=True,
+    group="decided",
 )
 def private_negative(p: Policy) -> pl.Expr:
     return pl.col("has_feedback") & (pl.col("recommend") < p.outcomes.neutral_recommend_min)
@@ -245,6 +285,7 @@ def _public_counts(p: Policy) -> pl.Expr:
     "3 Negative: poor public feedback",
     "public rating {stars} stars (below {neutral_stars_min})",
     dated=FEEDBACK_DATE,
+    group="decided",
 )
 def public_negative(p: Policy) -> pl.Expr:
     return (
@@ -260,6 +301,7 @@ def public_negative(p: Policy) -> pl.Expr:
     "private answer {recommend}/10 (lukewarm: below {success_recommend_min})",
     dated=FEEDBACK_DATE,
     private=True,
+    group="decided",
 )
 def private_lukewarm(p: Policy) -> pl.Expr:
     return pl.col("has_feedback") & (pl.col("recommend") < p.outcomes.success_recommend_min)
@@ -270,6 +312,7 @@ def private_lukewarm(p: Policy) -> pl.Expr:
     "3 Neutral: lukewarm public feedback",
     "public rating {stars} stars (lukewarm: below {success_stars_min})",
     dated=FEEDBACK_DATE,
+    group="decided",
 )
 def public_lukewarm(p: Policy) -> pl.Expr:
     return (
@@ -285,6 +328,7 @@ def public_lukewarm(p: Policy) -> pl.Expr:
     "completed with good feedback ({stars} stars)",
     dated=FEEDBACK_DATE,
     private=True,
+    group="decided",
 )
 def good_feedback(p: Policy) -> pl.Expr:
     return pl.col("has_feedback") & (
@@ -296,6 +340,7 @@ def good_feedback(p: Policy) -> pl.Expr:
     "excluded",
     "Pooling: held private feedback without a public rating",
     "no public rating: not counted until its batch of {k} clients closes",
+    group="decided",
 )
 def held_without_rating(p: Policy) -> pl.Expr | None:
     # A held member counts on its public feedback only; without stars it has none, so it
@@ -310,6 +355,7 @@ def held_without_rating(p: Policy) -> pl.Expr | None:
     "3 Neutral: feedback without a rating",
     "feedback without a rating: counts as neutral",
     dated=FEEDBACK_DATE,
+    group="decided",
 )
 def unrated_feedback(p: Policy) -> pl.Expr:
     # Counted whatever the (private) end reason, so that whether it counts reveals nothing.
@@ -323,6 +369,7 @@ def unrated_feedback(p: Policy) -> pl.Expr:
     "excluded",
     "2 Inputs: feedback within 14 days of the end",
     "ended on {end}; the client has {feedback_days} days to leave feedback",
+    group="awaiting",
 )
 def awaiting_feedback(p: Policy) -> pl.Expr:
     return pl.col("ended") & (END + pl.duration(days=p.outcomes.feedback_days) > ON)
@@ -333,6 +380,7 @@ def awaiting_feedback(p: Policy) -> pl.Expr:
     "3 Excluded: no feedback (before 2020-11-08: counted when excessive)",
     "ended without feedback, and more than {excessive_share} of recent contracts did",
     dated=END,
+    group="no_feedback",
 )
 def no_feedback_excessive(p: Policy) -> pl.Expr | None:
     if p.outcomes.no_feedback != "negative_when_excessive":
@@ -340,7 +388,12 @@ def no_feedback_excessive(p: Policy) -> pl.Expr | None:
     return pl.col("ended") & (pl.col("no_feedback_share") > p.outcomes.no_feedback_excessive_share)
 
 
-@rule("excluded", "3 Excluded: ended without feedback", "ended on {end} without feedback")
+@rule(
+    "excluded",
+    "3 Excluded: ended without feedback",
+    "ended on {end} without feedback",
+    group="no_feedback",
+)
 def no_feedback(p: Policy) -> pl.Expr:
     return pl.col("ended")
 
@@ -354,6 +407,7 @@ def no_feedback(p: Policy) -> pl.Expr:
     "long-term: paid from {first_paid} to {last_paid} ({long_term_days}+ days), "
     "paid within {recent_days} days",
     dated=ON,
+    group="long_term",
 )
 def long_term(p: Policy) -> pl.Expr | None:
     if not p.long_term.enabled:
@@ -368,6 +422,7 @@ def long_term(p: Policy) -> pl.Expr | None:
     "jobsuccess-2026 (ours): an idle contract of a vanished client",
     "open and idle since {idle_since}, and client {client} has had no payment to anyone and "
     "no new contract on the marketplace for {vanished_days}+ days: not held against you",
+    group="decided",
 )
 def client_vanished(p: Policy) -> pl.Expr | None:
     if not (p.idle.enabled and p.vanished_client.enabled):
@@ -384,6 +439,7 @@ def client_vanished(p: Policy) -> pl.Expr | None:
     "3 Neutral: an idle open contract with earnings",
     "open and idle since {idle_since}: no payment for {idle_days} days ({idle_after}+)",
     dated=pl.col("idle_since"),
+    group="idle",
 )
 def idle_with_earnings(p: Policy) -> pl.Expr | None:
     # `idle_after` is `idle.days`, or longer for a contract paid on a rhythm (jobsuccess-2026).
@@ -397,6 +453,7 @@ def idle_with_earnings(p: Policy) -> pl.Expr | None:
     "3 Negative: an idle open contract with no earnings",
     "open and idle since {idle_since} ({idle_days} days, {idle_after}+) with nothing earned",
     dated=pl.col("idle_since"),
+    group="idle",
 )
 def idle_without_earnings(p: Policy) -> pl.Expr | None:
     if not p.idle.enabled:
@@ -409,6 +466,7 @@ def idle_without_earnings(p: Policy) -> pl.Expr | None:
     "3 Excluded: in progress",
     "open and active: counts once it ends or idles",
     default=True,
+    group="in_progress",
 )
 def in_progress(p: Policy) -> pl.Expr:
     # The default: every contract no rule above took (open, active, not idle).

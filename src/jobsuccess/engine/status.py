@@ -58,11 +58,37 @@ def held(p: Policy) -> pl.Expr:
     ).fill_null(False)
 
 
+def at_bar(p: Policy) -> pl.Expr:
+    """The displayed score at the Top Rated bar: Top Rated and Plus need it, and lapse when
+    it falls (`lapse_reason`)."""
+    return pl.col("score").fill_null(-1).ge(p.top_rated.min_score)
+
+
+def unscored(p: Policy) -> pl.Expr:
+    """No displayed score, under a policy with Rising Talent: the only way that one holds."""
+    return pl.col("score").is_null() & pl.lit(p.rising_talent.enabled)
+
+
+def may_hold(p: Policy) -> pl.Expr:
+    """Whether some status can hold given the displayed score alone: a caller (the forecast)
+    runs the weekly look-back only where this is true."""
+    return at_bar(p) | unscored(p)
+
+
+BELOW_BAR = "below_bar"
+"""`lapse_reason`'s value when the displayed score misses the Top Rated bar."""
+
+
+def lapse_reason(p: Policy) -> pl.Expr:
+    """Which precondition of a status the displayed score alone fails (null: none fails)."""
+    return pl.when(~at_bar(p)).then(pl.lit(BELOW_BAR)).otherwise(pl.lit(None, pl.String))
+
+
 def top_rated_now(p: Policy) -> pl.Expr:
     """Every Top Rated criterion but the weekly history of eligible weeks."""
     t = p.top_rated
     return (
-        pl.col("score").fill_null(-1).ge(t.min_score)
+        at_bar(p)
         & (pl.col("earnings_12m") >= t.min_earnings_12m)
         & ((pl.col("on") - pl.col("first_start")).dt.total_days() > t.min_account_age_days)
         & ((pl.col("on") - pl.col("last_active")).dt.total_days() < t.activity_days)
@@ -97,7 +123,7 @@ def rising_talent(p: Policy) -> pl.Expr:
     if not r.enabled:
         return pl.lit(False)
     return (
-        pl.col("score").is_null()
+        unscored(p)
         & (pl.col("successes") >= r.min_success)
         & (pl.col("negatives") <= r.max_negative)
         & (pl.col("stars_mean").is_null() | (pl.col("stars_mean") >= r.min_stars))

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 from dateutil.relativedelta import relativedelta
 
-from jobsuccess.engine import score
+from jobsuccess.engine import score, status
 from jobsuccess.explain.attribution import EFFECT_DIGITS, Attribution, Problem, attribute
 from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.change import policy_words, then_policy
@@ -84,10 +84,16 @@ class Point:
 
 
 def _why_lapse(day: Day) -> str:
-    bar = day.policy.top_rated.min_score
-    if day.score is None or day.score < bar:
-        return f" (the score falls below {bar}%)"
+    """The engine's reason (`status.lapse_reason`) in words; none it names, no words."""
+    if _on_score(status.lapse_reason(day.policy), day.score) == status.BELOW_BAR:
+        return f" (the score falls below {day.policy.top_rated.min_score}%)"
     return ""
+
+
+def _on_score(predicate: pl.Expr, displayed: int | None) -> object:
+    """An engine status predicate of the displayed score alone, on one date."""
+    frame = pl.DataFrame({"score": [displayed]}, schema={"score": pl.Int64})
+    return frame.select(predicate).item()
 
 
 def computations(book: PolicyBook, first: dt.date, last: dt.date) -> Plan:
@@ -154,16 +160,18 @@ def _statuses(
 ) -> dict[dt.date, dict[str, bool]]:
     """Statuses from the engine, on the dates where one can hold at all.
 
-    Top Rated (and Plus) needs the displayed score at the bar; Rising Talent needs no score.
-    Elsewhere every status is off, so the engine's weekly look-back runs only where it matters.
+    Where the displayed score alone rules every status out (`status.may_hold`), all are off,
+    so the engine's weekly look-back runs only where it matters.
     """
-    need = []
-    for i, (on, p) in enumerate(plan):
-        rounded = scored[i].score
-        if (rounded is not None and rounded >= p.top_rated.min_score) or (
-            rounded is None and p.rising_talent.enabled
-        ):
-            need.append(on)
+    frame = pl.DataFrame(
+        {"score": [scored[i].score for i in range(len(plan))], "policy": [p.name for _, p in plan]},
+        schema={"score": pl.Int64, "policy": pl.String},
+    )
+    may: pl.Expr = pl.lit(False)
+    for p in {p.name: p for _, p in plan}.values():  # one pass over the dates, per policy
+        may = pl.when(pl.col("policy") == p.name).then(status.may_hold(p)).otherwise(may)
+    holds = frame.select(may).to_series().to_list()
+    need = [on for (on, _), ok in zip(plan, holds, strict=True) if ok]
     if not need:
         return {}
     frame = score(frozen, book, need).scores

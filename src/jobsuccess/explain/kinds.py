@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jobsuccess.engine.privacy import OVERRULED
+from jobsuccess.engine.rules import RULES, Group
 from jobsuccess.explain.audience import Audience, reason
 from jobsuccess.explain.ledger import (
     Row,
@@ -45,9 +45,14 @@ POLICY_CHANGED = "policy changed"
 GROUPED = "changes grouped"
 """Changes of several kinds counted as one player (an attribution over its player budget)."""
 
-OPERATOR_RULES = OVERRULED
-IDLE_RULES = ("idle_with_earnings", "idle_without_earnings")
-NO_FEEDBACK_RULES = ("no_feedback", "no_feedback_excessive")
+GROUPS: dict[str, Group] = {r.name: r.group for r in RULES}
+"""Each rule's kind of decision, as the engine declares it with the rule."""
+IDLE_RULES = tuple(name for name, group in GROUPS.items() if group == "idle")
+
+
+def group_of(rule: str | None) -> Group | None:
+    """The engine's group of a row's deciding rule (None: no row or no such rule)."""
+    return None if rule is None else GROUPS.get(rule)
 
 
 def visible(row: Row | None, policy: Policy, audience: Audience) -> tuple[object, ...]:
@@ -82,9 +87,9 @@ def pooled_change(before: Row | None, after: Row | None) -> bool:
 def kind_of(before: Row | None, after: Row | None, policy: Policy) -> str:
     """The one kind that best names what happened to this contract."""
     rule_before, rule_after = rule_of(before), rule_of(after)
-    if rule_after in OPERATOR_RULES and rule_before != rule_after:
+    if group_of(rule_after) == "operator" and rule_before != rule_after:
         return OPERATOR_ACTION
-    if rule_after == "dispute" and rule_before != rule_after:
+    if group_of(rule_after) == "dispute" and rule_before != rule_after:
         return DISPUTE
     if pooled_change(before, after):
         return PRIVATE_POOLED if pooled(after) else PRIVATE_HELD
@@ -107,17 +112,18 @@ def _earnings(row: Row | None) -> float:
 
 def _rule_kind(before: Row | None, after: Row | None, rb: str | None, ra: str | None) -> str:
     """The kind of a change of rule (``kind_of`` has named operator decisions and disputes)."""
-    if ra in IDLE_RULES:
+    after_group, before_group = group_of(ra), group_of(rb)
+    if after_group == "idle":
         return BECAME_IDLE
-    if ra == "long_term":
+    if after_group == "long_term":
         return BECAME_LONG_TERM
-    if ra == "in_progress":
+    if after_group == "in_progress":
         return NEW_CONTRACT if rb is None else PAYMENT
-    if ra == "awaiting_feedback":
+    if after_group == "awaiting":
         return CONTRACT_ENDED
-    if ra in NO_FEEDBACK_RULES:
-        return FEEDBACK_TIME_RAN_OUT if rb == "awaiting_feedback" else CONTRACT_ENDED
-    if rb in OPERATOR_RULES or rb == "dispute":
+    if after_group == "no_feedback":
+        return FEEDBACK_TIME_RAN_OUT if before_group == "awaiting" else CONTRACT_ENDED
+    if before_group in ("operator", "dispute"):
         return OPERATOR_ACTION
     if (
         _earnings(before) != _earnings(after)

@@ -39,9 +39,10 @@ def windows_phrase(names: Sequence[str]) -> str:
     return f"the {', '.join(words[:-1])} and {words[-1]} windows"
 
 
-def shown(score: int | None) -> str:
-    """A displayed score in words: ``77%``, or ``no score``."""
-    return "no score" if score is None else f"{score}%"
+def shown(score: float | None) -> str:
+    """A displayed score in words: ``77%``, or ``no score``; the one formatter of a shown
+    score (the CLI and the web pages' ``shown`` filter), so ``77.0`` reads ``77%`` too."""
+    return "no score" if score is None else f"{score:g}%"
 
 
 def percent(value: float) -> str:

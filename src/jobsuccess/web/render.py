@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from jobsuccess.explain.words import shown
 from jobsuccess.plot import SCRIPT_URL
 from jobsuccess.service.auth import Principal
 from jobsuccess.web import session as sess
@@ -29,15 +30,11 @@ ENV: Final = Environment(
 )
 
 
-def _shown(value: int | float | None) -> str:
-    return "no score" if value is None else f"{value:g}%"
-
-
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
-ENV.filters["shown"] = _shown
+ENV.filters["shown"] = shown
 ENV.filters["pct"] = _pct
 ENV.globals["plotly_url"] = SCRIPT_URL
 
