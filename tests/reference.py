@@ -442,6 +442,9 @@ def _is_member(c: Contract, f: Facts) -> bool:
     return c.feedback.recommend is not None or c.end_reason is not None
 
 
+#: Rules 1-5, an operator's ruling: it voids the member's answer (out of its batch).
+OVERRULED = DECIDED_IN_PUBLIC[:5]
+
 VERDICTS = ("negative", "neutral", "success", "none")
 
 
@@ -497,11 +500,13 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
         before.add(c.client)
     if k == 1:  # "k = 1 turns pooling off": no batches, every share one-hot
         batch = {}
-    # closed while its private members (whose own answer decides) come from k clients
+    # closed while its standing members (all but those an operator ruled out) come from k
+    # clients; a dispute or $0 decides a member's own outcome but leaves its answer standing
+    standing = {c.id for c in members if first_rule[c.id] not in OVERRULED}
     closed = {
         b
         for b in set(batch.values())
-        if len({c.client for c in members if batch[c.id] == b and c.id in private}) >= k
+        if len({c.client for c in members if batch[c.id] == b and c.id in standing}) >= k
     }
     held = {cid for cid in private if cid in batch and batch[cid] not in closed}
     for c in live:
@@ -518,7 +523,7 @@ def evaluate(fr: Freelancer, policy: Policy, on: dt.date) -> Result:
     shares = {c.id: _one_hot(decided[c.id][1]) for c in live}
     for b in closed:
         in_batch = [c for c in members if batch[c.id] == b]
-        verdicts = [verdict(c, policy) for c in in_batch if c.id in private]
+        verdicts = [verdict(c, policy) for c in in_batch if c.id in standing]
         for c in in_batch:
             if c.id in private:
                 mix = [0.0, 0.0, 0.0]

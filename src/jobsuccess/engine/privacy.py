@@ -9,19 +9,23 @@ differencing two computations, or a window sliding past one contract, or a what-
   (one decided in public first, by an operator, a dispute or $0 earnings, is not);
 - members form batches in feedback order (ties by contract id): a member joins batch
   ``c // k + 1``, where c is the number of distinct clients who answered before it; a batch is
-  closed while its private members come from k distinct clients (a repeat client's answer
-  never lands in a batch that is already closed, and members decided in public never count);
+  closed while its standing members (all but those an operator ruled out) come from k distinct
+  clients (a repeat client's answer never lands in a batch that is already closed);
 - until its batch closes, a private contract counts as if its client had given public
   feedback only (``held``), so nothing private enters the score yet; one without a public
   rating waits uncounted (``held_without_rating``);
 - once closed, every private member contributes its own weight split over the batch's
-  *verdicts* (what each private answer alone decides: negative, neutral, success or none),
+  standing *verdicts* (what each private answer alone decides: negative, neutral, success or none),
   each combined with the member's own public facts by the policy's rules (the ``*_share``
   columns): pooled outputs depend on the answers only through how many of each verdict the
   batch holds, never on which member gave which, under every policy; batches never shift.
-  A member decided in public (an operator's ruling, a dispute, $0) is left out of its batch's
-  proportions and of its count; a ruling that leaves a batch with
-  fewer than k private clients holds its members again;
+  A member decided in public by a dispute or $0 keeps its place in its batch's proportions and
+  count, whenever that happens: a dispute opened after the feedback (or a late payment) that
+  moved it out would let two views difference its answer out. Only an operator's ruling voids
+  an answer: the ruled member leaves its batch's proportions and count (so an upheld appeal
+  removes all of the answer's weight, not 1/k of it), and a ruling that leaves a batch with
+  fewer than k clients holds its members again. The ruled contract's own verdict is the one
+  thing the freelancer can then infer (docs/privacy.md, "What pooling costs");
 - whether a contract counts never depends on a private answer: with k > 1 every ended $0
   contract is excluded, and feedback without a rating counts as neutral whatever its end
   reason.
@@ -48,6 +52,9 @@ OVERRULED = tuple(r.name for r in RULES if r.group == "operator")
 #: What a verdict leaves out: the public decisions, and waiting (a verdict is what the
 #: answer decides once its batch has closed).
 VERDICT_SKIPS = (*DECIDED_IN_PUBLIC, "held_without_rating")
+#: A member's answer stands (it counts toward k and feeds its batch's proportions) unless an
+#: operator ruled it out; judged on the engine's own record of the deciding rule.
+STANDS = ~pl.col("rule").cast(pl.String).is_in(list(OVERRULED))
 SHARES = ("success_share", "neutral_share", "negative_share")
 OUTCOMES3 = ("success", "neutral", "negative")
 
@@ -129,24 +136,23 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
         # A contract joins the batch open when it arrives (a repeat client's answer never
         # lands in a batch that is already closed).
         .with_columns(batch=(pl.col("_before") // k + 1).cast(pl.Int32))
-        # A batch is closed while its *private* members, those whose own answer decides
-        # their outcome, come from k distinct clients. Members decided in public (an
-        # operator's ruling, a dispute, $0) neither count toward k nor enter the batch's
-        # proportions: two removals and one real answer never make a "batch" of that answer.
-        .with_columns(
-            _live=pl.col("ckey").filter(pl.col("private")).n_unique().over(*group, "batch")
-        )
+        # A batch is closed while the members whose answer stands come from k distinct
+        # clients: every member but those an operator ruled out (two removals and one real
+        # answer never make a "batch" of that answer). A dispute or $0 decides the member's
+        # own outcome in public but leaves its answer standing, so the batch never changes
+        # when one comes later.
+        .with_columns(_live=pl.col("ckey").filter(STANDS).n_unique().over(*group, "batch"))
         .with_columns(held=pl.col("private") & (pl.col("_live") < k))
         .drop("_new", "_before", "_live")
     )
-    # The batch's proportions are of its private members' *verdicts* (what each answer alone
+    # The batch's proportions are of its standing members' *verdicts* (what each answer alone
     # decides, stars aside); every private member then combines its own public facts with
     # each verdict, in the batch's proportions. So pooled outputs depend on the answers only
     # through how many of each verdict the batch holds, never on which member gave which,
     # under any policy (one that reads public and private feedback together included).
     members = members.with_columns(_verdict=_verdicts(members, p))
     proportion = {
-        v: (pl.col("_verdict") == v).filter(pl.col("private")).mean().over(*group, "batch")
+        v: (pl.col("_verdict") == v).filter(STANDS).mean().over(*group, "batch")
         for v in VERDICTS
     }
     outcome_if = {v: _outcome_if(members, p, v) for v in VERDICTS}
