@@ -152,8 +152,7 @@ def pool(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
     # under any policy (one that reads public and private feedback together included).
     members = members.with_columns(_verdict=_verdicts(members, p))
     proportion = {
-        v: (pl.col("_verdict") == v).filter(STANDS).mean().over(*group, "batch")
-        for v in VERDICTS
+        v: (pl.col("_verdict") == v).filter(STANDS).mean().over(*group, "batch") for v in VERDICTS
     }
     outcome_if = {v: _outcome_if(members, p, v) for v in VERDICTS}
     members = members.with_columns(
