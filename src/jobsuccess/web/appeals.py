@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -19,8 +19,8 @@ from jobsuccess.service import appeal_routes as api
 from jobsuccess.service.auth import operator
 from jobsuccess.store import appeals
 from jobsuccess.web.freelancer import FreelancerId
-from jobsuccess.web.render import Sess, Who, page, redirect
-from jobsuccess.web.session import CsrfToken, check_csrf
+from jobsuccess.web.render import ENV, Signed
+from jobsuccess.web.session import CsrfToken
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,36 +44,28 @@ def _day_before(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=1)
 
 
+# Every appeal page names categories in words and links a decision to its day's change.
+ENV.globals.update(categories=CATEGORIES, day_before=_day_before)
+
+
 @router.get("/freelancers/{freelancer}/appeals")
 def appeals_page(
-    request: Request,
+    visit: Signed,
     freelancer: FreelancerId,
-    session: Sess,
-    who: Who,
     contract: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """The freelancer's appeals with their state and decisions; with ``?contract=`` (the
     ledger row's link), the form to file one on that contract."""
-    found = api.freelancer_appeals(freelancer, request.app.state.db, who, 100)
-    return page(
-        request,
-        "appeals.html.j2",
-        session,
-        who,
-        freelancer=freelancer,
-        appeals=found.appeals,
-        contract=contract,
-        categories=CATEGORIES,
-        day_before=_day_before,
+    found = api.freelancer_appeals(freelancer, visit.db, visit.who, 100)
+    return visit.page(
+        "appeals.html.j2", freelancer=freelancer, appeals=found.appeals, contract=contract
     )
 
 
 @router.post("/freelancers/{freelancer}/appeals")
 def file_appeal(
-    request: Request,
+    visit: Signed,
     freelancer: FreelancerId,
-    session: Sess,
-    who: Who,
     csrf: CsrfToken,
     contract: Annotated[str, Form(max_length=200)],
     category: Annotated[str, Form(max_length=64)],
@@ -81,7 +73,7 @@ def file_appeal(
     kind: Annotated[Literal["appeal", "report"], Form()] = "appeal",
     evidence: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:
-    check_csrf(session, csrf)
+    visit.check_csrf(csrf)
     links = [line.strip() for line in evidence.splitlines() if line.strip()]
     try:
         filing = appeals.Filing.model_validate(
@@ -95,85 +87,59 @@ def file_appeal(
         )
     except ValidationError as exc:
         raise _invalid(exc) from None
-    filed = api.file_appeal(freelancer, filing, request.app.state.db, who)
-    return redirect(request, f"/freelancers/{freelancer}/appeals#{filed.id}", session)
+    filed = api.file_appeal(freelancer, filing, visit.db, visit.who)
+    return visit.redirect(f"/freelancers/{freelancer}/appeals#{filed.id}")
 
 
 @router.post("/freelancers/{freelancer}/appeals/{appeal}/withdraw")
 def withdraw(
-    request: Request,
-    freelancer: FreelancerId,
-    appeal: AppealId,
-    session: Sess,
-    who: Who,
-    csrf: CsrfToken,
+    visit: Signed, freelancer: FreelancerId, appeal: AppealId, csrf: CsrfToken
 ) -> Response:
-    check_csrf(session, csrf)
-    api.withdraw_appeal(appeal, request.app.state.db, who, None)
-    return redirect(request, f"/freelancers/{freelancer}/appeals#{appeal}", session)
+    visit.check_csrf(csrf)
+    api.withdraw_appeal(appeal, visit.db, visit.who, None)
+    return visit.redirect(f"/freelancers/{freelancer}/appeals#{appeal}")
 
 
 @router.get("/console/appeals")
-async def queue(
-    request: Request,
-    session: Sess,
-    who: Who,
-    overdue: Annotated[bool | None, Query()] = None,
-) -> Response:
+async def queue(visit: Signed, overdue: Annotated[bool | None, Query()] = None) -> Response:
     """The review queue, oldest first, with each appeal's age and whether it is overdue."""
-    caller = await operator(who)
-    days: int = request.app.state.appeal_review_days
-    found = api.appeal_queue(request.app.state.db, caller, days, None, overdue, None, 100, 0)
-    return page(request, "appeal_queue.html.j2", session, who, queue=found, overdue=overdue)
+    caller = await operator(visit.who)
+    days: int = visit.request.app.state.appeal_review_days
+    found = api.appeal_queue(visit.db, caller, days, None, overdue, None, 100, 0)
+    return visit.page("appeal_queue.html.j2", queue=found, overdue=overdue)
 
 
 @router.get("/console/appeals/{appeal}")
-async def detail(request: Request, appeal: AppealId, session: Sess, who: Who) -> Response:
-    caller = await operator(who)
-    db = request.app.state.db
-    return page(
-        request,
-        "appeal.html.j2",
-        session,
-        who,
-        appeal=api.appeal_detail(appeal, db, caller),
-        audit=api.appeal_audit(appeal, db, caller),
-        categories=CATEGORIES,
-        day_before=_day_before,
-    )
+async def detail(visit: Signed, appeal: AppealId) -> Response:
+    caller = await operator(visit.who)
+    found = api.appeal_detail(appeal, visit.db, caller)
+    audit = api.appeal_audit(appeal, visit.db, caller)
+    return visit.page("appeal.html.j2", appeal=found, audit=audit)
 
 
 @router.post("/console/appeals/{appeal}/review")
-async def review(
-    request: Request,
-    appeal: AppealId,
-    session: Sess,
-    who: Who,
-    csrf: CsrfToken,
-) -> Response:
-    check_csrf(session, csrf)
-    caller = await operator(who)
-    api.review_appeal(appeal, request.app.state.db, caller, None)
-    return redirect(request, f"/console/appeals/{appeal}", session)
+async def review(visit: Signed, appeal: AppealId, csrf: CsrfToken) -> Response:
+    visit.check_csrf(csrf)
+    caller = await operator(visit.who)
+    api.review_appeal(appeal, visit.db, caller, None)
+    return visit.redirect(f"/console/appeals/{appeal}")
 
 
 @router.post("/console/appeals/{appeal}/decision")
 async def decide(
-    request: Request,
+    visit: Signed,
     appeal: AppealId,
-    session: Sess,
-    who: Who,
     csrf: CsrfToken,
     decision: Annotated[Literal["upheld", "denied"], Form()],
     reason: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:
     """Uphold or deny, with the written reason the freelancer reads (a reviewer's key; the
     store refuses an empty reason and any other key)."""
-    check_csrf(session, csrf)
-    caller = await operator(who)
+    visit.check_csrf(csrf)
+    caller = await operator(visit.who)
     try:
         ruling = appeals.Ruling(decision=decision, reason=reason)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    api.decide_appeal(appeal, ruling, request.app.state.db, caller)
-    return redirect(request, f"/console/appeals/{appeal}", session)
+    api.decide_appeal(appeal, ruling, visit.db, caller)
+    return visit.redirect(f"/console/appeals/{appeal}")

@@ -15,18 +15,18 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import FileResponse, Response
 
 from jobsuccess.raters import note, raters
 from jobsuccess.service import routes
 from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import Principal, operator
-from jobsuccess.store import Database, audit, ledger
+from jobsuccess.store import audit, ledger
 from jobsuccess.store.records import Day
-from jobsuccess.web.freelancer import stored_score
-from jobsuccess.web.render import Sess, Who, page, redirect
-from jobsuccess.web.session import CsrfToken, check_csrf
+from jobsuccess.web.freelancer import explaining, stored_score
+from jobsuccess.web.render import Signed
+from jobsuccess.web.session import CsrfToken
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,52 +43,32 @@ async def _operator(who: Principal) -> Principal:
 
 @router.get("/console")
 async def console(
-    request: Request,
-    session: Sess,
-    who: Who,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    visit: Signed, q: Annotated[str | None, Query(max_length=200)] = None
 ) -> Response:
-    caller = await _operator(who)
-    db: Database = request.app.state.db
-    found = ledger.find_freelancers(db, q.strip()) if q and q.strip() else None
+    caller = await _operator(visit.who)
+    found = ledger.find_freelancers(visit.db, q.strip()) if q and q.strip() else None
     if found is not None and len(found) == 1 and found[0] == q:
-        return redirect(request, f"/console/freelancers/{found[0]}", session)
-    return page(
-        request,
-        "console.html.j2",
-        session,
-        who,
-        q=q or "",
-        found=found,
-        snapshots=routes.list_snapshots(db, caller),
-    )
+        return visit.redirect(f"/console/freelancers/{found[0]}")
+    snapshots = routes.list_snapshots(visit.db, caller)
+    return visit.page("console.html.j2", q=q or "", found=found, snapshots=snapshots)
 
 
 @router.get("/console/freelancers/{freelancer}")
 async def freelancer(
-    request: Request,
+    visit: Signed,
     freelancer: routes.FreelancerId,
-    session: Sess,
-    who: Who,
     start: Annotated[Day | None, Query(alias="from")] = None,
     end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> Response:
     """One freelancer for support: the stored score (operator view), the explanation between
     any two dates (default: the last 28 days), links to every page of theirs."""
-    caller = await _operator(who)
-    db: Database = request.app.state.db
+    caller = await _operator(visit.who)
     if start is not None and end is not None and start > end:
         start, end = end, start
-    stored = await stored_score(db, caller, freelancer, None, "operator")
-    state = request.app.state
-    found = routes.explain(
-        freelancer, routes.Explaining(db, caller, state.explainer, state.book), start, end
-    )
-    return page(
-        request,
+    stored = await stored_score(visit.db, caller, freelancer, None, "operator")
+    found = routes.explain(freelancer, explaining(visit, caller), start, end)
+    return visit.page(
         "console_freelancer.html.j2",
-        session,
-        who,
         freelancer=freelancer,
         score=stored,
         explained=found.body["changes"],
@@ -98,19 +78,16 @@ async def freelancer(
 
 @router.get("/console/raters")
 async def raters_page(
-    request: Request,
-    session: Sess,
-    who: Who,
+    visit: Signed,
     as_of: Annotated[Day | None, Query()] = None,
     min_freelancers: Annotated[int, Query(ge=2, le=1000)] = 5,
 ) -> Response:
-    caller = await _operator(who)
-    db: Database = request.app.state.db
+    await _operator(visit.who)
+    db = visit.db
     records = ledger.count(db)
     day = as_of or dt.date.today()
-    proposals: list[dict[str, Any]] = []
+    found: dict[str, Any] = {"proposals": [], "clients_evaluated": 0}
     refused = None
-    evaluated = 0
     if records > RATERS_MAX_RECORDS:
         refused = (
             f"the ledger holds {records:,} records, more than this page folds in a request "
@@ -118,16 +95,10 @@ async def raters_page(
         )
     else:
         found = raters(ledger.history(db), day, min_freelancers=min_freelancers).to_json()
-        proposals, evaluated = found["proposals"], found["clients_evaluated"]
     dismissed = {e.client for e in audit.recent(db, limit=1000, action=audit.DISMISSED_RATER)}
-    return page(
-        request,
+    return visit.page(
         "raters.html.j2",
-        session,
-        who,
-        caller=caller,
-        proposals=proposals,
-        evaluated=evaluated,
+        found=found,
         dismissed=dismissed,
         refused=refused,
         as_of=day,
@@ -137,9 +108,7 @@ async def raters_page(
 
 @router.post("/console/raters")
 async def decide_rater(
-    request: Request,
-    session: Sess,
-    who: Who,
+    visit: Signed,
     csrf: CsrfToken,
     client: Annotated[str, Form(min_length=1, max_length=200)],
     decision: Annotated[str, Form(pattern="^(confirm|dismiss)$")],
@@ -147,35 +116,25 @@ async def decide_rater(
 ) -> Response:
     """Confirm (records ``client_flagged`` through the API's route, with the proposal's public
     note) or dismiss a proposal; either way the audit log keeps who decided."""
-    check_csrf(session, csrf)
-    caller = await _operator(who)
-    db: Database = request.app.state.db
+    visit.check_csrf(csrf)
+    caller = await _operator(visit.who)
     if decision == "confirm":
         text = note({"freelancers": freelancers})
-        routes.flag_client(s.ClientFlag(client=client, note=text, note_public=True), db, caller)
+        flag = s.ClientFlag(client=client, note=text, note_public=True)
+        routes.flag_client(flag, visit.db, caller)
+    action = audit.CONFIRMED_RATER if decision == "confirm" else audit.DISMISSED_RATER
     audit.record(
-        db,
-        prefix=who.prefix,
-        role=who.role,
-        action=audit.CONFIRMED_RATER if decision == "confirm" else audit.DISMISSED_RATER,
-        client=client,
+        visit.db, prefix=visit.who.prefix, role=visit.who.role, action=action, client=client
     )
-    return redirect(request, "/console/raters", session)
+    return visit.redirect("/console/raters")
 
 
 @router.get("/console/log")
-async def log(request: Request, session: Sess, who: Who) -> Response:
+async def log(visit: Signed) -> Response:
     """The operator actions in the ledger and the console's audit log, newest first."""
-    await _operator(who)
-    db: Database = request.app.state.db
-    return page(
-        request,
-        "log.html.j2",
-        session,
-        who,
-        actions=ledger.recent_actions(db, limit=200),
-        entries=audit.recent(db, limit=200),
-    )
+    await _operator(visit.who)
+    actions = ledger.recent_actions(visit.db, limit=200)
+    return visit.page("log.html.j2", actions=actions, entries=audit.recent(visit.db, limit=200))
 
 
 def _lab_dir() -> Path | None:
@@ -203,16 +162,16 @@ def _lab_runs(root: Path) -> list[dict[str, Any]]:
 
 
 @router.get("/console/lab")
-async def lab(request: Request, session: Sess, who: Who) -> Response:
-    await _operator(who)
+async def lab(visit: Signed) -> Response:
+    await _operator(visit.who)
     root = _lab_dir()
     runs = _lab_runs(root) if root is not None and root.is_dir() else []
-    return page(request, "lab.html.j2", session, who, root=root, runs=runs, env_name=LAB_DIR_ENV)
+    return visit.page("lab.html.j2", root=root, runs=runs, env_name=LAB_DIR_ENV)
 
 
 @router.get("/console/lab/{name}/report.html")
-async def lab_report(request: Request, name: str, who: Who) -> FileResponse:
-    await _operator(who)
+async def lab_report(visit: Signed, name: str) -> FileResponse:
+    await _operator(visit.who)
     root = _lab_dir()
     if root is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lab folder (set {LAB_DIR_ENV})")

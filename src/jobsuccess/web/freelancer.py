@@ -12,20 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, status
 from fastapi.responses import Response
 
 from jobsuccess.plot import figure_json
-from jobsuccess.policy import PolicyBook
 from jobsuccess.render.chart import Point, figure, forecast_points
 from jobsuccess.service import routes
 from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import Principal, may_read_private
-from jobsuccess.service.explain_port import Explainer
 from jobsuccess.store import Database, audit, ledger
 from jobsuccess.store.records import Day
-from jobsuccess.web.render import Sess, Who, finish, page
-from jobsuccess.web.session import CsrfToken, check_csrf
+from jobsuccess.web.render import Signed, Visit, finish
+from jobsuccess.web.session import CsrfToken
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,9 +35,10 @@ HISTORY_POINTS = 1000
 RECORDS_PAGE = 100
 
 
-def state(request: Request) -> tuple[Database, Explainer, PolicyBook]:
-    app = request.app.state
-    return app.db, app.explainer, app.book
+def explaining(visit: Visit, caller: Principal | None = None) -> routes.Explaining:
+    """What the API's explanation routes read, for this visit (or an operator ``caller``)."""
+    app = visit.request.app.state
+    return routes.Explaining(visit.db, caller or visit.who, app.explainer, app.book)
 
 
 def _history(
@@ -73,24 +72,18 @@ async def stored_score(
 
 
 @router.get("/freelancers/{freelancer}")
-async def my_stats(
-    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
-) -> Response:
-    db, explainer, book = state(request)
+async def my_stats(visit: Signed, freelancer: FreelancerId, as_of: AsOf = None) -> Response:
+    db, who = visit.db, visit.who
     may_read_private(who, freelancer)
     stored = await stored_score(db, who, freelancer, as_of)
-    stats = routes.stats(freelancer, routes.Explaining(db, who, explainer, book), as_of).body
+    stats = routes.stats(freelancer, explaining(visit), as_of).body
     dates = [p.computed_on for p in _history(db, who, freelancer, as_of)]
-    return page(
-        request,
+    return visit.page(
         "my_stats.html.j2",
-        session,
-        who,
         freelancer=freelancer,
         score=stored,
         stats=stats,
         dates=dates,
-        chart=True,
         as_of=as_of,
     )
 
@@ -105,52 +98,43 @@ def _why(point: s.HistoryPoint) -> str:
 
 
 @router.get("/freelancers/{freelancer}/chart.json")
-def chart(
-    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
-) -> Response:
+def chart(visit: Signed, freelancer: FreelancerId, as_of: AsOf = None) -> Response:
     """The chart: every stored computation date to ``as_of``, then the forecast (plotly
     JSON)."""
-    db, explainer, book = state(request)
-    past = _history(db, who, freelancer, as_of)
-    ahead = routes.forecast(freelancer, routes.Explaining(db, who, explainer, book), as_of, 6).body
+    asked = explaining(visit)
+    past = _history(visit.db, visit.who, freelancer, as_of)
+    ahead = routes.forecast(freelancer, asked, as_of, 6).body
     points = [
         Point(p.computed_on, None if p.score is None else float(p.score), _why(p)) for p in past
     ]
-    bar = book.computation(as_of or dt.date.today())[1].top_rated.min_score
+    bar = asked.book.computation(as_of or dt.date.today())[1].top_rated.min_score
     fig = figure(points, forecast_points(ahead), bar, f"Job success score of {freelancer}")
     response = Response(figure_json(fig), media_type="application/json")
-    return finish(request, response, session)
+    return finish(visit.request, response, visit.session)
 
 
 @router.get("/freelancers/{freelancer}/changes")
 def changes(
-    request: Request,
+    visit: Signed,
     freelancer: FreelancerId,
-    session: Sess,
-    who: Who,
     start: Annotated[Day | None, Query(alias="from")] = None,
     end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> Response:
     """What changed between two dates: the API's explain, as `jobsuccess explain` words it."""
-    db, explainer, book = state(request)
     if start is not None and end is not None and start > end:
         start, end = end, start  # two dates picked in either order
-    found = routes.explain(freelancer, routes.Explaining(db, who, explainer, book), start, end)
-    return page(
-        request,
-        "changes.html.j2",
-        session,
-        who,
-        freelancer=freelancer,
-        explained=found.body["changes"],
-        dates=[p.computed_on for p in _history(db, who, freelancer)],
+    found = routes.explain(freelancer, explaining(visit), start, end)
+    dates = [p.computed_on for p in _history(visit.db, visit.who, freelancer)]
+    return visit.page(
+        "changes.html.j2", freelancer=freelancer, explained=found.body["changes"], dates=dates
     )
 
 
-def _viewed_private(db: Database, who: Principal, freelancer: str, detail: str) -> None:
+def _viewed_private(visit: Visit, freelancer: str, detail: str) -> None:
     """An operator's page showed the private answers: the audit log says who, whose, what."""
+    who = visit.who
     audit.record(
-        db,
+        visit.db,
         prefix=who.prefix,
         role=who.role,
         action=audit.VIEWED_PRIVATE,
@@ -161,60 +145,41 @@ def _viewed_private(db: Database, who: Principal, freelancer: str, detail: str) 
 
 @router.get("/freelancers/{freelancer}/ledger")
 def contracts_ledger(
-    request: Request,
-    freelancer: FreelancerId,
-    session: Sess,
-    who: Who,
-    as_of: Annotated[Day | None, Query()] = None,
+    visit: Signed, freelancer: FreelancerId, as_of: Annotated[Day | None, Query()] = None
 ) -> Response:
-    """Each contract's outcome and why, in the caller's audience (the score JSON's ledger)."""
-    db, explainer, book = state(request)
+    """Each contract's outcome and why, in the caller's audience (the score JSON's ledger);
+    each row links to the appeal form of its contract (`jobsuccess.web.appeals`)."""
     day = as_of or dt.date.today()
-    found = routes.explain(freelancer, routes.Explaining(db, who, explainer, book), day, day)
+    found = routes.explain(freelancer, explaining(visit), day, day)
     if found.audience == "operator":
-        _viewed_private(db, who, freelancer, f"contracts ledger as of {day}")
-    return page(
-        request,
+        _viewed_private(visit, freelancer, f"contracts ledger as of {day}")
+    return visit.page(
         "ledger.html.j2",
-        session,
-        who,
         freelancer=freelancer,
         audience=found.audience,
         score=found.body["score"],
-        **_appeal_context(db, who, freelancer),
+        appeal_links=visit.who.role in ("freelancer", "operator"),
     )
-
-
-def _appeal_context(db: Database, who: Principal, freelancer: str) -> dict[str, Any]:
-    """Each ledger row links to the appeal form of its contract (`jobsuccess.web.appeals`)."""
-    return {"appeal_links": who.role in ("freelancer", "operator")}
 
 
 @router.get("/freelancers/{freelancer}/records")
 def records(
-    request: Request,
+    visit: Signed,
     freelancer: FreelancerId,
-    session: Sess,
-    who: Who,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> Response:
     """The freelancer's records in log order (operators: with the private answers, and the
     view is written to the audit log)."""
-    db, _, _ = state(request)
-    found = routes.freelancer_ledger(freelancer, db, who, after, RECORDS_PAGE)
+    found = routes.freelancer_ledger(freelancer, visit.db, visit.who, after, RECORDS_PAGE)
     if found.audience == "operator":
-        _viewed_private(db, who, freelancer, f"records after {after}")
+        _viewed_private(visit, freelancer, f"records after {after}")
     entries = [e.model_dump(mode="json") for e in found.entries]
-    columns = _columns(entries)
-    return page(
-        request,
+    return visit.page(
         "records.html.j2",
-        session,
-        who,
         freelancer=freelancer,
         audience=found.audience,
         entries=entries,
-        columns=columns,
+        columns=_columns(entries),
         next_after=found.next_after,
     )
 
@@ -229,74 +194,43 @@ def _columns(entries: list[dict[str, Any]]) -> list[str]:
 
 
 @router.get("/freelancers/{freelancer}/forecast")
-def forecast(
-    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
-) -> Response:
-    db, explainer, book = state(request)
-    found = routes.forecast(freelancer, routes.Explaining(db, who, explainer, book), as_of, 6)
-    return page(
-        request,
-        "forecast.html.j2",
-        session,
-        who,
-        freelancer=freelancer,
-        forecast=found.body,
-        chart=True,
-        as_of=as_of,
-    )
+def forecast(visit: Signed, freelancer: FreelancerId, as_of: AsOf = None) -> Response:
+    found = routes.forecast(freelancer, explaining(visit), as_of, 6)
+    return visit.page("forecast.html.j2", freelancer=freelancer, forecast=found.body, as_of=as_of)
 
 
 @router.get("/freelancers/{freelancer}/advice")
-def advice(
-    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
+def advice(visit: Signed, freelancer: FreelancerId, as_of: AsOf = None) -> Response:
+    found = routes.advice(freelancer, explaining(visit), as_of)
+    return visit.page("advice.html.j2", freelancer=freelancer, advice=found.body, as_of=as_of)
+
+
+def _whatif_page(
+    visit: Visit, freelancer: str, as_of: dt.date | None, result: Any, asked: Any
 ) -> Response:
-    db, explainer, book = state(request)
-    found = routes.advice(freelancer, routes.Explaining(db, who, explainer, book), as_of)
-    return page(
-        request,
-        "advice.html.j2",
-        session,
-        who,
+    """The what-if form (the open contracts to end, every contract to pay) and its result."""
+    may_read_private(visit.who, freelancer)
+    contracts = ledger.history(visit.db, [freelancer]).contracts
+    return visit.page(
+        "whatif.html.j2",
         freelancer=freelancer,
-        advice=found.body,
+        open_contracts=sorted(contracts.filter(contracts["end"].is_null())["id"].to_list()),
+        contracts=sorted(contracts.get_column("id").to_list()),
+        result=result,
+        asked=asked,
         as_of=as_of,
     )
-
-
-def _contracts(db: Database, who: Principal, freelancer: str) -> dict[str, Any]:
-    """The what-if form's choices: the open contracts (to end) and every contract (to pay)."""
-    may_read_private(who, freelancer)
-    contracts = ledger.history(db, [freelancer]).contracts
-    return {
-        "open_contracts": sorted(contracts.filter(contracts["end"].is_null())["id"].to_list()),
-        "contracts": sorted(contracts.get_column("id").to_list()),
-    }
 
 
 @router.get("/freelancers/{freelancer}/whatif")
-def whatif_form(
-    request: Request, freelancer: FreelancerId, session: Sess, who: Who, as_of: AsOf = None
-) -> Response:
-    db, _, _ = state(request)
-    return page(
-        request,
-        "whatif.html.j2",
-        session,
-        who,
-        freelancer=freelancer,
-        **_contracts(db, who, freelancer),
-        result=None,
-        asked=None,
-        as_of=as_of,
-    )
+def whatif_form(visit: Signed, freelancer: FreelancerId, as_of: AsOf = None) -> Response:
+    return _whatif_page(visit, freelancer, as_of, None, None)
 
 
 @router.post("/freelancers/{freelancer}/whatif")
 def whatif(
-    request: Request,
+    visit: Signed,
     freelancer: FreelancerId,
-    session: Sess,
-    who: Who,
     csrf: CsrfToken,
     action: Annotated[Literal["end_contract", "payment"], Form()],
     contract: Annotated[str, Form(min_length=1, max_length=200)],
@@ -305,24 +239,12 @@ def whatif(
     as_of: Annotated[Day | None, Form()] = None,
 ) -> Response:
     """The playground: end one contract with given stars, or add a payment to one."""
-    check_csrf(session, csrf)
-    db, explainer, book = state(request)
+    visit.check_csrf(csrf)
     event: dict[str, Any] = (
         {"type": "end_contract", "contract": contract, "feedback": {"stars": stars}}
         if action == "end_contract"
         else {"type": "payment", "contract": contract, "amount": amount}
     )
-    found = routes.whatif(
-        freelancer, {"events": [event]}, routes.Explaining(db, who, explainer, book), as_of
-    )
-    return page(
-        request,
-        "whatif.html.j2",
-        session,
-        who,
-        freelancer=freelancer,
-        **_contracts(db, who, freelancer),
-        result=found.body,
-        asked={"action": action, "contract": contract, "stars": stars, "amount": amount},
-        as_of=as_of,
-    )
+    found = routes.whatif(freelancer, {"events": [event]}, explaining(visit), as_of)
+    asked = {"action": action, "contract": contract, "stars": stars, "amount": amount}
+    return _whatif_page(visit, freelancer, as_of, found.body, asked)

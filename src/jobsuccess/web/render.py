@@ -1,7 +1,8 @@
 """Pages: the Jinja2 environment, the request's session and caller, and one way to answer.
 
-Every page handler takes `Sess` (the session, new if the request had none) and, for the
-pages behind sign-in, `Who` (the caller, checked against the key table on every request).
+Every page behind sign-in takes `Signed`: a `Visit`, the request with its session and its
+caller (checked against the key table on every request), which answers with a page or a
+redirect. The sign-in pages take `Sess` alone (the session, new if the request had none).
 `page` renders a template with what every page needs (the caller, the CSRF token, the
 navigation) and sets the cookie when the session is new. Role checks stay in
 `jobsuccess.service.auth` and in the API's route functions the pages call: a page never
@@ -11,6 +12,7 @@ decides on its own who may read what.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import Depends, Request
@@ -20,6 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from jobsuccess.explain.words import shown
 from jobsuccess.plot import SCRIPT_URL
 from jobsuccess.service.auth import Principal
+from jobsuccess.store import Database
 from jobsuccess.web import session as sess
 
 ENV: Final = Environment(
@@ -108,3 +111,34 @@ def page(
 def redirect(request: Request, to: str, session: sess.Session) -> RedirectResponse:
     """A 303 after a form (the browser then GETs ``to``)."""
     return finish(request, RedirectResponse(to, status_code=303), session)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One signed-in page request: who asks, in which session, and the answers it gets."""
+
+    request: Request
+    session: sess.Session
+    who: Principal
+
+    @property
+    def db(self) -> Database:
+        db: Database = self.request.app.state.db
+        return db
+
+    def check_csrf(self, token: str) -> None:
+        """A form's token must be this session's (`jobsuccess.web.session.check_csrf`)."""
+        sess.check_csrf(self.session, token)
+
+    def page(self, template: str, **context: Any) -> HTMLResponse:
+        return page(self.request, template, self.session, self.who, **context)
+
+    def redirect(self, to: str) -> RedirectResponse:
+        return redirect(self.request, to, self.session)
+
+
+async def _visit(request: Request, session: Sess, who: Who) -> Visit:
+    return Visit(request, session, who)
+
+
+Signed = Annotated[Visit, Depends(_visit)]
