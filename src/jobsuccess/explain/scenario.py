@@ -91,19 +91,18 @@ class AddContract(_Model):
     feedback: Feedback | None = None
 
 
-class AddPayment(_Model):
+class AddPayment(Payment):
+    """A payment (its fields first) to an existing contract."""
+
     type: Literal["payment"]
     contract: Name
-    date: Day | None = None
-    amount: Amount
 
 
-class AddFeedback(_Model):
+class AddFeedback(Feedback):
+    """Feedback (its fields first) on an existing contract."""
+
     type: Literal["feedback"]
     contract: Name
-    date: Day | None = None
-    stars: Stars | None = None
-    recommend: int | None = Field(default=None, ge=0, le=10)
 
 
 class _Decision(_Model):

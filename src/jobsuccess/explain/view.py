@@ -63,6 +63,12 @@ class Shares(Plain):
     neutral: float
     negative: float
 
+    @classmethod
+    def of(cls, row: Row) -> Shares:
+        """The row's shares as published (rounded to `jobsuccess.figures.DIGITS`)."""
+        success, neutral, negative = (round(share, DIGITS) for share in shares_of(row))
+        return cls(success, neutral, negative)
+
 
 @dataclass(frozen=True)
 class ContractLine:
@@ -106,7 +112,6 @@ def line(
     row: Row, policy: Policy, audience: Audience, answer: PrivateAnswer | None = None
 ) -> ContractLine:
     """The one implementation of a contract's line (``answer`` is read for operators only)."""
-    success, neutral, negative = shares_of(row)
     hidden = audience == "freelancer" and unpooled(row)  # one-hot shares would tell the outcome
     return ContractLine(
         id=str(row["id"]),
@@ -118,9 +123,7 @@ def line(
         windows=windows_of(row, list(policy.windows.months)),
         batch=row["batch"],
         held=bool(row["private"]) and bool(row["held"]),
-        shares=None
-        if hidden
-        else Shares(round(success, DIGITS), round(neutral, DIGITS), round(negative, DIGITS)),
+        shares=None if hidden else Shares.of(row),
         audience=audience,
         private_answer=answer if audience == "operator" else None,
     )
@@ -168,6 +171,8 @@ class Evidence(Plain):
 
 @dataclass(frozen=True)
 class Status(Plain):
+    """The badges held as of the date (the policy's status rules, `jobsuccess.engine.status`)."""
+
     top_rated: bool
     top_rated_plus: bool
     rising_talent: bool

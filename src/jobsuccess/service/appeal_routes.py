@@ -9,6 +9,7 @@ or refiling rule, 422 for a body that does not validate.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from jobsuccess.service import schemas as s
 from jobsuccess.service.auth import Caller, Principal
 from jobsuccess.service.routes import REFUSALS, Db, FreelancerId, known_query
-from jobsuccess.store import appeals
+from jobsuccess.store import Database, appeals
 from jobsuccess.store.records import Day
 
 router = APIRouter(prefix="/v1", responses=REFUSALS, dependencies=[Depends(known_query)])
@@ -102,13 +103,23 @@ def appeal_detail(appeal: AppealId, db: Db, caller: Caller) -> s.AppealView:
     return s.appeal_view(appeals.get(db, actor(caller), appeal))
 
 
+def _move(
+    step: Callable[[Database, appeals.Actor, str, str | None], appeals.Appeal],
+    appeal: str,
+    db: Database,
+    caller: Principal,
+    body: s.Transition | None,
+) -> s.AppealView:
+    """One step of the appeal's life with the caller's optional why (the store checks it)."""
+    return s.appeal_view(step(db, actor(caller), appeal, body.why if body else None))
+
+
 @router.post("/appeals/{appeal}/review", tags=["appeals"], responses=ANSWERS)
 def review_appeal(
     appeal: AppealId, db: Db, caller: Caller, body: s.Transition | None = None
 ) -> s.AppealView:
     """Take a filed appeal into review (operator)."""
-    why = body.why if body else None
-    return s.appeal_view(appeals.review(db, actor(caller), appeal, why))
+    return _move(appeals.review, appeal, db, caller, body)
 
 
 @router.post("/appeals/{appeal}/decision", tags=["appeals"], responses=ANSWERS)
@@ -124,8 +135,7 @@ def withdraw_appeal(
     appeal: AppealId, db: Db, caller: Caller, body: s.Transition | None = None
 ) -> s.AppealView:
     """Withdraw an open appeal (the freelancer it is about, or an operator)."""
-    why = body.why if body else None
-    return s.appeal_view(appeals.withdraw(db, actor(caller), appeal, why))
+    return _move(appeals.withdraw, appeal, db, caller, body)
 
 
 @router.get("/appeals/{appeal}/audit", tags=["appeals"], responses=ANSWERS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Final
+from typing import Final, TypedDict
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -55,11 +55,23 @@ def own(name: str) -> FileResponse:
     return FileResponse(OWN / name, headers={"Cache-Control": "no-cache"})
 
 
+class _Schema(TypedDict):
+    """What both documentation pages show: the app's OpenAPI schema, under its title."""
+
+    openapi_url: str
+    title: str
+
+
+def _schema(request: Request) -> _Schema:
+    return _Schema(
+        openapi_url=request.app.openapi_url or "/openapi.json", title=f"{request.app.title}: API"
+    )
+
+
 @router.get("/docs")
 def swagger(request: Request) -> HTMLResponse:
     return get_swagger_ui_html(
-        openapi_url=request.app.openapi_url or "/openapi.json",
-        title=f"{request.app.title}: API",
+        **_schema(request),
         swagger_js_url=f"{VENDOR}/swagger-ui-bundle.js",
         swagger_css_url=f"{VENDOR}/swagger-ui.css",
         swagger_favicon_url=f"{VENDOR}/favicon.png",
@@ -69,8 +81,7 @@ def swagger(request: Request) -> HTMLResponse:
 @router.get("/redoc")
 def redoc(request: Request) -> HTMLResponse:
     return get_redoc_html(
-        openapi_url=request.app.openapi_url or "/openapi.json",
-        title=f"{request.app.title}: API",
+        **_schema(request),
         redoc_js_url=f"{VENDOR}/redoc.standalone.js",
         redoc_favicon_url=f"{VENDOR}/favicon.png",
         with_google_fonts=False,
