@@ -174,43 +174,73 @@ def effects(
     for name in dict.fromkeys(r.policy.name for r in found):
         mine = [(i, r) for i, r in enumerate(found) if r.policy.name == name]
         policy = mine[0][1].policy
-        whole = policy.compares_contracts
-        merged = _variants(frozen, mine, as_of, whole)
+        merged = _variants(frozen, mine, as_of, policy.compares_contracts)
         run = evaluate(merged, policy, sorted({r.on for _, r in mine})).ledger
-        # each risk's two ledgers, with only what the valuation reads and only rows in some
-        # window, valued a chunk at a time: every column of every date would grow with
+        sides = _sides(rows, run, mine, policy)
+        # valued a chunk of risks at a time: every column of every date would grow with
         # risks x contracts
-        inside, keep = counted(policy), ["id", *value_columns(policy)]
-        lean = rows.filter(pl.col("on").is_in(sorted({r.on for _, r in mine})) & inside)
-        by_date = lean.select("on", *keep).partition_by("on", as_dict=True, include_key=False)
-        parts: list[pl.DataFrame] = []
-        pending: list[int] = []
-        for k, (i, risk) in enumerate(mine):
-            base = by_date.get((risk.on,), lean.select(keep).clear())
-            changed = run.filter((pl.col("freelancer") == f"v{i}") & (pl.col("on") == risk.on))
-            changed = normalize(changed).filter(inside).select(keep)
-            if not whole:
-                changed = pl.concat(
-                    [base.filter(~pl.col("id").is_in(list(risk.contracts))), changed],
-                    how="vertical",
-                )
-            j = 2 * len(pending)
-            parts += [
-                base.with_columns(pl.lit(j, pl.UInt32).alias(GROUP)),
-                changed.with_columns(pl.lit(j + 1, pl.UInt32).alias(GROUP)),
-            ]
-            pending.append(i)
-            if k == len(mine) - 1 or sum(p.height for p in parts) >= CHUNK_ROWS:
-                out.update(_paired(parts, pending, policy, as_of))
-                parts, pending = [], []
+        sizes = sides.group_by(_RISK).len().sort(_RISK).get_column("len").to_list()
+        first = 0
+        for last, _ in enumerate(sizes):
+            if last < len(sizes) - 1 and sum(sizes[first : last + 1]) < CHUNK_ROWS:
+                continue
+            chunk = sides.filter(pl.col(_RISK).is_between(first, last)).with_columns(
+                ((pl.col(_RISK) - first) * 2 + pl.col(_DONE)).cast(pl.UInt32).alias(GROUP)
+            )
+            pending = [i for i, _ in mine[first : last + 1]]
+            out.update(_paired(chunk.drop(_RISK, _DONE), pending, policy, as_of))
+            first = last + 1
     return [out[i] for i in range(len(found))]
 
 
+_RISK, _DONE, _ORDER = "_risk", "_done", "_order"
+
+
+def _sides(
+    rows: pl.DataFrame, run: pl.DataFrame, mine: Sequence[tuple[int, Risk]], policy: Policy
+) -> pl.DataFrame:
+    """Each risk's two ledgers on its date, only what the valuation reads and only rows in
+    some window: ``_risk`` (its place in ``mine``), ``_done`` 0 (as the ledger is) or 1 (with
+    the action: the variant's rows, with the rest of the ledger unless they are all in it)."""
+    inside, keep = counted(policy), ["id", *value_columns(policy)]
+    risks = pl.DataFrame(
+        {
+            _RISK: range(len(mine)),
+            "on": [r.on for _, r in mine],
+            "freelancer": [f"v{i}" for i, _ in mine],
+        },
+        schema={_RISK: pl.UInt32(), "on": pl.Date(), "freelancer": pl.String()},
+    )
+    lean = (
+        rows.filter(pl.col("on").is_in(risks.get_column("on").implode()) & inside)
+        .select("on", *keep)
+        .with_row_index(_ORDER)
+    )
+    base = risks.drop("freelancer").join(lean, on="on").drop("on")
+    changed = (
+        normalize(run.join(risks, on=["freelancer", "on"]))
+        .filter(inside)
+        .select(_RISK, pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ORDER), *keep)
+    )
+    parts = [base.with_columns(pl.lit(0).alias(_DONE))]
+    if not policy.compares_contracts:  # the rest of the ledger comes along unchanged
+        ending = pl.DataFrame(
+            [(k, c) for k, (_, r) in enumerate(mine) for c in r.contracts],
+            schema={_RISK: pl.UInt32(), "id": pl.String()},
+            orient="row",
+        )
+        rest = base.join(ending, on=[_RISK, "id"], how="anti")
+        parts.append(rest.with_columns(pl.lit(1).alias(_DONE)))
+    parts.append(changed.with_columns(pl.lit(2).alias(_DONE)))
+    both = pl.concat(parts, how="vertical_relaxed").sort(_RISK, _DONE, _ORDER)
+    return both.with_columns(pl.col(_DONE).clip(upper_bound=1)).drop(_ORDER)
+
+
 def _paired(
-    parts: list[pl.DataFrame], risks: list[int], policy: Policy, as_of: dt.date
+    sides: pl.DataFrame, risks: list[int], policy: Policy, as_of: dt.date
 ) -> dict[int, Effect]:
     """Value groups 2j (without the action) and 2j + 1 (with it) of risk ``risks[j]``."""
-    scored = score_groups(pl.concat(parts, how="vertical"), policy, as_of, 2 * len(risks))
+    scored = score_groups(sides, policy, as_of, 2 * len(risks))
     values = scored.to_dicts()
     out = {}
     for j, i in enumerate(risks):
