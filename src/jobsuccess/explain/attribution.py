@@ -40,7 +40,6 @@ from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.ledger import (
     Row,
     pooled,
-    rows_by_id,
     shares_of,
     unpooled,
     weight_of,
@@ -310,19 +309,39 @@ def _games(
 def _rows(
     problems: Sequence[Problem], ids: Sequence[list[str]]
 ) -> list[tuple[dict[str, Row], dict[str, Row]]]:
-    """Each problem's candidate rows before and after, by id (maybe more: one filter per
-    distinct frame, for every problem that reads it)."""
+    """Each problem's candidate rows before and after, by id (maybe more: the rows of a frame
+    that any problem reading it wants), read from all frames in one join."""
     wanted: dict[int, set[str]] = {}
     frames: dict[int, pl.DataFrame] = {}
     for i, p in enumerate(problems):
         for frame in (p.before, p.after):
             wanted.setdefault(id(frame), set()).update(ids[i])
             frames[id(frame)] = frame
-    read = {
-        key: rows_by_id(frame.filter(pl.col("id").is_in(sorted(wanted[key]))))
-        for key, frame in frames.items()
-    }
+    read: dict[int, dict[str, Row]] = {key: {} for key in frames}
+    by_columns: dict[tuple[tuple[str, pl.DataType], ...], list[int]] = {}
+    for key, frame in frames.items():
+        by_columns.setdefault(tuple(frame.schema.items()), []).append(key)
+    for keys in by_columns.values():  # frames of one shape in one concat and one join
+        asked = pl.DataFrame(
+            [(k, c) for k, key in enumerate(keys) for c in sorted(wanted[key])],
+            schema={_FRAME: pl.UInt32(), "id": pl.String()},
+            orient="row",
+        )
+        every = pl.concat(
+            [
+                frames[key].with_columns(pl.lit(k, pl.UInt32).alias(_FRAME))
+                for k, key in enumerate(keys)
+            ],
+            how="vertical",
+        )
+        found = every.join(asked, on=[_FRAME, "id"], how="semi", maintain_order="left")
+        rows = found.drop(_FRAME).iter_rows(named=True)
+        for k, row in zip(found.get_column(_FRAME), rows, strict=True):
+            read[keys[k]][str(row["id"])] = row
     return [(read[id(p.before)], read[id(p.after)]) for p in problems]
+
+
+_FRAME = "_frame"
 
 
 def _players(
