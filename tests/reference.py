@@ -299,13 +299,15 @@ def classify(c: Contract, f: Facts, policy: Policy, on: dt.date) -> tuple[str, s
         if result in o.negative_dispute_outcomes:
             return "dispute", "negative", c.dispute.opened
     if o.zero_earnings == "exclude_unless_negative" and fb is not None and f.earnings <= 0:
-        public_counts = o.public_feedback == "both" or fb.recommend is None
-        negative = public_counts and _lt(fb.stars, o.neutral_stars_min)
+        poor = _lt(fb.stars, o.neutral_stars_min)
         if policy.privacy.k == 1:
-            negative = negative or (
+            public_counts = o.public_feedback == "both" or fb.recommend is None
+            negative = (public_counts and poor) or (
                 _lt(fb.recommend, o.neutral_recommend_min)
                 or (c.end_reason is not None and c.end_reason not in o.positive_end_reasons)
             )
+        else:  # pooled: public stars alone, whether or not there is a private answer
+            negative = poor
         if negative:
             return "zero_earnings_negative", "negative", fb.date
     if o.zero_earnings == "exclude_unless_negative" and f.ended and f.earnings <= 0:

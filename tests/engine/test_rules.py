@@ -319,6 +319,21 @@ def test_rule_3_negative_zero_earnings_with_negative_public_feedback() -> None:
     )  # fmt: skip
 
 
+def test_rule_3_pooled_zero_earnings_reads_public_stars_whether_or_not_there_is_an_answer() -> None:
+    """Under a policy whose public feedback counts only without a private answer (2021:
+    ``public_feedback = "fallback"``), the faithful $0 outcome says whether the client
+    answered privately; pooled, a $0 contract is decided in public, so it must not (found by
+    `test_an_answer_in_a_closed_batch_counts_only_through_its_verdict`)."""
+    policy = read_policy("2021")
+    answered = history(job("c1", "k1", end="2023-03-01", amount=0, stars=1.0, recommend=9))
+    silent = history(job("c1", "k1", end="2023-03-01", amount=0, stars=1.0, recommend=None))
+    faithful = [outcome(h, "2023-04-01", policy=policy)[:2] for h in (answered, silent)]
+    assert faithful == [("zero_earnings", "excluded"), ("zero_earnings_negative", "negative")]
+    pooled = policy.with_privacy(3)
+    seen = [outcome(h, "2023-04-01", policy=pooled)[:2] for h in (answered, silent)]
+    assert seen == [("zero_earnings_negative", "negative")] * 2
+
+
 def test_rule_3_negative_idle_open_contract_without_earnings() -> None:
     h = history(contract("c1", client="k1", start="2024-12-01"))
     assert outcome(h, "2025-02-28")[:2] == ("in_progress", "excluded")  # 89 days

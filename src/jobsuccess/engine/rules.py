@@ -196,16 +196,20 @@ def dispute(p: Policy) -> pl.Expr:
 def zero_earnings_negative(p: Policy) -> pl.Expr | None:
     # Help centre 38439816969875: "no payment and negative feedback" can lower the score,
     # public or private. Whether a $0 contract counts would reveal a private answer, so with
-    # pooling (privacy.k > 1) only negative public feedback makes it count.
+    # pooling (privacy.k > 1) only negative public feedback makes it count: the rule then
+    # reads no private field, not even whether there is a private answer (a policy that
+    # counts public feedback only without one would otherwise tell the freelancer so).
     if p.outcomes.zero_earnings != "exclude_unless_negative":
         return None
-    negative = _public_counts(p) & (pl.col("stars") < p.outcomes.neutral_stars_min)
+    poor = pl.col("stars") < p.outcomes.neutral_stars_min
     if p.privacy.k == 1:
         negative = (
-            negative
+            (_public_counts(p) & poor)
             | _negative_end_reason(p)
             | (pl.col("recommend") < p.outcomes.neutral_recommend_min)
         )
+    else:
+        negative = poor
     return pl.col("has_feedback") & (pl.col("earnings") <= 0) & negative
 
 
