@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from jobsuccess.lab.compare import SEGMENTS
 from jobsuccess.model import History
 
 YEAR = 365
@@ -55,30 +56,22 @@ def segments(history: History, days: Sequence[dt.date]) -> pl.DataFrame:
         contracts=contracts.cast(pl.Int64),
         tenure_days=tenure.cast(pl.Int64),
         earnings_12m=earned.round(2),
-        history_size=pl.when(contracts < 5)
-        .then(pl.lit("0-4"))
-        .when(contracts < 10)
-        .then(pl.lit("5-9"))
-        .when(contracts < 20)
-        .then(pl.lit("10-19"))
-        .when(contracts < 50)
-        .then(pl.lit("20-49"))
-        .otherwise(pl.lit("50+")),
-        tenure=pl.when(tenure.is_null() | (tenure < YEAR))
-        .then(pl.lit("under 1 year"))
-        .when(tenure < 3 * YEAR)
-        .then(pl.lit("1-3 years"))
-        .when(tenure < 5 * YEAR)
-        .then(pl.lit("3-5 years"))
-        .otherwise(pl.lit("5+ years")),
-        earnings_band=pl.when(earned <= 0)
-        .then(pl.lit("$0"))
-        .when(earned < 1000)
-        .then(pl.lit("$1-999"))
-        .when(earned < 10000)
-        .then(pl.lit("$1k-9.9k"))
-        .otherwise(pl.lit("$10k+")),
-        agency_member=pl.when(pl.col("agency").fill_null(False))
-        .then(pl.lit("agency member"))
-        .otherwise(pl.lit("independent")),
+        history_size=_band(
+            "history_size", (contracts < 5, contracts < 10, contracts < 20, contracts < 50)
+        ),
+        tenure=_band(
+            "tenure", (tenure.is_null() | (tenure < YEAR), tenure < 3 * YEAR, tenure < 5 * YEAR)
+        ),
+        earnings_band=_band("earnings_12m", (earned <= 0, earned < 1000, earned < 10000)),
+        agency_member=_band("agency", (pl.col("agency").fill_null(False),)),
     )
+
+
+def _band(segment: str, conditions: Sequence[pl.Expr]) -> pl.Expr:
+    """The band of `SEGMENTS` ``segment``: the label of the first of ``conditions`` that
+    holds (one condition for each label but the last), else the last label."""
+    *labels, otherwise = SEGMENTS[segment][1]
+    band = pl.lit(otherwise)
+    for condition, label in reversed(list(zip(conditions, labels, strict=True))):
+        band = pl.when(condition).then(pl.lit(label)).otherwise(band)
+    return band

@@ -103,12 +103,7 @@ def run_snapshot(
                 .on_conflict_do_nothing()
             )
     everyone = ledger.freelancers(db)
-    with db.read() as conn:
-        stored = set(
-            conn.execute(
-                select(scores.c.freelancer).where(scores.c.computed_on == computed_on)
-            ).scalars()
-        )
+    stored = _stored(db, "freelancer", computed_on)
     todo = [f for f in everyone if f not in stored]
     if progress:
         progress(0, len(todo))
@@ -148,6 +143,14 @@ def _count(conn: Connection, subject: SubjectKind, computed_on: dt.date) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def _stored(db: Database, subject: SubjectKind, computed_on: dt.date) -> set[str]:
+    """The subjects of kind ``subject`` with a score stored on ``computed_on``."""
+    table, _, key = TABLES[subject]
+    query = select(table.c[key]).where(table.c.computed_on == computed_on)
+    with db.read() as conn:
+        return set(conn.execute(query).scalars())
+
+
 def _clients(db: Database, book: PolicyBook) -> pl.DataFrame | None:
     """The marketplace's client activity when a policy of ``book`` reads it (as
     `jobsuccess.engine.score_batch` computes it over the whole market), else None."""
@@ -167,12 +170,7 @@ def _agency_snapshot(
     folded ledger of its freelancers, in groups of about ``partition_size`` freelancers.
     Returns (agencies already stored, agencies scored now)."""
     members = ledger.agencies(db)
-    with db.read() as conn:
-        stored = set(
-            conn.execute(
-                select(agency_scores.c.agency).where(agency_scores.c.computed_on == computed_on)
-            ).scalars()
-        )
+    stored = _stored(db, "agency", computed_on)
     group: list[str] = []
     people: set[str] = set()
     todo = [a for a in members if a not in stored]
