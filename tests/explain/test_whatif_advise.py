@@ -183,6 +183,36 @@ def test_grouped_advice_gives_each_contract_its_own_days_without_payment() -> No
     assert "c16-blog-articles for 107 days" in item["text"]
 
 
+@pytest.mark.parametrize("chunk_rows", [1, 3000])
+def test_advice_is_the_same_however_its_risks_are_chunked(
+    monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+) -> None:
+    """Risks are valued a chunk of rows at a time (`advise.CHUNK_ROWS`): one risk a chunk
+    (1) or a few (3000 rows) give the advice of one chunk for all, byte for byte."""
+    import sys
+
+    import polars as pl
+
+    from jobsuccess.explain.advise import CHUNK_ROWS
+    from jobsuccess.synth import contracts_for
+
+    day = dt.date(2026, 11, 1)
+    market = contracts_for(300, seed=3, as_of=day)  # relabelled as one freelancer's
+    h = History.from_frames(
+        **{
+            name: frame.with_columns(pl.lit("f1").alias("freelancer"))
+            if name != "actions"
+            else frame.with_columns(pl.when(pl.col("freelancer").is_not_null()).then(pl.lit("f1")))
+            for name, frame in market.frames()
+        }
+    )
+    whole = json.dumps(advise(h, BOOK, as_of=day).to_json(), sort_keys=True)
+    assert len(json.loads(whole)["advice"]) >= 5  # several risks, so chunks can differ
+    assert CHUNK_ROWS > 100_000
+    monkeypatch.setattr(sys.modules["jobsuccess.explain.advise"], "CHUNK_ROWS", chunk_rows)
+    assert json.dumps(advise(h, BOOK, as_of=day).to_json(), sort_keys=True) == whole
+
+
 def _operator_whatif(events: list[dict[str, Any]], day: dt.date = AS_OF) -> dict[str, Any]:
     return whatif(
         idle_drop(), BOOK, as_of=day, scenario=parse_scenario(events), audience="operator"

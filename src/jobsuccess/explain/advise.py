@@ -179,7 +179,8 @@ def effects(
         sides = _sides(rows, run, mine, policy)
         # valued a chunk of risks at a time: every column of every date would grow with
         # risks x contracts
-        sizes = sides.group_by(_RISK).len().sort(_RISK).get_column("len").to_list()
+        counts = dict(sides.group_by(_RISK).len().iter_rows())
+        sizes = [counts.get(k, 0) for k in range(len(mine))]  # a risk may have no rows
         first = 0
         for last, _ in enumerate(sizes):
             if last < len(sizes) - 1 and sum(sizes[first : last + 1]) < CHUNK_ROWS:
