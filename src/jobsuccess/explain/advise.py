@@ -181,16 +181,17 @@ def effects(
         # risks x contracts
         counts = dict(sides.group_by(_RISK).len().iter_rows())
         sizes = [counts.get(k, 0) for k in range(len(mine))]  # a risk may have no rows
-        first = 0
-        for last, _ in enumerate(sizes):
-            if last < len(sizes) - 1 and sum(sizes[first : last + 1]) < CHUNK_ROWS:
+        first, held = 0, 0
+        for last, size in enumerate(sizes):
+            held += size
+            if last < len(sizes) - 1 and held < CHUNK_ROWS:
                 continue
             chunk = sides.filter(pl.col(_RISK).is_between(first, last)).with_columns(
                 ((pl.col(_RISK) - first) * 2 + pl.col(_DONE)).cast(pl.UInt32).alias(GROUP)
             )
             pending = [i for i, _ in mine[first : last + 1]]
             out.update(_paired(chunk.drop(_RISK, _DONE), pending, policy, as_of))
-            first = last + 1
+            first, held = last + 1, 0
     return [out[i] for i in range(len(found))]
 
 
