@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 from typing import Final
+
+from jobsuccess.errors import InputError
 
 FIRST_DAY: Final = dt.date(1970, 1, 1)
 LAST_DAY: Final = dt.date(2199, 12, 31)
@@ -57,3 +60,20 @@ def parse_day(text: str) -> dt.date:
 #: Events in one what-if scenario (file, CLI or API): each hypothetical contract is valued in
 #: the attribution, so a scenario is bounded like any other request (issue 8).
 MAX_SCENARIO_EVENTS: Final = 200
+
+
+def setting(name: str, default: int, *, unit: str, low: int = 1, high: int | None = None) -> int:
+    """The environment variable ``name`` as a whole number of ``unit`` from ``low`` to
+    ``high``, or ``default`` when it is unset or empty: the one reader of numeric settings, so
+    that every bad one fails the same way (an `InputError` naming the variable)."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"expected a whole number of {unit}, got {raw!r}", field=name) from None
+    if value < low or (high is not None and value > high):
+        within = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise InputError(f"expected {within} {unit}, got {value}", field=name)
+    return value

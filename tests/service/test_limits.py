@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 
 from jobsuccess.limits import MAX_SCENARIO_EVENTS
@@ -86,3 +87,32 @@ def test_a_streamed_body_over_the_limit_is_413_too(service: Service) -> None:
         declared = client.post("/v1/records", headers=headers, content=b"x" * 20_000)
         assert declared.status_code == 413
         assert client.get("/health").status_code == 200
+
+
+def test_numeric_settings_from_the_environment_fail_alike_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The body limits, the review time and the pooling k are read by one parser: a bad value
+    is an InputError naming the variable (the CLI's one-line error), never a ValueError."""
+    from jobsuccess.errors import InputError
+    from jobsuccess.service.cli import app_from_env
+    from jobsuccess.service.limits import BodyLimit
+    from jobsuccess.store.appeals import review_days
+
+    def limited() -> BodyLimit:
+        return BodyLimit(create_app())
+
+    monkeypatch.setenv("JOBSUCCESS_MAX_BODY_BYTES", "1000")
+    assert limited().limit == 1000
+    readers: list[tuple[str, str, Callable[[], object]]] = [
+        ("JOBSUCCESS_MAX_BODY_BYTES", "4MB", limited),
+        ("JOBSUCCESS_MAX_WHATIF_BYTES", "0", limited),
+        ("JOBSUCCESS_APPEAL_REVIEW_DAYS", "366", review_days),
+        ("JOBSUCCESS_PRIVACY_K", "two", app_from_env),
+    ]
+    for variable, bad, read in readers:
+        monkeypatch.setenv(variable, bad)
+        with pytest.raises(InputError, match=f"field {variable}: expected") as raised:
+            read()
+        assert bad in str(raised.value), variable
+        monkeypatch.delenv(variable)

@@ -18,7 +18,7 @@ from jobsuccess.model import History
 from jobsuccess.service.cli import app
 from jobsuccess.spark.dataset import partition
 from jobsuccess.store import Database, ledger
-from jobsuccess.store.importer import import_parts
+from jobsuccess.store.importer import import_history
 from store.records import assert_same_history, market
 
 
@@ -117,8 +117,8 @@ def test_import_in_parts_stores_what_import_history_stores(tmp_path: Path, db: D
     write_tables(history, folder, format="parquet")
     with Parts(folder, contracts=50) as parts:
         assert parts.count > 2
-        result = import_parts(db, parts, freelancers_per_chunk=7)
+        result = import_history(db, parts, freelancers_per_chunk=7)
     assert result.inserted == result.records == parts.rows
     assert_same_history(ledger.history(db), history)
     with Parts(folder, contracts=50) as parts:
-        assert import_parts(db, parts).inserted == 0
+        assert import_history(db, parts).inserted == 0

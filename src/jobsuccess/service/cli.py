@@ -90,7 +90,7 @@ def import_(
     stored once)."""
     from jobsuccess.io.parts import Parts
     from jobsuccess.store import open_database
-    from jobsuccess.store.importer import import_parts
+    from jobsuccess.store.importer import import_history
 
     # the whole input is read and checked before the store is opened (or created)
     with Parts(path) as parts:
@@ -101,7 +101,7 @@ def import_(
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = import_parts(database, parts, freelancers_per_chunk=chunk, progress=advance)
+            result = import_history(database, parts, freelancers_per_chunk=chunk, progress=advance)
     out.print(
         f"{plural(result.records, 'record')}: {result.inserted:,} new, "
         f"{result.duplicates:,} already stored",
@@ -151,11 +151,12 @@ _ENV_POLICY = "JOBSUCCESS_POLICY"
 
 def app_from_env() -> FastAPI:
     """The app for uvicorn's worker processes (``--workers``): settings from the environment."""
+    from jobsuccess.limits import setting
     from jobsuccess.policy import load_policy
     from jobsuccess.service import create_app
 
-    k = os.environ.get(PRIVACY_K_ENV)
-    book = load_policy(os.environ.get(_ENV_POLICY, "auto"), privacy_k=int(k) if k else None)
+    k = setting(PRIVACY_K_ENV, 0, unit="clients") or None  # 0: unset, the policy's own k
+    book = load_policy(os.environ.get(_ENV_POLICY, "auto"), privacy_k=k)
     return create_app(os.environ.get("JOBSUCCESS_DB"), policy=book, migrate=False)
 
 

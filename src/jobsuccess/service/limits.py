@@ -14,11 +14,12 @@ Limits come from the environment (``JOBSUCCESS_MAX_BODY_BYTES``,
 from __future__ import annotations
 
 import json
-import os
 from typing import Final
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jobsuccess.limits import setting
 
 #: A batch of 1,000 records (the ingest bound), notes and all, fits.
 MAX_BODY_BYTES: Final = 4 * 1024 * 1024
@@ -26,19 +27,6 @@ MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 MAX_WHATIF_BYTES: Final = 128 * 1024
 BODY_ENV: Final = "JOBSUCCESS_MAX_BODY_BYTES"
 WHATIF_ENV: Final = "JOBSUCCESS_MAX_WHATIF_BYTES"
-
-
-def _configured(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number of bytes, not {value!r}") from None
-    if number < 1:
-        raise ValueError(f"{name} must be at least 1 byte, not {number}")
-    return number
 
 
 def too_large(limit: int) -> str:
@@ -50,8 +38,8 @@ class BodyLimit:
 
     def __init__(self, app: ASGIApp, *, limit: int | None = None, whatif: int | None = None):
         self.app = app
-        self.limit = limit or _configured(BODY_ENV, MAX_BODY_BYTES)
-        self.whatif = whatif or _configured(WHATIF_ENV, MAX_WHATIF_BYTES)
+        self.limit = limit or setting(BODY_ENV, MAX_BODY_BYTES, unit="bytes")
+        self.whatif = whatif or setting(WHATIF_ENV, MAX_WHATIF_BYTES, unit="bytes")
 
     def limit_of(self, path: str) -> int:
         return min(self.whatif, self.limit) if path.endswith("/whatif") else self.limit

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from jobsuccess.errors import Forbidden, InputError, NotFound, Refused
+from jobsuccess.limits import setting
 from jobsuccess.store import actions, ledger
 from jobsuccess.store.db import Database
 from jobsuccess.store.keys import Role
@@ -202,15 +202,7 @@ def review_days(value: int | None = None) -> int:
     """The review time in business days: ``value``, else ``$JOBSUCCESS_APPEAL_REVIEW_DAYS``,
     else `DEFAULT_REVIEW_DAYS`."""
     if value is None:
-        raw = os.environ.get(REVIEW_DAYS_ENV)
-        if not raw:
-            return DEFAULT_REVIEW_DAYS
-        try:
-            value = int(raw)
-        except ValueError:
-            raise InputError(
-                f"expected a whole number of days, got {raw!r}", field=REVIEW_DAYS_ENV
-            ) from None
+        return setting(REVIEW_DAYS_ENV, DEFAULT_REVIEW_DAYS, unit="business days", high=365)
     if not 1 <= value <= 365:
         raise InputError(f"expected 1 to 365 business days, got {value}", field="review days")
     return value

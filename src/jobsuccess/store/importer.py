@@ -16,7 +16,7 @@ reveals nothing about the record, and a rerun derives the same ids):
 
 The command reads its input in parts (`jobsuccess.io.parts`: batches of rows dealt to parts
 on disk by freelancer, every part checked before anything is stored), so its memory is a
-part's, whatever the size of the input; `import_parts` appends them part by part.
+part's, whatever the size of the input; `import_history` appends them part by part.
 Records are appended in chunks of whole freelancers (of a part; by default 5,000, about a
 whole part), each chunk one transaction (contracts travel with their payments, so every chunk
 is self-contained); on SQLite a chunk goes in one ``executemany`` per run of one kind, binding
@@ -149,40 +149,22 @@ def chunked(rows: pl.DataFrame, freelancers_per_chunk: int) -> Iterator[pl.DataF
 
 def import_history(
     db: Database,
-    history: History,
+    history: History | Parts,
     *,
     freelancers_per_chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Append ``history`` to the ledger; ``progress(done, total)`` after every chunk."""
-    return _import(db, [history], None, freelancers_per_chunk, progress)
-
-
-def import_parts(
-    db: Database,
-    parts: Parts,
-    *,
-    freelancers_per_chunk: int = DEFAULT_CHUNK,
-    progress: Callable[[int, int], None] | None = None,
-) -> ImportResult:
-    """Append a history read and checked in parts (`jobsuccess.io.parts.Parts`: memory
-    bounded by a part, whatever the input's size), part by part."""
-    return _import(db, parts, parts.rows, freelancers_per_chunk, progress)
-
-
-def _import(
-    db: Database,
-    histories: Iterable[History],
-    total: int | None,
-    freelancers_per_chunk: int,
-    progress: Callable[[int, int], None] | None,
-) -> ImportResult:
+    """Append ``history`` to the ledger: a whole `History`, or one read and checked in parts
+    (`jobsuccess.io.parts.Parts`: memory bounded by a part, whatever the input's size), part
+    by part; ``progress(done, total)`` after every chunk."""
+    histories: Iterable[History] = [history] if isinstance(history, History) else history
+    total = None if isinstance(history, History) else history.rows
     secret = db.id_secret
     records = inserted = 0
     if progress and total is not None:
         progress(0, total)
-    for history in histories:
-        rows = history_rows(history, secret=secret)
+    for part in histories:
+        rows = history_rows(part, secret=secret)
         if total is None:
             total = rows.height
             if progress:
