@@ -153,16 +153,20 @@ def contract_facts(
         .select(ROW, "on")
     )
     at = rows.get_column(ROW)
-    descriptive = history.contracts.select(
-        "freelancer", "id", "client", "type", "ended_by", "category"
-    ).select(pl.all().gather(at))
-    known = static.select(pl.all().gather(at))
+    descriptive = history.contracts.lazy().select(
+        pl.col("freelancer", "id", "client", "type", "ended_by", "category").gather(at)
+    )
+    known = static.lazy().select(pl.all().gather(at))
     paid = _payment_facts(history, policy, rows)
     contracts = (
-        known.select(KEY, "fkey", "ckey")
-        .hstack([rows.get_column("on")])
-        .hstack(known.select("start", "end", "end_reason").get_columns())
-        .lazy()
+        pl.concat(
+            [
+                known.select(KEY, "fkey", "ckey"),
+                rows.lazy().select("on"),
+                known.select("start", "end", "end_reason"),
+            ],
+            how="horizontal",
+        )
         .with_columns(
             ended=pl.col("end").is_not_null() & (pl.col("end") <= pl.col("on")),
         )
@@ -174,7 +178,7 @@ def contract_facts(
     )
     others = known.drop(KEY, "fkey", "ckey", "start", "end", "end_reason")
     frame = (
-        pl.concat([contracts, paid.lazy(), others.lazy()], how="horizontal")
+        pl.concat([contracts, paid, others], how="horizontal")
         .pipe(_with_client_last_active, history, policy, on, clients)
         .with_columns(
             earnings=pl.col("earnings").fill_null(0.0),
@@ -221,8 +225,8 @@ def contract_facts(
             ),
         )
     )
-    facts = _with_no_feedback_share(frame, policy, on.height).collect()
-    return descriptive.hstack(facts.get_columns())
+    facts = _with_no_feedback_share(frame, policy, on.height)
+    return pl.concat([descriptive, facts], how="horizontal").collect()
 
 
 def facts(run: Run, policy: Policy) -> Run:
@@ -250,29 +254,29 @@ def _code(row: pl.Expr, day: pl.Expr) -> pl.Expr:
     return row.cast(pl.Int64) * (1 << _DAY_BITS) + (day.cast(pl.Int32) + _DAY_OFFSET)
 
 
-def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
+def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.LazyFrame:
     """Earnings, earnings in the last 12 months, first and last positive payment and paid
     duration periods of each (contract, ``on``) row of ``rows`` (``ROW``: the contract's row
-    in ``history.contracts``), as of ``on``, row for row.
+    in ``history.contracts``), as of ``on``, row for row: one lazy plan.
 
     Payments are sorted once by contract and date and carry running sums; each row reads
-    them at its last payment on or before a day by binary search (segment sums: no join,
-    no cross join with the dates). Duration periods (docs/domain.md section 4): period k of
-    a contract is [start + k*P, start + (k+1)*P); it counts when it holds a positive payment
-    and is full, i.e. the contract ran through it (to its end, or to ``on`` while open): the
-    full periods end before ``start + full*P``, so they are the distinct periods of the
-    positive payments dated before it.
+    them at its last payment on or before a day (segment sums: no group-by, no cross join
+    with the dates): an as-of join on one sorted code per (contract row, day), both sides
+    contract-major, so a match from another contract is seen and dropped. Duration periods
+    (docs/domain.md section 4): period k of a contract is [start + k*P, start + (k+1)*P); it
+    counts when it holds a positive payment and is full, i.e. the contract ran through it (to
+    its end, or to ``on`` while open): the full periods end before ``start + full*P``, so they
+    are the distinct periods of the positive payments dated before it.
     """
     days = policy.weights.period_days
-    index = history.contracts.select(
+    index = history.contracts.lazy().select(
         KEY, pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW), "start"
     )
     payments = (
         history.payments.lazy()
         .select(KEY, "date", "amount")
-        .join(index.lazy(), on=KEY)
+        .join(index, on=KEY)
         .sort(ROW, "date", maintain_order=True)
-        .collect()
     )
     # Running sums per contract from running sums over all, less their value where the
     # contract's payments begin (payments are sorted by contract: no group-by).
@@ -301,7 +305,7 @@ def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.D
     )
     seen = pl.col("_seen")
     sorted_payments = staged.select(
-        ROW,
+        pl.col(ROW).alias("_of"),
         _code(pl.col(ROW), pl.col("date")).alias("_code"),
         # Money is summed to the cent: a full refund is exactly $0, not 1e-14.
         running(pl.col("amount")).alias("_sum"),
@@ -315,59 +319,60 @@ def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.D
     full = (
         pl.min_horizontal(pl.col("end").fill_null(pl.col("on")), "on") - pl.col("start")
     ).dt.total_days() // days
-    queries = pl.concat([rows, spans], how="horizontal").select(
-        _code(pl.col(ROW), pl.col("on")).alias("on"),
-        _code(pl.col(ROW), pl.col("on").dt.offset_by("-12mo")).alias("year_ago"),
-        _code(pl.col(ROW), pl.col("start") + pl.duration(days=full * days - 1)).alias("cut"),
+    # The query codes are sorted like the payments' (contract-major, days ascending within
+    # a contract, since ``rows`` lists each contract's dates in order).
+    queries = (
+        pl.concat([rows, spans], how="horizontal")
+        .lazy()
+        .select(
+            ROW,
+            _code(pl.col(ROW), pl.col("on")).alias("_now"),
+            _code(pl.col(ROW), pl.col("on").dt.offset_by("-12mo")).alias("_year_ago"),
+            _code(pl.col(ROW), pl.col("start") + pl.duration(days=full * days - 1)).alias("_cut"),
+        )
     )
-    codes = sorted_payments.get_column("_code")
 
-    def at(query: str, *columns: str) -> pl.DataFrame:
-        """``columns`` at each row's last payment on or before the query's day (null where
-        the contract has none), row for row with ``rows``."""
-        if codes.is_empty():
-            return sorted_payments.select(columns).clear(rows.height)
-        found = codes.search_sorted(queries.get_column(query), side="right").cast(pl.Int64) - 1
-        mine = found.clip(lower_bound=0)
-        hit = (found >= 0) & (sorted_payments.get_column(ROW).gather(mine) == rows.get_column(ROW))
-        return sorted_payments.select(pl.when(hit).then(pl.col(c).gather(mine)) for c in columns)
+    def at(frame: pl.LazyFrame, query: str, columns: dict[str, str]) -> pl.LazyFrame:
+        """``columns`` (renamed) at each row's last payment on or before the query's day
+        (null where the contract has none)."""
+        found = frame.join_asof(
+            sorted_payments.select("_of", "_code", *columns),
+            left_on=query,
+            right_on="_code",
+            check_sortedness=False,
+        )
+        hit = pl.col("_of") == pl.col(ROW)
+        return found.with_columns(
+            pl.when(hit).then(pl.col(c)).alias(name) for c, name in columns.items()
+        ).drop("_of", "_code", *(c for c in columns if c not in columns.values()), strict=False)
 
-    now = at("on", "_sum", "_first", "_last")
-    year_ago = at("year_ago", "_sum").get_column("_sum")
-    total = now.get_column("_sum")
-    paid = pl.DataFrame(
-        {
-            "earnings": _cents(total),
-            "earnings_12m": _cents(total - year_ago.fill_null(0.0)),
-            "first_paid": now.get_column("_first"),
-            "last_paid": now.get_column("_last"),
-            "periods_paid": at("cut", "_periods")
-            .get_column("_periods")
-            .fill_null(0)
-            .cast(pl.Int32),
-        }
+    found = queries.pipe(at, "_now", {"_sum": "_total", "_first": "_first", "_last": "_last"})
+    found = found.pipe(at, "_year_ago", {"_sum": "_then"}).pipe(
+        at, "_cut", {"_periods": "_periods"}
     )
-    return paid.hstack(_rhythm_facts(history, policy, rows).get_columns())
+    paid = found.select(
+        earnings=_cents(pl.col("_total")),
+        earnings_12m=_cents(pl.col("_total") - pl.col("_then").fill_null(0.0)),
+        first_paid="_first",
+        last_paid="_last",
+        periods_paid=pl.col("_periods").fill_null(0).cast(pl.Int32),
+    )
+    return pl.concat([paid, _rhythm_facts(history, policy, rows)], how="horizontal")
 
 
-def _cents(money: pl.Series) -> pl.Series:
+def _cents(money: pl.Expr) -> pl.Expr:
     """Rounded to the cent, and $0 always +0.0 (a sum's sign of zero depends on its order)."""
     rounded = money.round(2)
-    return pl.select(pl.when(rounded == 0).then(pl.lit(0.0)).otherwise(rounded)).to_series()
+    return pl.when(rounded == 0).then(pl.lit(0.0)).otherwise(rounded)
 
 
-def _rhythm_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
+def _rhythm_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.LazyFrame:
     """The median gap in days between a contract's paid days as of ``on`` (``_gap``), and
     how many there are (``_paid_days``), row for row with ``rows``; computed only when the
     policy has ``idle.rhythm_factor`` (a median is not a running sum: a join per date)."""
     if policy.idle.rhythm_factor <= 0:
-        return pl.DataFrame(
-            {
-                # Built in Polars: a Python list of a row per (contract, on) costs a pass
-                # of the interpreter over every row.
-                "_gap": pl.repeat(None, rows.height, dtype=pl.Float64, eager=True),
-                "_paid_days": pl.repeat(0, rows.height, dtype=pl.UInt32, eager=True),
-            }
+        return rows.lazy().select(
+            _gap=pl.lit(None, dtype=pl.Float64), _paid_days=pl.lit(0, dtype=pl.UInt32)
         )
     index = history.contracts.select(KEY, pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW))
     days = pl.col("date").unique().sort()
@@ -386,7 +391,6 @@ def _rhythm_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.Da
         .select(ROW, "on")
         .join(rhythm, on=[ROW, "on"], how="left", maintain_order="left")
         .select("_gap", "_paid_days")
-        .collect()
     )
 
 
