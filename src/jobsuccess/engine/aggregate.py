@@ -89,13 +89,15 @@ def figures(ledger: pl.DataFrame, p: Policy, *, counts: bool = False) -> pl.Data
         ]
     )
     keys, carry = by_freelancer(ledger)
-    wide = (
-        ledger.group_by(keys)
+    return (
+        ledger.lazy()
+        .group_by(keys)
         .agg(*carry, *aggs)
-        .join(_clients(ledger, p, keys), on=keys, how="left")
+        .join(_clients(ledger.lazy(), p, keys), on=keys, how="left")
         .with_columns(pl.col(r"^.*\|clients$").fill_null(0))
+        .with_columns(e for w in p.windows.months for e in judged(p, w))
+        .collect()
     )
-    return wide.with_columns(e for w in p.windows.months for e in judged(p, w))
 
 
 def aggregate(run: Run, p: Policy) -> Run:
@@ -103,7 +105,7 @@ def aggregate(run: Run, p: Policy) -> Run:
     return replace(run, summary=figures(run.ledger, p, counts=True))
 
 
-def _clients(ledger: pl.DataFrame, p: Policy, keys: list[str]) -> pl.DataFrame:
+def _clients(ledger: pl.LazyFrame, p: Policy, keys: list[str]) -> pl.LazyFrame:
     """Distinct clients per window of the rows in the longest window (every window lies
     inside it), from one sort by (freelancer, on, client) and running counts: a client counts
     in a window at its first row there; each (freelancer, on)'s last row holds the totals. A
