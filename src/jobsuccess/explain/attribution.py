@@ -235,10 +235,11 @@ class _Frames:
 
     def rows(self, *columns: pl.Expr | str) -> pl.DataFrame:
         """``columns`` of every distinct frame, one after the other, with its ``frame``."""
-        rows = pl.concat([f.select(*columns) for f in self.distinct], how="vertical")
+        # One lazy plan: a select per frame costs a round trip each (a forecast has dozens).
         heights = [f.height for f in self.distinct]
         frame = np.repeat(np.arange(len(heights), dtype=np.uint32), heights)
-        return rows.with_columns(pl.Series("frame", frame, dtype=pl.UInt32()))
+        rows = pl.concat([f.lazy().select(*columns) for f in self.distinct], how="vertical")
+        return rows.with_columns(pl.Series("frame", frame, dtype=pl.UInt32())).collect()
 
     def pairs(self, problems: Sequence[Problem]) -> pl.DataFrame:
         """Each problem's (``game``: its index, ``before``, ``after``) frame numbers."""
