@@ -70,6 +70,11 @@ def figures(ledger: pl.DataFrame, p: Policy, *, counts: bool = False) -> pl.Data
     """One row per (freelancer, on): every window's figures (wide), and with ``counts`` the
     summary's (``successes``, ``negatives`` and ``stars_mean`` in the longest window,
     ``earnings_12m``), from the same group-by."""
+    return wide_figures(ledger, p, counts=counts).collect()
+
+
+def wide_figures(ledger: pl.DataFrame, p: Policy, *, counts: bool = False) -> pl.LazyFrame:
+    """`figures` as a lazy plan, for the steps that extend it."""
     aggs: list[pl.Expr] = []
     for w in p.windows.months:
         aggs += [part.sum() for part in weighted(w)]
@@ -96,13 +101,12 @@ def figures(ledger: pl.DataFrame, p: Policy, *, counts: bool = False) -> pl.Data
         .join(_clients(ledger.lazy(), p, keys), on=keys, how="left")
         .with_columns(pl.col(r"^.*\|clients$").fill_null(0))
         .with_columns(e for w in p.windows.months for e in judged(p, w))
-        .collect()
     )
 
 
 def aggregate(run: Run, p: Policy) -> Run:
-    """The step: the run's summary becomes the ledger's wide `figures`."""
-    return replace(run, summary=figures(run.ledger, p, counts=True))
+    """The step: the run's figures become the plan of the ledger's wide `figures`."""
+    return replace(run, figures=wide_figures(run.ledger, p, counts=True))
 
 
 def _clients(ledger: pl.LazyFrame, p: Policy, keys: list[str]) -> pl.LazyFrame:

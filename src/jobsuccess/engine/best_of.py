@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypeVar
 
 import polars as pl
 
@@ -10,17 +11,20 @@ from jobsuccess.engine.aggregate import column
 from jobsuccess.engine.pipeline import Run
 from jobsuccess.policy import Policy
 
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
-def best(wide: pl.DataFrame, p: Policy) -> pl.DataFrame:
+
+def best(wide: Frame, p: Policy) -> Frame:
     """Add ``best`` (the window), ``best_score`` (its score) and ``score`` (displayed) to a
     wide frame of window figures: the highest eligible candidate, the policy's earlier
     candidate on a tie; all null when no candidate is eligible."""
     # Compare at 9 decimals so float noise never flips the pick or the rounding (a window's
     # score is null unless it is eligible).
+    present = set(wide.collect_schema().names())
     value = {
         w: pl.col(column(w, "score")).round(9).fill_null(-1.0)
         for w in p.windows.candidates
-        if column(w, "score") in wide.columns
+        if column(w, "score") in present
     }
     if not value:
         none = pl.lit(None, dtype=pl.Float64)
@@ -52,5 +56,5 @@ def rounding(p: Policy, value: pl.Expr) -> pl.Expr:
 
 
 def best_of(run: Run, p: Policy) -> Run:
-    """The step: the displayed score beside the summary's window figures."""
-    return replace(run, summary=best(run.summary, p))
+    """The step: the displayed score beside the run's window figures."""
+    return replace(run, figures=best(run.figures, p))

@@ -12,14 +12,14 @@ from jobsuccess.policy import Policy
 
 
 def complete(run: Run, p: Policy) -> Run:
-    """The step: the summary gets a row per (freelancer, on) of the run's grid; a freelancer
+    """The step: the figures get a row per (freelancer, on) of the run's grid; a freelancer
     without a contract by then has empty windows (no outcomes, no score)."""
     keys = per("fkey", dates=len(run.days))
-    wide = run.summary.drop("freelancer", *(["on"] if "on" not in keys else []))
-    summary = run.grid().join(wide, on=keys, how="left")
+    wide = run.figures.drop("freelancer", *(["on"] if "on" not in keys else []))
+    figures = run.grid().lazy().join(wide, on=keys, how="left")
     return replace(
         run,
-        summary=summary.with_columns(
+        figures=figures.with_columns(
             pl.col(r"^.*\|(outcomes|clients)$").fill_null(0),
             pl.col(r"^.*\|(success|neutral|negative|total)$").fill_null(0.0),
             pl.col(r"^.*\|eligible$").fill_null(False),

@@ -31,6 +31,9 @@ class Run:
     marketplace's client activity, or None (the history's own). ``ledger``: one row per
     (freelancer, contract, on); ``windows``: one row per (freelancer, on, window);
     ``summary``: one row per (freelancer, on). Each is empty until a step fills it.
+    ``figures``: the wide window figures per (freelancer, on) as one lazy plan, which the
+    aggregate step starts, the trending, complete and best-of steps extend, and the windows
+    step collects once (a collect per step is a round trip each, most of a small run's cost).
     """
 
     history: History
@@ -39,6 +42,7 @@ class Run:
     ledger: pl.DataFrame = field(default_factory=pl.DataFrame)
     windows: pl.DataFrame = field(default_factory=pl.DataFrame)
     summary: pl.DataFrame = field(default_factory=pl.DataFrame)
+    figures: pl.LazyFrame = field(default_factory=pl.LazyFrame)
 
     def grid(self) -> pl.DataFrame:
         """Every (freelancer, computation date) of the history: ``freelancer``, ``fkey``,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypeVar
 
 import polars as pl
 
@@ -10,8 +11,10 @@ from jobsuccess.engine.aggregate import SUMS, column
 from jobsuccess.engine.pipeline import Run
 from jobsuccess.policy import Policy
 
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
-def with_trending(wide: pl.DataFrame, p: Policy) -> pl.DataFrame:
+
+def with_trending(wide: Frame, p: Policy) -> Frame:
     """Add the ``trending|*`` columns (a policy without trending adds none).
 
     Trending = mean of its windows' scores, eligible when all of them are. Its counts are
@@ -38,5 +41,5 @@ def with_trending(wide: pl.DataFrame, p: Policy) -> pl.DataFrame:
 
 
 def trending(run: Run, p: Policy) -> Run:
-    """The step: trending beside the other windows of the run's summary."""
-    return replace(run, summary=with_trending(run.summary, p))
+    """The step: trending beside the other windows of the run's figures."""
+    return replace(run, figures=with_trending(run.figures, p))

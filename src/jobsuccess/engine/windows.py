@@ -60,8 +60,10 @@ def rows(wide: pl.DataFrame, p: Policy) -> pl.DataFrame:
 
 
 def windows(run: Run, p: Policy) -> Run:
-    """The step: the run's windows frame, from its summary's wide figures."""
-    return replace(run, windows=rows(run.summary, p))
+    """The step: the run's figures collected (their one collect) into the summary, and the
+    windows frame from them."""
+    wide = run.figures.collect()
+    return replace(run, summary=wide, windows=rows(wide, p), figures=pl.LazyFrame())
 
 
 def aggregate(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
