@@ -19,7 +19,7 @@ from jobsuccess.engine.best_of import rounding as rounding
 from jobsuccess.engine.pipeline import Run
 from jobsuccess.engine.place import in_window as in_window
 from jobsuccess.engine.place import place as place
-from jobsuccess.engine.trending import with_trending
+from jobsuccess.engine.trending import Frame, with_trending
 from jobsuccess.policy import Policy
 
 __all__ = [
@@ -44,7 +44,7 @@ def names(p: Policy) -> list[str]:
     return [*p.windows.months, *(["trending"] if p.windows.trending else [])]
 
 
-def rows(wide: pl.DataFrame, p: Policy) -> pl.DataFrame:
+def rows(wide: Frame, p: Policy) -> Frame:
     """One row per (freelancer, on, window) of a wide frame of window figures."""
     parts = [
         wide.select(
@@ -61,9 +61,11 @@ def rows(wide: pl.DataFrame, p: Policy) -> pl.DataFrame:
 
 def windows(run: Run, p: Policy) -> Run:
     """The step: the run's figures collected (their one collect) into the summary, and the
-    windows frame from them."""
+    windows frame from them (one lazy concat: a select per window is a round trip each)."""
     wide = run.figures.collect()
-    return replace(run, summary=wide, windows=rows(wide, p), figures=pl.LazyFrame())
+    return replace(
+        run, summary=wide, windows=rows(wide.lazy(), p).collect(), figures=pl.LazyFrame()
+    )
 
 
 def aggregate(ledger: pl.DataFrame, p: Policy) -> pl.DataFrame:
