@@ -35,6 +35,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
+from jobsuccess.engine.privacy import SHARES
 from jobsuccess.explain import kinds
 from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.ledger import (
@@ -48,7 +49,6 @@ from jobsuccess.explain.ledger import (
 from jobsuccess.explain.shapley import BUDGET, EXACT_UP_TO, MIN_PERMUTATIONS, Plan, plan
 from jobsuccess.explain.valuation import (
     GAME,
-    SHARES,
     client_key,
     counted,
     keyed_columns,

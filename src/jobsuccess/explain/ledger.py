@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from jobsuccess.engine import Scores, evaluate, score
+from jobsuccess.engine.privacy import SHARES
 from jobsuccess.errors import InputError
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
@@ -191,11 +192,8 @@ def windows_of(row: Row | None, names: Sequence[str]) -> tuple[str, ...]:
 def shares_of(row: Row | None) -> tuple[float, float, float]:
     if row is None:
         return (0.0, 0.0, 0.0)
-    return (
-        float(row["success_share"]),
-        float(row["neutral_share"]),
-        float(row["negative_share"]),
-    )
+    success, neutral, negative = (float(row[c]) for c in SHARES)
+    return success, neutral, negative
 
 
 def weight_of(row: Row | None) -> float:

@@ -21,13 +21,13 @@ import numpy.typing as npt
 import polars as pl
 
 from jobsuccess.engine.aggregate import SUMS, column, weighted
+from jobsuccess.engine.privacy import SHARES
 from jobsuccess.engine.windows import aggregate, best_of, displayed
 from jobsuccess.policy import Policy
 
 GROUP = "group"
 GAME = "game"
 CLIENT_SEED = 0xC1
-SHARES = ("success_share", "neutral_share", "negative_share")
 NO_SCORE = 0.0
 """The value of a ledger without a displayed score (documented in docs/explain.md)."""
 

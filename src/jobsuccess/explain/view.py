@@ -28,6 +28,7 @@ from jobsuccess.explain.ledger import (
     unpooled,
     windows_of,
 )
+from jobsuccess.explain.words import reason_fields
 from jobsuccess.figures import DIGITS, evidence, window_figures
 from jobsuccess.policy import Policy, PolicyBook
 from jobsuccess.subjects import SubjectKind
@@ -106,6 +107,12 @@ class ContractLine:
             answer = self.private_answer
             out["private_answer"] = None if answer is None else answer.to_json()
         return out
+
+
+def line_fields(policy: Policy) -> frozenset[str]:
+    """The fields of a ledger row that `line` reads."""
+    lined = {"id", "client", "weight", "dated", "private", "held", "batch"}
+    return reason_fields() | lined | {f"in_{w}" for w in policy.windows.months}
 
 
 def line(
@@ -233,7 +240,13 @@ def view(
     policy = book.get(head["policy"])
     figures = window_figures(one.windows.iter_rows(named=True))
     known = answers or {}
-    rows: Iterable[Row] = one.ledger.sort("start", "id").iter_rows(named=True)
+    # Only what a line reads: a ledger row has some sixty columns, and iterating them all
+    # was a third of a long history's view.
+    wanted = line_fields(policy)
+    ordered = one.ledger.sort("start", "id")
+    rows: Iterable[Row] = ordered.select(c for c in ordered.columns if c in wanted).iter_rows(
+        named=True
+    )
     return ScoreView(
         subject=subject,
         id=freelancer,

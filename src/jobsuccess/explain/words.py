@@ -14,6 +14,7 @@ from string import Formatter
 from typing import Any
 
 from jobsuccess.engine import BY_NAME
+from jobsuccess.engine.privacy import SHARES
 from jobsuccess.explain.ledger import Row, shares_of
 from jobsuccess.policy import Policy
 
@@ -79,8 +80,14 @@ def rule_reason(row: Row, policy: Policy) -> str:
     """The engine's own sentence for the rule that decided this row (given only the row's
     fields its text names: a ledger row has dozens, and a history thousands of rows)."""
     rule = BY_NAME[str(row["rule"])]
-    needed = _named(rule.text)
-    return rule.describe(_facts({k: v for k, v in row.items() if k in needed}), policy)
+    return rule.describe(_facts({k: row[k] for k in _named(rule.text) if k in row}), policy)
+
+
+def reason_fields() -> frozenset[str]:
+    """Every field a reason may read of a ledger row, whatever its rule (`rule_reason`,
+    `held_reason`, `pooled_reason`)."""
+    texts = frozenset[str]().union(*(_named(r.text) for r in BY_NAME.values()))
+    return texts | {"rule", "outcome", "stars", "batch", *SHARES}
 
 
 @functools.cache
