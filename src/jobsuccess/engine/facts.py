@@ -13,6 +13,7 @@ from dataclasses import replace
 import polars as pl
 
 from jobsuccess.engine.pipeline import Run
+from jobsuccess.engine.place import months_before
 from jobsuccess.model import REFUSED_REMOVAL, History
 from jobsuccess.policy import Policy
 
@@ -225,7 +226,7 @@ def contract_facts(
             ),
         )
     )
-    facts = _with_no_feedback_share(frame, policy, on.height)
+    facts = _with_no_feedback_share(frame, policy, on.get_column("on"))
     return pl.concat([descriptive, facts], how="horizontal").collect()
 
 
@@ -327,7 +328,7 @@ def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.L
         .select(
             ROW,
             _code(pl.col(ROW), pl.col("on")).alias("_now"),
-            _code(pl.col(ROW), pl.col("on").dt.offset_by("-12mo")).alias("_year_ago"),
+            _code(pl.col(ROW), months_before(rows.get_column("on"), 12)).alias("_year_ago"),
             _code(pl.col(ROW), pl.col("start") + pl.duration(days=full * days - 1)).alias("_cut"),
         )
     )
@@ -519,7 +520,7 @@ def _flags(history: History, *by: str) -> pl.LazyFrame:
     return flags.group_by(*by).agg(pl.col("date").min().alias(f"client_flagged_{'_'.join(by)}_on"))
 
 
-def _with_no_feedback_share(frame: pl.LazyFrame, policy: Policy, dates: int) -> pl.LazyFrame:
+def _with_no_feedback_share(frame: pl.LazyFrame, policy: Policy, days: pl.Series) -> pl.LazyFrame:
     """Share of ended contracts without feedback (longest window), for the pre-2020-11 rule."""
     if policy.outcomes.no_feedback != "negative_when_excessive":
         return frame.with_columns(no_feedback_share=pl.lit(None, dtype=pl.Float64))
@@ -527,7 +528,8 @@ def _with_no_feedback_share(frame: pl.LazyFrame, policy: Policy, dates: int) -> 
     timed_out = pl.col("ended") & (
         pl.col("on") >= pl.col("end") + pl.duration(days=policy.outcomes.feedback_days)
     )
-    recent = timed_out & (pl.col("end") >= pl.col("on").dt.offset_by(f"-{months}mo"))
+    recent = timed_out & (pl.col("end") >= months_before(days, months))
+    dates = days.len()
     silent = recent & ~pl.col("has_feedback")
     return frame.with_columns(
         no_feedback_share=(
