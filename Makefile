@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format bench bench-smoke bench-spark bench-store bench-store-smoke bench-web screenshots clean
+.PHONY: install demo test lint format bench bench-revisions bench-smoke bench-spark bench-store bench-store-smoke bench-web screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ format: install
 
 bench: install         ## engine at 1M and 10M contracts, self-checked against batch, beside pandas and the lower bound (10M: see README)
 	$(BIN)/python bench/engine_bench.py
+
+bench-revisions: install  ## BASE=<rev>: that revision against the working tree, interleaved, results checked equal
+	$(BIN)/python bench/revisions.py --base $(BASE)
 
 bench-smoke: install   ## a tiny run of the benchmark with its self-check, as CI does
 	$(BIN)/python bench/engine_bench.py --sizes 20000
