@@ -340,7 +340,7 @@ def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.L
             sorted_payments.select("_of", "_code", *columns),
             left_on=query,
             right_on="_code",
-            check_sortedness=False,
+            check_sortedness=True,  # polars refuses unsorted codes: never a silent mismatch
         )
         hit = pl.col("_of") == pl.col(ROW)
         return found.with_columns(
