@@ -14,8 +14,9 @@ The history is a synthetic marketplace of about 500 contracts relabelled as one 
 (as in engine_bench.py), scored as of 2026-11-01 under the shipped policies (daily cadence).
 Target (issue 9): under 150 ms each for explain (one day, 30 days), forecast (6 months) and
 advise, judged on the median wall time; the median CPU time (every thread of the process)
-beside it is what to compare between runs on a shared machine. The history is built from the synthesiser's keyed frames (no raw table read), and a
-history without payments or feedback is refused.
+beside it inflates less on a shared machine (`bench/revisions.py` compares two revisions).
+The history is built from the synthesiser's keyed frames (no raw table read), and a history
+without payments or feedback is refused.
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jobsuccess.engine.privacy import SHARES
 from jobsuccess.explain.valuation import (
     GAME,
     GROUP,
     NO_SCORE,
-    SHARES,
     client_key,
     keyed_columns,
     score_coalitions,
