@@ -264,6 +264,10 @@ def _with_statuses(
         out.with_columns(pl.col("on_hold").fill_null(False)),
         lambda p: {"_now": status.top_rated_now(p), "rising_talent": status.rising_talent(p)},
     )
+    could = out.filter("_now").select("freelancer", "on")
+    if could.is_empty():  # nobody could be Top Rated: no past week can change that
+        out = out.with_columns(weeks_at_bar=pl.lit(0, dtype=pl.UInt32))
+        return _top_rated(book, out, main.summary.columns)
     samples = [
         (on, sample_on, sample_policy)
         for on, policy in runs.items()
@@ -275,7 +279,6 @@ def _with_statuses(
         schema={"on": pl.Date(), "sample_on": pl.Date(), "bar": pl.Int64()},
         orient="row",
     )
-    could = out.filter("_now").select("freelancer", "on")
     past = _eligible(book, main.summary)
     # The past dates in two stages, nearest first: those that, all at the bar, make enough
     # eligible weeks; then the rest, only for the freelancers they left undecided.
@@ -294,9 +297,15 @@ def _with_statuses(
     out = out.join(weeks, on=["freelancer", "on"], how="left").with_columns(
         pl.col("weeks_at_bar").fill_null(0)
     )
+    return _top_rated(book, out, main.summary.columns)
+
+
+def _top_rated(book: PolicyBook, out: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """Top Rated and Top Rated Plus from the eligible weeks (``weeks_at_bar``), then the
+    summary's ``columns`` with the three statuses."""
     out = _per_policy(book, out, lambda p: {"top_rated": status.top_rated(p)})
     out = _per_policy(book, out, lambda p: {"top_rated_plus": status.top_rated_plus(p)})
-    return out.select(*main.summary.columns, "top_rated", "top_rated_plus", "rising_talent")
+    return out.select(*columns, "top_rated", "top_rated_plus", "rising_talent")
 
 
 def _eligible(book: PolicyBook, summary: pl.DataFrame) -> pl.DataFrame:
@@ -357,6 +366,10 @@ def _holds(book: PolicyBook, history: History, frame: pl.DataFrame) -> pl.DataFr
     holds = history.actions.filter(pl.col("type") == "account_hold").select(
         "freelancer", pl.col("date").alias("held_from"), pl.col("until").alias("held_until")
     )
+    if holds.is_empty():  # the usual case: no hold anywhere, nothing to match
+        return pl.DataFrame(
+            schema={"freelancer": pl.String(), "on": pl.Date(), "on_hold": pl.Boolean()}
+        )
     pairs = frame.select("freelancer", "on", "policy").join(holds, on="freelancer")
     flagged = _per_policy(book, pairs, lambda p: {"_held": status.held(p)})
     return (
