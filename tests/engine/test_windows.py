@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import polars as pl
 import pytest
 
 from histories import (
@@ -19,6 +20,7 @@ from histories import (
     run,
     windows,
 )
+from jobsuccess.engine.place import LOOKUP_FROM, months_before
 from jobsuccess.model import History
 
 # --- Upwork's worked example. ---
@@ -379,3 +381,18 @@ def test_rule_5_score_moves_only_on_computation_dates() -> None:
     assert [displayed(h, day) for day in ("2024-05-15", "2024-05-25", "2024-05-26")] == [
         100, 100, 33,
     ]  # fmt: skip
+
+
+def test_months_before_moves_every_day_as_polars_calendar_months_do() -> None:
+    """`place.months_before` (a lookup over the distinct dates on a large frame, arithmetic
+    per row on a small one) equals polars' own ``offset_by`` on every day the engine accepts,
+    month ends and leap days included, and leaves a row without a date without one."""
+    every = pl.date_range(dt.date(1970, 1, 1), dt.date(2199, 12, 31), "1d", eager=True)
+    days = every.append(pl.Series([None], dtype=pl.Date()))
+    small = days.gather_every(LOOKUP_FROM // 2 + 1)  # a frame below the lookup's size
+    assert days.len() >= LOOKUP_FROM > small.len() > 1
+    for frame_days in (days, small):
+        frame = pl.DataFrame({"on": frame_days})
+        for months in (1, 3, 6, 12, 24):
+            moved = frame.select(months_before(frame_days, months)).to_series()
+            assert moved.equals(frame_days.dt.offset_by(f"-{months}mo")), months

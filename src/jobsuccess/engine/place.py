@@ -6,15 +6,23 @@ import polars as pl
 
 from jobsuccess.policy import Policy
 
+#: From this many rows on, `months_before` looks the dates up (below it, a polars call on the
+#: distinct dates costs more than the arithmetic on every row).
+LOOKUP_FROM = 5_000
+
 
 def months_before(days: pl.Series, months: int) -> pl.Expr:
     """``on`` less ``months`` calendar months, as polars' ``offset_by`` gives it (a month's end
-    clamps: 31 August less 6 months is 28 February), looked up from ``days``, every distinct
-    ``on`` of the frame: a frame has a few computation dates and a row per contract, and
-    calendar arithmetic per row costs 2.5x a lookup."""
-    days = days.unique()
+    clamps: 31 August less 6 months is 28 February). ``days`` is the frame's ``on``: a large
+    frame has a few computation dates and a row per contract, so its distinct dates are moved
+    once and every row looks its date up (2.5x cheaper than calendar arithmetic per row); a
+    small one is moved row by row. The same polars arithmetic either way."""
+    back = f"-{months}mo"
+    if days.len() < LOOKUP_FROM:
+        return pl.col("on").dt.offset_by(back)
+    distinct = days.unique()
     return pl.col("on").replace_strict(
-        days, days.dt.offset_by(f"-{months}mo"), return_dtype=pl.Date()
+        distinct, distinct.dt.offset_by(back), return_dtype=pl.Date()
     )
 
 
