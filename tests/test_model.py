@@ -14,7 +14,7 @@ import pytest
 
 from jobsuccess.io import load, write_tables
 from jobsuccess.model import SCHEMAS, TABLES, History
-from jobsuccess.synth import contracts_for
+from jobsuccess.synth import contracts_for, marketplace
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +78,20 @@ def test_loaded_tables_keep_every_row(folder: Path) -> None:
     owner = loaded.contracts.select(pl.col("id").alias("contract"), "freelancer")
     joined = loaded.payments.join(owner, on="contract", suffix="_owner")
     assert (joined["freelancer"] == joined["freelancer_owner"]).all()
+
+
+def test_partitions_deal_each_row_once_and_marketplace_actions_to_every_partition() -> None:
+    market = marketplace(3000, seed=4)
+    everywhere = market.actions.filter(pl.col("freelancer").is_null())
+    assert everywhere.height > 0  # the case under test: actions without a freelancer
+    parts = list(market.partitions(500))
+    assert len(parts) > 1
+    for name, whole in market.frames():
+        own = [dict(p.frames())[name].filter(pl.col("freelancer").is_not_null()) for p in parts]
+        stacked = pl.concat(own).sort(pl.all())
+        assert stacked.equals(whole.filter(pl.col("freelancer").is_not_null()).sort(pl.all()))
+    for p in parts:  # each marketplace-wide action once in every partition, not twice in one
+        shared = p.actions.filter(pl.col("freelancer").is_null())
+        assert shared.sort(pl.all()).equals(everywhere.sort(pl.all()))
+    freelancers = [set(p.contracts.get_column("freelancer")) for p in parts]
+    assert sum(map(len, freelancers)) == len(set().union(*freelancers))

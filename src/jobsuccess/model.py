@@ -152,30 +152,34 @@ class History:
     def partitions(self, size: int) -> Iterator[History]:
         """Split by freelancer into sub-histories of about ``size`` freelancers each.
 
-        Freelancers go to partitions by a hash of their id, in one pass over each table; a
-        marketplace-wide action goes to every partition. The batch entry point scores
-        partitions independently: this is the unit a distributed runner hands to workers.
+        Freelancers go to partitions by a hash of their id; a marketplace-wide action goes to
+        every partition. The batch entry point scores partitions independently: this is the
+        unit a distributed runner hands to workers. Each partition is filtered out when it is
+        asked for, so one partition's copy is held at a time, never a copy of the whole
+        history (a pass over each table per partition costs far less than scoring it).
         """
         count = max(1, -(-self.contracts.get_column("freelancer").n_unique() // max(size, 1)))
         if count == 1:
             yield self
             return
-        part = (pl.col("freelancer").hash(0xBA7C) % count).alias("_part")
-        split = {
-            name: {
-                key[0]: frame.drop("_part")
-                for key, frame in frame.with_columns(part)
-                .filter(pl.col("freelancer").is_not_null())
-                .partition_by("_part", as_dict=True)
-                .items()
-            }
-            for name, frame in self.frames()
-        }
+        freelancer = pl.col("freelancer")
+        part = (
+            pl.when(freelancer.is_not_null())  # a null's hash is a number like any other's
+            .then(freelancer.hash(0xBA7C) % count)
+            .cast(pl.UInt32)
+            .alias("_part")
+        )
+        # a column beside the tables' own (no copy of them); a marketplace-wide action's is
+        # null, so it is in no partition's filter, and comes with `everywhere` instead
+        parted = {name: frame.with_columns(part) for name, frame in self.frames()}
         everywhere = self.actions.filter(pl.col("freelancer").is_null())
         for i in range(count):
-            if i not in split["contracts"]:
+            frames = {
+                name: frame.filter(pl.col("_part") == i).drop("_part")
+                for name, frame in parted.items()
+            }
+            if frames["contracts"].is_empty():
                 continue
-            frames = {name: parts.get(i, empty(name)) for name, parts in split.items()}
             frames["actions"] = pl.concat([frames["actions"], everywhere])
             yield History(**frames)
 
