@@ -74,6 +74,11 @@ def _market() -> Any:
         contract(
             "d1", client="kd", start="2019-03-01", end="2019-04-01", dispute=("2019-03-20", None)
         ),
+        # f2 could be Top Rated (the statuses' past weeks are only computed for such a one)
+        *(
+            job(f"t{m}", f"kt{m}", end=f"2019-{m:02d}-20", amount=3000, freelancer="f2")
+            for m in range(1, 10)
+        ),
         actions=[
             action("feedback_removed", "2019-08-20", contract="r1"),
             action("feedback_removed", "2019-08-21", contract="r2"),
@@ -90,7 +95,13 @@ def test_every_policy_parameter_is_read(reads: set[str]) -> None:
         for k in (1, 3):
             book = PolicyBook.single(policy.with_privacy(k))
             score(h, book, [dt.date(2019, 9, 15), dt.date(2019, 10, 1)])
-    explain(h, PolicyBook.shipped(), start=dt.date(2019, 8, 1), end=dt.date(2019, 9, 15)).to_json()
+    explain(
+        h,
+        PolicyBook.shipped(),
+        start=dt.date(2019, 8, 1),
+        end=dt.date(2019, 9, 15),
+        freelancer="f1",
+    ).to_json()
     declared = set(_leaves(Policy))
     assert declared - reads == set(), "declared policy parameters that no code reads"
 
