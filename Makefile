@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+BASE   ?= HEAD
 STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint format bench bench-revisions bench-smoke bench-spark bench-store bench-store-smoke bench-web screenshots clean
@@ -32,7 +33,7 @@ format: install
 bench: install         ## engine at 1M and 10M contracts, self-checked against batch, beside pandas and the lower bound (10M: see README)
 	$(BIN)/python bench/engine_bench.py
 
-bench-revisions: install  ## BASE=<rev>: that revision against the working tree, interleaved, results checked equal
+bench-revisions: install  ## BASE=<rev> (default HEAD: your uncommitted change) against the working tree, interleaved, results checked equal
 	$(BIN)/python bench/revisions.py --base $(BASE)
 
 bench-smoke: install   ## a tiny run of the benchmark with its self-check, as CI does
