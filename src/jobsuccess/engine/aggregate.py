@@ -74,31 +74,44 @@ def figures(ledger: pl.DataFrame, p: Policy, *, counts: bool = False) -> pl.Data
 
 
 def wide_figures(ledger: pl.DataFrame, p: Policy, *, counts: bool = False) -> pl.LazyFrame:
-    """`figures` as a lazy plan, for the steps that extend it."""
-    aggs: list[pl.Expr] = []
+    """`figures` as a lazy plan, for the steps that extend it.
+
+    The window sums group only the rows in some window: the others add nothing to any of
+    them (about half a marketplace's rows are older than every window), so the wide group-by
+    reads only those; the carried columns and the earnings group every row."""
+    sums: list[pl.Expr] = []
     for w in p.windows.months:
-        aggs += [part.sum() for part in weighted(w)]
-        aggs.append(pl.col(f"in_{w}").sum().cast(pl.Int64).alias(column(w, "outcomes")))
+        sums += [part.sum() for part in weighted(w)]
+        sums.append(pl.col(f"in_{w}").sum().cast(pl.Int64).alias(column(w, "outcomes")))
     inside = pl.col(f"in_{p.windows.longest}")
-    aggs += (
-        []
-        if not counts
-        else [
+    if counts:
+        sums += [
             (pl.col("success_share") * inside).sum().alias("successes"),
             (pl.col("negative_share") * inside).sum().alias("negatives"),
             pl.col("stars")
             .filter(pl.col("fb_date").is_not_null() & inside)
             .mean()
             .alias("stars_mean"),
-            pl.col("earnings_12m").sum(),
         ]
-    )
     keys, carry = by_freelancer(ledger)
+    every = [*carry, *([pl.col("earnings_12m").sum()] if counts else [])]
+    in_some = pl.any_horizontal(pl.col(f"in_{w}").fill_null(False) for w in p.windows.months)
+    rows = ledger.lazy()
+    # what a group without a row in any window sums to
+    nothing = [
+        pl.col(e.meta.output_name()).fill_null(0 if "|outcomes" in name else 0.0)
+        for e in sums
+        if (name := e.meta.output_name()) != "stars_mean"
+    ]
+    order = [*keys, *(e.meta.output_name() for e in carry), *(e.meta.output_name() for e in sums)]
+    order += ["earnings_12m"] if counts else []
     return (
-        ledger.lazy()
-        .group_by(keys)
-        .agg(*carry, *aggs)
-        .join(_clients(ledger.lazy(), p, keys), on=keys, how="left")
+        rows.group_by(keys)
+        .agg(*every)
+        .join(rows.filter(in_some).group_by(keys).agg(*sums), on=keys, how="left")
+        .with_columns(nothing)
+        .select(order)
+        .join(_clients(rows, p, keys), on=keys, how="left")
         .with_columns(pl.col(r"^.*\|clients$").fill_null(0))
         .with_columns(e for w in p.windows.months for e in judged(p, w))
     )
