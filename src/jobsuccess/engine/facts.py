@@ -226,7 +226,7 @@ def contract_facts(
             ),
         )
     )
-    facts = _with_no_feedback_share(frame, policy, on.get_column("on"))
+    facts = _with_no_feedback_share(frame, policy, rows.get_column("on"), on.height)
     return pl.concat([descriptive, facts], how="horizontal").collect()
 
 
@@ -520,8 +520,12 @@ def _flags(history: History, *by: str) -> pl.LazyFrame:
     return flags.group_by(*by).agg(pl.col("date").min().alias(f"client_flagged_{'_'.join(by)}_on"))
 
 
-def _with_no_feedback_share(frame: pl.LazyFrame, policy: Policy, days: pl.Series) -> pl.LazyFrame:
-    """Share of ended contracts without feedback (longest window), for the pre-2020-11 rule."""
+def _with_no_feedback_share(
+    frame: pl.LazyFrame, policy: Policy, days: pl.Series, dates: int
+) -> pl.LazyFrame:
+    """Share of ended contracts without feedback (longest window), for the pre-2020-11 rule
+    (``days``: the frame's ``on``, row for row, for `months_before`; ``dates``: how many
+    computation dates)."""
     if policy.outcomes.no_feedback != "negative_when_excessive":
         return frame.with_columns(no_feedback_share=pl.lit(None, dtype=pl.Float64))
     months = policy.windows.months[policy.windows.longest]
@@ -529,7 +533,6 @@ def _with_no_feedback_share(frame: pl.LazyFrame, policy: Policy, days: pl.Series
         pl.col("on") >= pl.col("end") + pl.duration(days=policy.outcomes.feedback_days)
     )
     recent = timed_out & (pl.col("end") >= months_before(days, months))
-    dates = days.len()
     silent = recent & ~pl.col("has_feedback")
     return frame.with_columns(
         no_feedback_share=(

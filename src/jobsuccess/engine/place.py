@@ -28,7 +28,7 @@ def months_before(days: pl.Series, months: int) -> pl.Expr:
 
 def in_window(p: Policy, window: str, days: pl.Series) -> pl.Expr:
     """An outcome is in a window until it is older than the window (six months and a day);
-    ``days``: the frame's computation dates (`months_before`)."""
+    ``days``: the frame's ``on``, row for row (`months_before`)."""
     months = p.windows.months[window]  # type: ignore[index]
     return (
         pl.col("dated").is_not_null()

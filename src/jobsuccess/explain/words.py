@@ -83,6 +83,7 @@ def rule_reason(row: Row, policy: Policy) -> str:
     return rule.describe(_facts({k: row[k] for k in _named(rule.text) if k in row}), policy)
 
 
+@functools.cache
 def reason_fields() -> frozenset[str]:
     """Every field a reason may read of a ledger row, whatever its rule (`rule_reason`,
     `held_reason`, `pooled_reason`)."""

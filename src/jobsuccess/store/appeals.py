@@ -72,6 +72,7 @@ ACTION_OF: Final[dict[tuple[str, str], str]] = {
     ("report", "upheld"): "report_upheld",
 }
 DEFAULT_REVIEW_DAYS: Final = 7
+MAX_REVIEW_DAYS: Final = 365
 REVIEW_DAYS_ENV: Final = "JOBSUCCESS_APPEAL_REVIEW_DAYS"
 MAX_PER_CONTRACT: Final = 20
 MAX_LINKS: Final = 20
@@ -202,9 +203,12 @@ def review_days(value: int | None = None) -> int:
     """The review time in business days: ``value``, else ``$JOBSUCCESS_APPEAL_REVIEW_DAYS``,
     else `DEFAULT_REVIEW_DAYS`."""
     if value is None:
-        return setting(REVIEW_DAYS_ENV, DEFAULT_REVIEW_DAYS, unit="business days", high=365)
-    if not 1 <= value <= 365:
-        raise InputError(f"expected 1 to 365 business days, got {value}", field="review days")
+        unit = "business days"
+        return setting(REVIEW_DAYS_ENV, DEFAULT_REVIEW_DAYS, unit=unit, high=MAX_REVIEW_DAYS)
+    if not 1 <= value <= MAX_REVIEW_DAYS:
+        raise InputError(
+            f"expected 1 to {MAX_REVIEW_DAYS} business days, got {value}", field="review days"
+        )
     return value
 
 
