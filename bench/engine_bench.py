@@ -122,7 +122,7 @@ def load_checked(folder: Path) -> Any:
     return history
 
 
-def _runner(kind: str, history: Any) -> Callable[[], Any]:
+def runner(kind: str, history: Any) -> Callable[[], Any]:
     """A callable that scores ``history`` once and returns a frame with freelancer, score."""
     import polars as pl
 
@@ -164,7 +164,7 @@ def measure(kind: str, folder: Path, repeats: int) -> dict[str, Any]:
     history = load_checked(folder)
     n = history.contracts.height
     counts = {name: frame.height for name, frame in history.frames()}
-    run = _runner(kind, history)
+    run = runner(kind, history)
     if kind == "pandas":
         del history  # the baseline holds its own pandas copy
     walls, peaks, results = [], [], []

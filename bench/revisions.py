@@ -14,10 +14,13 @@ can double between two runs of this script, and the ratios stay within a few per
 Cases: scoring one 500-contract history (`jobsuccess.engine.score`, statuses included),
 explain over one day and over 30 days, forecast 6 months and advise on it (the
 explain_bench.py history), and `score_batch` on a synthetic marketplace of ``--freelancers``
-freelancers, as of 2026-11-01 under the shipped policies. Before any figure, each case's
-result must be the same in both revisions (the JSON of an explanation, the scores and Top
-Rated count of a batch): a change that is faster because it computes something else is a bug,
-and the script exits non-zero naming the case.
+freelancers (`synth --seed 1`, cached as Parquet under bench/.cache and read back through
+`jobsuccess.io.load`, refused when it holds no payments or feedback, scored as engine_bench.py
+scores it), as of 2026-11-01. Before any figure, each case's result must be the same in both
+revisions (the JSON of an explanation, the scores and Top Rated count of a batch), and the
+batch's must be `jobsuccess batch`'s on the same folder (freelancers, scored, Top Rated, the
+score checksum; nobody scored is refused): a change that is faster because it computes
+something else is a bug, and the script exits non-zero saying which check failed.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
+import engine_bench  # the market cache, the loader's check and jobsuccess batch (bench/)
+
 ROOT = Path(__file__).resolve().parent.parent
+
 CASES = ("score, one history", "explain, one day", "explain, 30 days", "forecast", "advise")
 BATCH = "score_batch"
 
@@ -41,23 +47,20 @@ WORKER = r"""
 import datetime as dt, hashlib, json, sys, time
 sys.path.insert(0, sys.argv[1])
 import polars as pl
+import engine_bench
 import explain_bench as eb
-from jobsuccess.engine import score, score_batch
+from jobsuccess.engine import score
 from jobsuccess.explain import advise, explain, forecast
 from jobsuccess.policy import PolicyBook
-from jobsuccess.synth import marketplace
 
-one, book, day = eb.history(), PolicyBook.shipped(), eb.AS_OF
+one, book, day = eb.history(), PolicyBook.shipped(), eb.AS_OF  # refuses a degenerate history
 ago = lambda days: day - dt.timedelta(days=days)
-market = marketplace(int(sys.argv[2]), seed=1)
+# the market through the validating loader (refused when degenerate), scored as engine_bench
+# scores it: score_batch, statuses included, as of its date under its policy
+batch = engine_bench.runner("engine", engine_bench.load_checked(engine_bench.Path(sys.argv[2])))
 
 def digest(value):
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
-
-def batch():
-    scores = pl.concat([s.scores for s in score_batch(market, book, day, ledger=False)])
-    return [scores.height, scores.get_column("score").drop_nulls().sum(),
-            int(scores.get_column("top_rated").sum())]
 
 cases = {
     "score, one history": lambda: score(one, book, day).scores.rows(),
@@ -67,7 +70,11 @@ cases = {
     "advise": lambda: advise(one, book, as_of=day).to_json(),
     "score_batch": batch,
 }
-print(json.dumps({name: digest(run()) for name, run in cases.items()}), flush=True)
+results = {name: run() for name, run in cases.items()}
+batch_summary = engine_bench.summary(results.pop("score_batch"))
+results["score_batch"] = batch_summary
+print(json.dumps({name: digest(value) for name, value in results.items()}), flush=True)
+print(json.dumps(batch_summary), flush=True)
 for line in sys.stdin:
     run = cases[line.strip()]
     wall, cpu = time.perf_counter(), time.process_time()
@@ -79,13 +86,14 @@ for line in sys.stdin:
 class Worker:
     """One revision's worker process."""
 
-    def __init__(self, src: Path, freelancers: int) -> None:
+    def __init__(self, src: Path, market: Path) -> None:
         env = dict(os.environ, PYTHONPATH=str(src))
-        command = [sys.executable, "-c", WORKER, str(ROOT / "bench"), str(freelancers)]
+        command = [sys.executable, "-c", WORKER, str(ROOT / "bench"), str(market)]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
         )
         self.results: dict[str, str] = json.loads(self._read())
+        self.batch: dict[str, Any] = json.loads(self._read())
 
     def _pipes(self) -> tuple[IO[str], IO[str]]:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -107,6 +115,18 @@ class Worker:
     def close(self) -> None:
         self._pipes()[0].close()
         self.process.wait()
+
+
+def synthesized(freelancers: int) -> Path:
+    """`jobsuccess synth --freelancers N --seed 1` as Parquet, cached beside engine_bench's
+    markets (bench/.cache)."""
+    folder = engine_bench.CACHE / f"revisions-market-{freelancers}-1"
+    if not (folder / "contracts.parquet").exists():
+        from jobsuccess.io import write_tables
+        from jobsuccess.synth import marketplace
+
+        write_tables(marketplace(freelancers, seed=1), folder, format="parquet")
+    return folder
 
 
 def checkout(revision: str, folder: Path) -> Path:
@@ -153,14 +173,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--freelancers", type=int, default=20_000, help="score_batch's market")
     args = parser.parse_args(argv)
+    try:
+        market = synthesized(args.freelancers)
+        want = engine_bench.reference(market)  # jobsuccess batch on the same folder
+    except engine_bench.SelfCheckError as e:
+        print(f"self-check failed, no figures: {e}")
+        return 1
     with tempfile.TemporaryDirectory(prefix="jobsuccess-base-") as scratch:
         folder = Path(scratch) / "tree"
         try:
-            base = Worker(checkout(args.base, folder), args.freelancers)
-            new = Worker(ROOT / "src", args.freelancers)
+            base = Worker(checkout(args.base, folder), market)
+            new = Worker(ROOT / "src", market)
             differ = [c for c in (*CASES, BATCH) if base.results[c] != new.results[c]]
             if differ:
                 print(f"the revisions give different results: {', '.join(differ)}; no figures")
+                return 1
+            try:
+                agreed = engine_bench.check("engine", new.batch, want["result"])
+            except engine_bench.SelfCheckError as e:
+                print(f"self-check failed, no figures: {e}")
                 return 1
             rows = compare(base, new, args.rounds)
             base.close()
@@ -175,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         *rows[0],
         title=f"{args.base} (base) against the working tree, median of {args.rounds} "
         f"interleaved rounds; score_batch on {args.freelancers:,} freelancers; "
-        f"{os.cpu_count()} cores; same results in both",
+        f"{os.cpu_count()} cores; same results in both; score_batch {agreed} "
+        f"({want['result']['scored']:,} scored, {want['result']['top_rated']:,} Top Rated)",
     )
     for row in rows:
         table.add_row(
