@@ -167,6 +167,7 @@ def contract_facts(
                 known.select("start", "end", "end_reason"),
             ],
             how="horizontal",
+            strict=True,
         )
         .with_columns(
             ended=pl.col("end").is_not_null() & (pl.col("end") <= pl.col("on")),
@@ -179,7 +180,7 @@ def contract_facts(
     )
     others = known.drop(KEY, "fkey", "ckey", "start", "end", "end_reason")
     frame = (
-        pl.concat([contracts, paid, others], how="horizontal")
+        pl.concat([contracts, paid, others], how="horizontal", strict=True)
         .pipe(_with_client_last_active, history, policy, on, clients)
         .with_columns(
             earnings=pl.col("earnings").fill_null(0.0),
@@ -227,7 +228,7 @@ def contract_facts(
         )
     )
     facts = _with_no_feedback_share(frame, policy, rows.get_column("on"), on.height)
-    return pl.concat([descriptive, facts], how="horizontal").collect()
+    return pl.concat([descriptive, facts], how="horizontal", strict=True).collect()
 
 
 def facts(run: Run, policy: Policy) -> Run:
@@ -323,7 +324,7 @@ def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.L
     # The query codes are sorted like the payments' (contract-major, days ascending within
     # a contract, since ``rows`` lists each contract's dates in order).
     queries = (
-        pl.concat([rows, spans], how="horizontal")
+        pl.concat([rows, spans], how="horizontal", strict=True)
         .lazy()
         .select(
             ROW,
@@ -358,7 +359,7 @@ def _payment_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.L
         last_paid="_last",
         periods_paid=pl.col("_periods").fill_null(0).cast(pl.Int32),
     )
-    return pl.concat([paid, _rhythm_facts(history, policy, rows)], how="horizontal")
+    return pl.concat([paid, _rhythm_facts(history, policy, rows)], how="horizontal", strict=True)
 
 
 def _cents(money: pl.Expr) -> pl.Expr:
@@ -372,8 +373,14 @@ def _rhythm_facts(history: History, policy: Policy, rows: pl.DataFrame) -> pl.La
     how many there are (``_paid_days``), row for row with ``rows``; computed only when the
     policy has ``idle.rhythm_factor`` (a median is not a running sum: a join per date)."""
     if policy.idle.rhythm_factor <= 0:
-        return rows.lazy().select(
-            _gap=pl.lit(None, dtype=pl.Float64), _paid_days=pl.lit(0, dtype=pl.UInt32)
+        # with_columns, not select: literals alone would be one row, not one per row (the
+        # horizontal concat would pad the rest with nulls)
+        return (
+            rows.lazy()
+            .with_columns(
+                _gap=pl.lit(None, dtype=pl.Float64), _paid_days=pl.lit(0, dtype=pl.UInt32)
+            )
+            .select("_gap", "_paid_days")
         )
     index = history.contracts.select(KEY, pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW))
     days = pl.col("date").unique().sort()
