@@ -43,7 +43,7 @@ from jobsuccess import errors
 from jobsuccess.errors import InputError
 from jobsuccess.model import History
 from jobsuccess.store.db import Database
-from jobsuccess.store.records import ENGINE_ACTIONS, from_row
+from jobsuccess.store.records import ENGINE_ACTIONS, Kind, from_row
 from jobsuccess.store.schema import records
 
 #: Largest number of values bound in one ``IN (...)`` list.
@@ -412,39 +412,69 @@ _LOG_SCHEMA: Final[dict[str, pl.DataType]] = {
 }
 
 
+#: A contract's facts that a later ``contract_update`` may change (`fold` keeps the last).
+_CHANGES: Final = ("end", "ended_by", "end_reason", "client_feedback")
+#: What `fold` reads of each kind of record, besides ``seq``: a snapshot's SQLite read fetches
+#: only these (a payment has 4 of the log's 21 columns; a cell fetched is a Python object).
+FOLDED: Final[dict[Kind, tuple[str, ...]]] = {
+    "contract": (
+        "freelancer",
+        "contract",
+        "client",
+        "contract_type",
+        "start",
+        "category",
+        "agency",
+        *_CHANGES,
+    ),
+    "contract_update": ("freelancer", "contract", *_CHANGES),
+    "payment": ("freelancer", "contract", "date", "amount"),
+    "feedback": ("freelancer", "contract", "date", "stars", "recommend"),
+    "dispute": ("freelancer", "contract", "date", "outcome"),
+    "action": ("freelancer", "action_type", "date", "contract", "client", "note", "until", "cause"),
+}
+
+
 def log_frame(conn: Connection, freelancers: Sequence[str] | None = None) -> pl.DataFrame:
-    """The log rows of some freelancers (plus marketplace-wide actions), in log order.
+    """The log rows of some freelancers (plus marketplace-wide actions), in log order, with
+    the columns `fold` reads (`FOLDED`; the others null on SQLite).
 
     The bulk read of every snapshot, so it skips SQLAlchemy's per-row work: PostgreSQL sends
     the rows by ``COPY ... TO STDOUT`` in CSV, which polars parses (an empty string is quoted,
-    a null is not); SQLite's rows come straight from the driver's cursor (dates as ISO text,
-    parsed by polars at once).
+    a null is not); SQLite's rows come straight from the driver's cursor, one query per kind
+    of record for only the columns `fold` reads of it (dates as ISO text, parsed by polars at
+    once): the driver's Python objects are most of the read.
     """
-    names = ", ".join(f'"{c}"' for c in _LOG_SCHEMA)
     if conn.dialect.name == "postgresql":
+        names = ", ".join(f'"{c}"' for c in _LOG_SCHEMA)
         return _copy_out(conn, names, freelancers).sort("seq")
     dates = [c for c, t in _LOG_SCHEMA.items() if t == pl.Date()]
     text_dates = {c: pl.String() if c in dates else t for c, t in _LOG_SCHEMA.items()}
-    frames = []
+    frames = [pl.DataFrame(schema=text_dates)]
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        if freelancers is None:
-            cursor.execute(f"SELECT {names} FROM records")
-        else:
-            cursor.execute(f"SELECT {names} FROM records WHERE freelancer IS NULL")
-        # a frame per block of rows: the driver's Python tuples never outgrow a block
-        while rows := cursor.fetchmany(_BLOCK_ROWS):
-            frames.append(pl.DataFrame(rows, schema=text_dates, orient="row"))
-        for part in chunks(sorted(set(freelancers or ()))):
-            marks = ", ".join("?" * len(part))
-            rows = cursor.execute(
-                f"SELECT {names} FROM records WHERE freelancer IN ({marks})", tuple(part)
-            ).fetchall()
-            frames.append(pl.DataFrame(rows, schema=text_dates, orient="row"))
+        for kind, folded in FOLDED.items():
+            schema = {c: text_dates[c] for c in ("seq", *folded)}
+            alone = "" if freelancers is None else " AND freelancer IS NULL"
+            frames += _rows_of(cursor, kind, schema, alone, ())
+            for part in chunks(sorted(set(freelancers or ()))):
+                where = f" AND freelancer IN ({', '.join('?' * len(part))})"
+                frames += _rows_of(cursor, kind, schema, where, tuple(part))
     finally:
         cursor.close()
-    frame = pl.concat(frames) if frames else pl.DataFrame(schema=text_dates)
+    frame = pl.concat(frames, how="diagonal").select(list(text_dates))
     return frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d")).sort("seq")
+
+
+def _rows_of(
+    cursor: Any, kind: str, schema: dict[str, pl.DataType], where: str, params: tuple[Any, ...]
+) -> Iterator[pl.DataFrame]:
+    """SQLite: the ``schema`` columns of the ``kind`` records matching ``where``, a frame per
+    block of rows (the driver's Python tuples never outgrow a block)."""
+    names = ", ".join(f'"{c}"' for c in schema)
+    cursor.execute(f"SELECT {names} FROM records WHERE kind = ?{where}", (kind, *params))
+    while rows := cursor.fetchmany(_BLOCK_ROWS):
+        yield pl.DataFrame(rows, schema=schema, orient="row").with_columns(kind=pl.lit(kind))
 
 
 def _copy_out(conn: Connection, names: str, freelancers: Sequence[str] | None) -> pl.DataFrame:
@@ -469,47 +499,32 @@ def _copy_out(conn: Connection, names: str, freelancers: Sequence[str] | None) -
 
 
 def fold(log: pl.DataFrame) -> History:
-    """The history a log describes (vectorised; see the module doc of `records` for kinds)."""
+    """The history a log describes (vectorised; see the module doc of `records` for kinds);
+    it reads the columns `FOLDED` names."""
     of = log.partition_by("kind", as_dict=True)
 
-    def kind(name: str) -> pl.DataFrame:
-        return of.get((name,), log.clear())
+    def kind(name: Kind) -> pl.DataFrame:
+        return of.get((name,), log.clear()).select(FOLDED[name])
 
     contracts = kind("contract")
     changes = (
-        pl.concat([contracts, kind("contract_update")])
+        log.filter(pl.col("kind").is_in(["contract", "contract_update"]))
         .sort("seq")
         .group_by("freelancer", "contract", maintain_order=True)
-        .agg(
-            pl.col(c).drop_nulls().last()
-            for c in ("end", "ended_by", "end_reason", "client_feedback")
-        )
+        .agg(pl.col(c).drop_nulls().last() for c in _CHANGES)
     )
     contracts_frame = (
-        contracts.select(
-            "freelancer", "contract", "client", "contract_type", "start", "category", "agency"
-        )
+        contracts.drop(_CHANGES)
         .join(changes, on=["freelancer", "contract"], how="left")
         .rename({"contract": "id", "contract_type": "type"})
     )
     actions = kind("action").filter(pl.col("action_type").is_in(sorted(ENGINE_ACTIONS)))
     return History.from_frames(
         contracts=contracts_frame,
-        payments=kind("payment").select("freelancer", "contract", "date", "amount"),
-        feedback=kind("feedback").select("freelancer", "contract", "date", "stars", "recommend"),
-        disputes=kind("dispute").select(
-            "freelancer", "contract", pl.col("date").alias("opened"), "outcome"
-        ),
-        actions=actions.select(
-            "freelancer",
-            pl.col("action_type").alias("type"),
-            "date",
-            "contract",
-            "client",
-            "note",
-            "until",
-            "cause",
-        ),
+        payments=kind("payment"),
+        feedback=kind("feedback"),
+        disputes=kind("dispute").rename({"date": "opened"}),
+        actions=actions.rename({"action_type": "type"}),
     )
 
 
