@@ -631,6 +631,7 @@ def exists(
 
 
 __all__ = [
+    "FOLDED",
     "AppendResult",
     "Conflict",
     "ConflictError",
