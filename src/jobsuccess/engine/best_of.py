@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TypeVar
 
 import polars as pl
 
 from jobsuccess.engine.aggregate import column
-from jobsuccess.engine.pipeline import Run
+from jobsuccess.engine.pipeline import Frame, Run
 from jobsuccess.policy import Policy
-
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def best(wide: Frame, p: Policy) -> Frame:

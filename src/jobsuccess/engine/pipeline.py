@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import polars as pl
 
@@ -20,6 +21,9 @@ from jobsuccess.model import History
 from jobsuccess.policy import Policy
 
 LedgerFunction = Callable[[pl.DataFrame, Policy], pl.DataFrame]
+#: A frame eager or lazy: the wide-figure steps extend `Run.figures` (lazy) and run on bare
+#: frames for explanations (eager) alike.
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 @dataclass(frozen=True)

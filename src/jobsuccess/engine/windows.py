@@ -16,10 +16,10 @@ from jobsuccess.engine.aggregate import FIGURES, WINDOW_ENUM, WINDOW_ORDER, colu
 from jobsuccess.engine.aggregate import window_score as window_score
 from jobsuccess.engine.best_of import best
 from jobsuccess.engine.best_of import rounding as rounding
-from jobsuccess.engine.pipeline import Run
+from jobsuccess.engine.pipeline import Frame, Run
 from jobsuccess.engine.place import in_window as in_window
 from jobsuccess.engine.place import place as place
-from jobsuccess.engine.trending import Frame, with_trending
+from jobsuccess.engine.trending import with_trending
 from jobsuccess.policy import Policy
 
 __all__ = [
