@@ -73,7 +73,13 @@ def setting(name: str, default: int, *, unit: str, low: int = 1, high: int | Non
         value = int(raw)
     except ValueError:
         raise InputError(f"expected a whole number of {unit}, got {raw!r}", field=name) from None
+    return bounded(value, unit=unit, field=name, low=low, high=high)
+
+
+def bounded(value: int, *, unit: str, field: str, low: int = 1, high: int | None = None) -> int:
+    """``value`` when it is from ``low`` to ``high`` ``unit``, else an `InputError` naming
+    ``field``: the one range check of `setting` and of values given directly."""
     if value < low or (high is not None and value > high):
         within = f"{low} to {high}" if high is not None else f"at least {low}"
-        raise InputError(f"expected {within} {unit}, got {value}", field=name)
+        raise InputError(f"expected {within} {unit}, got {value}", field=field)
     return value

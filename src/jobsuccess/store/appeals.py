@@ -43,8 +43,8 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Connection, Row, func, insert, select, update
 
-from jobsuccess.errors import Forbidden, InputError, NotFound, Refused
-from jobsuccess.limits import setting
+from jobsuccess.errors import Forbidden, NotFound, Refused
+from jobsuccess.limits import bounded, setting
 from jobsuccess.store import actions, ledger
 from jobsuccess.store.db import Database
 from jobsuccess.store.keys import Role
@@ -202,14 +202,10 @@ class Aged:
 def review_days(value: int | None = None) -> int:
     """The review time in business days: ``value``, else ``$JOBSUCCESS_APPEAL_REVIEW_DAYS``,
     else `DEFAULT_REVIEW_DAYS`."""
+    unit = "business days"
     if value is None:
-        unit = "business days"
         return setting(REVIEW_DAYS_ENV, DEFAULT_REVIEW_DAYS, unit=unit, high=MAX_REVIEW_DAYS)
-    if not 1 <= value <= MAX_REVIEW_DAYS:
-        raise InputError(
-            f"expected 1 to {MAX_REVIEW_DAYS} business days, got {value}", field="review days"
-        )
-    return value
+    return bounded(value, unit=unit, field="review days", high=MAX_REVIEW_DAYS)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
