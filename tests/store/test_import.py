@@ -7,6 +7,8 @@ from typing import Literal
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -155,3 +157,57 @@ def row_of(record: dict[str, object]) -> dict[str, object]:
 
     clean = {k: v for k, v in record.items() if v is not None}
     return to_row(TypeAdapter(Record).validate_python(clean))
+
+
+_TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(_TEXT, min_size=1, max_size=4),
+    amounts=st.lists(
+        st.floats(min_value=-1e6, max_value=1e6, allow_nan=False) | st.sampled_from([1e-7, 5.0]),
+        min_size=1,
+        max_size=4,
+    ),
+    secret=st.none() | st.text(min_size=1, max_size=100),
+)
+def test_batch_ids_equal_the_per_row_derivation(
+    names: list[str], amounts: list[float], secret: str | None
+) -> None:
+    """The importer's column-by-column ids and digests (polars-hash) are the per-row
+    functions' (hashlib, hmac): any text, tiny and negative amounts, repeated content (a
+    payment cycled twice is two records), keys shorter and longer than SHA-256's block."""
+    from jobsuccess.store.ledger import BATCH_SCHEMA, as_batch
+    from jobsuccess.store.records import (
+        canonical,
+        derived_id,
+        derived_id_of,
+        digest,
+        plain_id,
+        plain_id_of,
+        with_derived_ids,
+    )
+
+    rows: list[dict[str, object]] = [
+        {"kind": "contract", "freelancer": names[0], "contract": names[-1], "client": "c",
+         "contract_type": "fixed", "start": TODAY},
+    ] + [
+        {"kind": "payment", "freelancer": names[i % len(names)], "contract": names[-1],
+         "date": TODAY, "amount": amounts[i % len(amounts)]}
+        for i in range(2 * max(len(names), len(amounts)))
+    ]  # fmt: skip
+    got = with_derived_ids(as_batch(rows).drop("id", "digest"), secret).to_dicts()
+    seen: dict[str, int] = {}
+    for row, out in zip(rows, got, strict=True):
+        full = {c: row.get(c) for c in BATCH_SCHEMA}
+        text = canonical(full)
+        assert out["digest"] == digest(full)
+        if row["kind"] == "contract":
+            parts = ("contract", row["freelancer"], row["contract"])
+            want = plain_id(*parts) if secret is None else derived_id(*parts, secret=secret)
+        else:
+            seen[text] = n = seen.get(text, -1) + 1
+            want = plain_id_of(text, n) if secret is None else derived_id_of(text, n, secret=secret)
+        assert out["id"] == want
+    assert len({r["id"] for r in got}) == len(got)

@@ -39,13 +39,7 @@ from jobsuccess.io.parts import Parts
 from jobsuccess.model import History
 from jobsuccess.store import ledger
 from jobsuccess.store.db import Database
-from jobsuccess.store.records import (
-    ADDED_CONTENT,
-    CONTENT_COLUMNS,
-    canonical_expr,
-    contract_id_text,
-    derive_ids,
-)
+from jobsuccess.store.records import ADDED_CONTENT, CONTENT_COLUMNS, with_derived_ids
 
 DEFAULT_CHUNK: Final = 5000  # freelancers per transaction (about a part: `PART_CONTRACTS`)
 
@@ -113,17 +107,7 @@ def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
         for col in (*CONTENT_COLUMNS, *ADDED_CONTENT)
         if col not in frame.columns
     ).select(*CONTENT_COLUMNS, *ADDED_CONTENT)
-    # the canonical texts and a contract's id text, column by column; then one pass hashes
-    texts = frame.select(
-        canonical_expr().cast(pl.Binary).alias("canon"),
-        pl.when(pl.col("kind") == "contract").then(contract_id_text()).cast(pl.Binary).alias("c"),
-    )
-    ids, digests = derive_ids(
-        texts.get_column("canon").to_list(), texts.get_column("c").to_list(), secret
-    )
-    return frame.with_columns(
-        pl.Series("id", ids, dtype=pl.String()), pl.Series("digest", digests, dtype=pl.String())
-    )
+    return with_derived_ids(frame, secret)
 
 
 @dataclass(frozen=True)
