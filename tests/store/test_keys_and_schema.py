@@ -180,3 +180,39 @@ def test_the_cli_defaults_match_the_store() -> None:
     from jobsuccess.store.snapshots import DEFAULT_PARTITION
 
     assert (cli.DEFAULT_CHUNK, cli.DEFAULT_PARTITION) == (DEFAULT_CHUNK, DEFAULT_PARTITION)
+
+
+def test_a_bulk_loading_store_caches_more_and_maps_nothing(tmp_path: Path) -> None:
+    """The importer's connections hold a larger page cache and no memory map (whose pages of
+    the store file would count in its resident memory and grow with the store); every other
+    connection keeps the shared memory map."""
+    from jobsuccess.store.db import BULK_CACHE_MIB, CACHE_MIB, MMAP_BYTES
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    seen = {}
+    for bulk in (False, True):
+        db = open_database(url, bulk_load=bulk)
+        seen[bulk] = (db.fetch("PRAGMA cache_size")[0][0], db.fetch("PRAGMA mmap_size")[0][0])
+        db.dispose()
+    assert seen[False] == (-CACHE_MIB * 1024, MMAP_BYTES)
+    assert seen[True] == (-BULK_CACHE_MIB * 1024, 0)
+
+
+def test_the_import_command_opens_a_bulk_loading_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jobsuccess.store
+
+    opened: list[bool] = []
+    real = jobsuccess.store.open_database
+
+    def spy(url: str | None = None, **options: bool) -> Database:
+        opened.append(options.get("bulk_load", False))
+        return real(url, **options)
+
+    monkeypatch.setattr(jobsuccess.store, "open_database", spy)
+    example = str(Path(__file__).resolve().parents[2] / "examples" / "idle-drop.json")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = CliRunner().invoke(app, ["import", example, "--db", url, "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert opened == [True]

@@ -94,7 +94,7 @@ def import_(
 
     # the whole input is read and checked before the store is opened (or created)
     with Parts(path) as parts:
-        database = open_database(db)
+        database = open_database(db, bulk_load=True)
         with _progress("importing", "records", quiet) as bar:
             task = bar.add_task("import", total=None)
 

@@ -174,6 +174,7 @@ def open_database(
     migrate: bool = True,
     create: bool = True,
     background_checkpoints: bool = False,
+    bulk_load: bool = False,
     **engine_args: Any,
 ) -> Database:
     """Connect to ``url`` (see `resolve_url`) and, by default, migrate it to the newest schema.
@@ -186,6 +187,11 @@ def open_database(
     ``background_checkpoints`` (SQLite, for long-running servers): commits never run a WAL
     checkpoint themselves; `Database.checkpointer` does it on a thread of its own, so no
     request waits for the database file to be written back and synced.
+
+    ``bulk_load`` (SQLite, for one long writer such as the importer): a page cache of
+    `BULK_CACHE_MIB` instead of `CACHE_MIB`, since every transaction of random record ids
+    touches pages all over the id index, and no memory map, whose pages of the store file
+    would count in the process's resident memory and grow with the store.
     """
     resolved = resolve_url(url)
     try:
@@ -198,7 +204,13 @@ def open_database(
         if not path or path == ":memory:" or not Path(path).expanduser().is_file():
             raise InputError(f"no store at {shown}: {_CREATE_HINT}", field="--db")
     if parsed.get_backend_name() == "sqlite":
-        engine = _sqlite_engine(resolved, autocheckpoint=not background_checkpoints, **engine_args)
+        engine = _sqlite_engine(
+            resolved,
+            autocheckpoint=not background_checkpoints,
+            cache_mib=BULK_CACHE_MIB if bulk_load else CACHE_MIB,
+            mmap=not bulk_load,
+            **engine_args,
+        )
     elif parsed.get_backend_name() == "postgresql":
         engine_args.setdefault("pool_size", 10)
         engine_args.setdefault("max_overflow", 20)
@@ -230,7 +242,21 @@ _CREATE_HINT: Final = (
 )
 
 
-def _sqlite_engine(url: str, *, autocheckpoint: bool = True, **engine_args: Any) -> Engine:
+#: SQLite's page cache per connection, and a bulk writer's (`open_database`'s ``bulk_load``).
+CACHE_MIB: Final = 32
+BULK_CACHE_MIB: Final = 128
+#: How much of the store file SQLite reads through a memory map (the OS page cache, shared).
+MMAP_BYTES: Final = 2**30
+
+
+def _sqlite_engine(
+    url: str,
+    *,
+    autocheckpoint: bool = True,
+    cache_mib: int = CACHE_MIB,
+    mmap: bool = True,
+    **engine_args: Any,
+) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -248,8 +274,8 @@ def _sqlite_engine(url: str, *, autocheckpoint: bool = True, **engine_args: Any)
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache per connection
-        cursor.execute("PRAGMA mmap_size=1073741824")  # read through the OS page cache, shared
+        cursor.execute(f"PRAGMA cache_size={-cache_mib * 1024}")  # negative: KiB, not pages
+        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES if mmap else 0}")
         cursor.execute("PRAGMA foreign_keys=ON")
         if not autocheckpoint:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
