@@ -30,7 +30,6 @@ import with a `ConflictError` naming it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
@@ -109,24 +108,6 @@ def history_rows(history: History, *, secret: str | None) -> pl.DataFrame:
         if col not in frame.columns
     ).select(*CONTENT_COLUMNS, *ADDED_CONTENT)
     return with_derived_ids(frame, secret)
-
-
-def _prepared(histories: Iterable[History], *, secret: str | None) -> Iterator[pl.DataFrame]:
-    """`history_rows` of each part, the next part read and derived on a worker thread while
-    the caller stores this one: reading, checking and hashing are polars work that releases
-    the interpreter lock, so they overlap the database's inserts (one part ahead, no more:
-    memory stays two parts')."""
-    parts = iter(histories)
-
-    def next_rows() -> pl.DataFrame | None:
-        part = next(parts, None)
-        return None if part is None else history_rows(part, secret=secret)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobsuccess-import") as worker:
-        ahead = worker.submit(next_rows)
-        while (rows := ahead.result()) is not None:
-            ahead = worker.submit(next_rows)
-            yield rows
 
 
 @dataclass(frozen=True)
