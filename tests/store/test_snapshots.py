@@ -148,3 +148,37 @@ def test_snapshot_killed_midway_then_rerun_completes(db_url: str) -> None:
     again = CliRunner().invoke(app, command)
     assert "already done" in again.output
     db.dispose()
+
+
+def _tables(db: Database) -> dict[str, list[dict[str, object]]]:
+    """Every stored score and window figure, of freelancers and agencies, in key order."""
+    from jobsuccess.store.schema import agency_scores, agency_windows
+
+    out = {}
+    with db.read() as conn:
+        for table in (scores, windows, agency_scores, agency_windows):
+            query = select(table).order_by(*table.primary_key.columns)
+            out[table.name] = [dict(r) for r in conn.execute(query).mappings()]
+    return out
+
+
+def test_worker_processes_store_what_one_process_stores(db_url: str) -> None:
+    """``--workers 2``: partitions (of freelancers, then of agencies) scored in two processes
+    of their own store the same rows as one process does, every partition once."""
+    from jobsuccess.store.schema import agency_scores, agency_windows
+
+    db = open_database(db_url)
+    history = market(60, seed=22)  # ten of the freelancers in two agencies
+    import_history(db, history)
+    command = ["snapshot", "--db", db_url, "--as-of", TODAY.isoformat(), "--quiet"]
+    ran = CliRunner().invoke(app, [*command, "--workers", "2", "--partition", "7"])
+    assert ran.exit_code == 0, ran.output
+    assert "60 freelancers scored now" in ran.output and "2 agencies scored now" in ran.output
+    in_workers = _tables(db)
+    assert len(in_workers["scores"]) == 60 and len(in_workers["agency_scores"]) == 2
+    with db.write() as conn:
+        for table in (scores, windows, agency_scores, agency_windows, computations):
+            conn.execute(delete(table))
+    run_snapshot(db, BOOK, TODAY, partition_size=7)
+    assert _tables(db) == in_workers
+    db.dispose()

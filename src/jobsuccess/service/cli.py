@@ -119,6 +119,14 @@ def snapshot(
     partition: Annotated[
         int, typer.Option("--partition", min=1, help="Freelancers per partition.")
     ] = DEFAULT_PARTITION,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes that score partitions at once (each holds one partition).",
+        ),
+    ] = 1,
     quiet: QuietOpt = False,
 ) -> None:
     """Run the scheduled computation for every freelancer and agency and store it (for cron:
@@ -136,7 +144,9 @@ def snapshot(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = run_snapshot(database, book, day, partition_size=partition, progress=advance)
+        result = run_snapshot(
+            database, book, day, partition_size=partition, workers=workers, progress=advance
+        )
     out.print(
         f"snapshot {result.computed_on} (policy {result.policy}): {result.status}; "
         f"{plural(result.computed, 'freelancer')} scored now, {result.freelancers:,} stored; "

@@ -13,7 +13,9 @@ engine's hashed order, and with the whole ledger's client activity when a policy
 transaction. After a crash a rerun scores only the freelancers without a stored score for
 that date, then marks the computation ``done``. Two runs at once are harmless (rows are
 inserted with ``ON CONFLICT DO NOTHING``). Writes are short transactions, so the API keeps
-serving (and ingesting) while a snapshot runs.
+serving (and ingesting) while a snapshot runs. With ``workers`` above 1, that many processes
+score partitions at once, each a transaction of its own as above (reading the ledger back is
+most of a partition's time and holds the interpreter lock, so threads would not overlap it).
 
 Agencies are scored after the freelancers, the same way (`jobsuccess.subjects.for_agencies`
 over the folded ledger of their freelancers), into ``agency_scores`` and ``agency_windows``;
@@ -29,7 +31,9 @@ total.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -40,7 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from jobsuccess.engine import Scores, score
 from jobsuccess.policy import PolicyBook
 from jobsuccess.store import ledger
-from jobsuccess.store.db import Database
+from jobsuccess.store.db import Database, open_database
 from jobsuccess.store.schema import agency_scores, agency_windows, computations, scores, windows
 from jobsuccess.subjects import SubjectKind, for_agencies
 
@@ -73,9 +77,11 @@ def run_snapshot(
     as_of: dt.date,
     *,
     partition_size: int = DEFAULT_PARTITION,
+    workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> SnapshotResult:
-    """Compute and store the snapshot for the computation date of ``as_of`` (see module doc)."""
+    """Compute and store the snapshot for the computation date of ``as_of`` (see module doc);
+    ``workers`` processes score partitions at once (`_run`)."""
     computed_on, policy = book.computation(as_of)
     with db.write() as conn:
         row = conn.execute(
@@ -108,17 +114,17 @@ def run_snapshot(
     if progress:
         progress(0, len(todo))
     clients = _clients(db, book)
-    for lo in range(0, len(todo), partition_size):
-        part = todo[lo : lo + partition_size]
-        history = ledger.history(db, part)
-        result = score(history, book, computed_on, readable_order=False, clients=clients)
-        with db.write() as conn:
-            _store(db, conn, result, book)
+    context = _Context(db, book, computed_on, clients)
+    jobs = [
+        _Job("freelancer", todo[lo : lo + partition_size])
+        for lo in range(0, len(todo), partition_size)
+    ]
+    done = 0
+    for scored in _run(context, jobs, workers):
+        done += scored
         if progress:
-            progress(min(lo + partition_size, len(todo)), len(todo))
-    agencies_done, agencies_computed = _agency_snapshot(
-        db, book, computed_on, partition_size, clients
-    )
+            progress(done, len(todo))
+    agencies_done, agencies_computed = _agency_snapshot(context, partition_size, workers)
     with db.write() as conn:
         total = _count(conn, "freelancer", computed_on)
         conn.execute(
@@ -159,31 +165,107 @@ def _clients(db: Database, book: PolicyBook) -> pl.DataFrame | None:
     return None
 
 
-def _agency_snapshot(
-    db: Database,
-    book: PolicyBook,
-    computed_on: dt.date,
-    partition_size: int,
-    clients: pl.DataFrame | None,
-) -> tuple[int, int]:
-    """Score and store the agencies without a stored score on ``computed_on``, each over the
-    folded ledger of its freelancers, in groups of about ``partition_size`` freelancers.
+def _agency_snapshot(context: _Context, partition_size: int, workers: int) -> tuple[int, int]:
+    """Score and store the agencies without a stored score on the computation date, each over
+    the folded ledger of its freelancers, in groups of about ``partition_size`` freelancers.
     Returns (agencies already stored, agencies scored now)."""
-    members = ledger.agencies(db)
-    stored = _stored(db, "agency", computed_on)
+    members = ledger.agencies(context.db)
+    stored = _stored(context.db, "agency", context.computed_on)
+    todo = [a for a in members if a not in stored]
+    jobs: list[_Job] = []
     group: list[str] = []
     people: set[str] = set()
-    todo = [a for a in members if a not in stored]
     for n, agency in enumerate(todo):
         group.append(agency)
         people.update(members[agency])
         if len(people) >= partition_size or n == len(todo) - 1:
-            history = for_agencies(ledger.history(db, sorted(people)), group)
-            result = score(history, book, computed_on, readable_order=False, clients=clients)
-            with db.write() as conn:
-                _store(db, conn, result, book, "agency")
+            jobs.append(_Job("agency", sorted(people), group))
             group, people = [], set()
+    for _ in _run(context, jobs, workers):
+        pass
     return len(stored), len(todo)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every partition of one snapshot is scored with."""
+
+    db: Database
+    book: PolicyBook
+    computed_on: dt.date
+    clients: pl.DataFrame | None
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One partition: the freelancers whose ledger is read, and the subjects scored (those
+    freelancers, or ``agencies``: theirs)."""
+
+    subject: SubjectKind
+    freelancers: list[str]
+    agencies: list[str] | None = None
+
+
+def _score_and_store(context: _Context, job: _Job) -> int:
+    """Read, score and store one partition in a transaction of its own; how many subjects."""
+    history = ledger.history(context.db, job.freelancers)
+    if job.agencies is not None:
+        history = for_agencies(history, job.agencies)
+    result = score(
+        history,
+        context.book,
+        context.computed_on,
+        readable_order=False,
+        clients=context.clients,
+    )
+    with context.db.write() as conn:
+        _store(context.db, conn, result, context.book, job.subject)
+    return len(job.freelancers if job.agencies is None else job.agencies)
+
+
+def _run(context: _Context, jobs: Sequence[_Job], workers: int) -> Iterator[int]:
+    """Each job's count, in order: in this process, or shared out to ``workers`` processes.
+
+    A partition is mostly reading the ledger back through the driver's Python objects, which
+    holds the interpreter lock, so only processes (not threads) read two partitions at once;
+    each opens the store by its URL, and writes serialise in the database as any two writers
+    do.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield _score_and_store(context, job)
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)),
+        mp_context=multiprocessing.get_context("spawn"),  # never fork polars' threads
+        initializer=_start_worker,
+        initargs=(
+            context.db.engine.url.render_as_string(hide_password=False),
+            context.book,
+            context.computed_on,
+            context.clients,
+        ),
+    )
+    try:
+        yield from pool.map(_in_worker, jobs)
+    finally:  # after an error, the partitions not started yet are not started
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: A worker process's context (`_start_worker`).
+_worker: _Context | None = None
+
+
+def _start_worker(
+    url: str, book: PolicyBook, computed_on: dt.date, clients: pl.DataFrame | None
+) -> None:
+    global _worker
+    _worker = _Context(open_database(url, migrate=False, create=False), book, computed_on, clients)
+
+
+def _in_worker(job: _Job) -> int:
+    assert _worker is not None, "a job ran outside a started worker"
+    return _score_and_store(_worker, job)
 
 
 def _insert(db: Database, table: Any) -> Any:
