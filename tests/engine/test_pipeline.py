@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from histories import contract, d, history
-from jobsuccess.engine import PIPELINE, Run, core, evaluate, privacy, score
+from jobsuccess.engine import LEDGER, PIPELINE, Run, core, evaluate, privacy, score
 from jobsuccess.engine.pipeline import LedgerStep
 from jobsuccess.policy import Policy, read_policy
 
@@ -63,3 +63,16 @@ def test_score_reads_the_pipeline_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(core, "PIPELINE", PIPELINE[:-1])
     with pytest.raises(pl.exceptions.PolarsError):
         score(H, read_policy("2024-09"), AS_OF)
+
+
+def test_evaluate_through_the_ledger_stops_before_the_figures() -> None:
+    """``through=LEDGER``: the same ledger as the whole fold, and no window figures made."""
+    policy = read_policy("2024-09")
+    whole = evaluate(H, policy, [AS_OF, d("2025-06-01")])
+    ledger = evaluate(H, policy, [AS_OF, d("2025-06-01")], through=LEDGER)
+    assert ledger.ledger.equals(whole.ledger) and ledger.ledger.height == 4
+    assert whole.summary.height == 2
+    assert ledger.summary.is_empty() and ledger.windows.is_empty()
+    # any step can end the fold: through the first, not even a rule is decided yet
+    facts_only = evaluate(H, policy, [AS_OF], through=PIPELINE[0])
+    assert "rule" in whole.ledger.columns and "rule" not in facts_only.ledger.columns

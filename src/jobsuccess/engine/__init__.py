@@ -1,11 +1,20 @@
 """The scoring engine: pure functions from history frames and a policy to score frames."""
 
-from jobsuccess.engine.core import PIPELINE, Scores, evaluate, score, score_batch, screen
+from jobsuccess.engine.core import (
+    LEDGER,
+    PIPELINE,
+    Scores,
+    evaluate,
+    score,
+    score_batch,
+    screen,
+)
 from jobsuccess.engine.pipeline import Run, Step
 from jobsuccess.engine.rules import BY_NAME, RULES, Rule
 
 __all__ = [
     "BY_NAME",
+    "LEDGER",
     "PIPELINE",
     "RULES",
     "Rule",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
 import polars as pl
 
@@ -30,6 +31,9 @@ from jobsuccess.engine.windows import windows
 from jobsuccess.model import History
 from jobsuccess.policy import Policy, PolicyBook
 
+#: The step that completes the ledger: `evaluate` ``through=LEDGER`` stops there, for callers
+#: that read the ledger alone (explanations' projections), before the window figures.
+LEDGER: Final[Step] = LedgerStep(place)
 #: The steps `evaluate` folds over, in order, each ``(run, policy) -> run`` and each in its
 #: own module: the facts of every contract on every date, the deciding rule, pooling of
 #: private feedback, the weight, the windows it counts in (the ledger), then every window's
@@ -41,7 +45,7 @@ PIPELINE: tuple[Step, ...] = (
     LedgerStep(classify),
     LedgerStep(pool),
     LedgerStep(weigh),
-    LedgerStep(place),
+    LEDGER,
     aggregate,
     trending,
     complete,
@@ -226,21 +230,26 @@ def evaluate(
     policy: Policy,
     dates: Iterable[dt.date],
     clients: pl.DataFrame | None = None,
+    *,
+    through: Step | None = None,
 ) -> Run:
     """Run the pipeline under one policy on given computation dates (no cadence applied):
-    the fold of `PIPELINE` over the `keyed` history, each frame with a ``policy`` column.
+    the fold of `PIPELINE` (up to and including the step ``through``, e.g. `LEDGER`; by
+    default every step) over the `keyed` history, each frame it made with a ``policy`` column.
 
     ``history`` has been through `screen` (a raw ``feedback_removed`` counts as allowed).
     """
+    steps = PIPELINE if through is None else PIPELINE[: PIPELINE.index(through) + 1]
     run = Run(keyed(history), tuple(sorted(set(dates))), clients)
-    for step in PIPELINE:
+    for step in steps:
         run = step(run, policy)
     name = pl.lit(policy.name)
+
+    def named(frame: pl.DataFrame) -> pl.DataFrame:  # a frame the steps made (not skipped)
+        return frame.with_columns(policy=name) if frame.width else frame
+
     return replace(
-        run,
-        ledger=run.ledger.with_columns(policy=name),
-        windows=run.windows.with_columns(policy=name),
-        summary=run.summary.with_columns(policy=name),
+        run, ledger=named(run.ledger), windows=named(run.windows), summary=named(run.summary)
     )
 
 

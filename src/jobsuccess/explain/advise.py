@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from jobsuccess.engine import evaluate
+from jobsuccess.engine import LEDGER, evaluate
 from jobsuccess.explain.attribution import EFFECT_DIGITS
 from jobsuccess.explain.audience import Audience
 from jobsuccess.explain.forecast import Projected, projected
@@ -175,7 +175,7 @@ def effects(
         mine = [(i, r) for i, r in enumerate(found) if r.policy.name == name]
         policy = mine[0][1].policy
         merged = _variants(frozen, mine, as_of, policy.compares_contracts)
-        run = evaluate(merged, policy, sorted({r.on for _, r in mine})).ledger
+        run = evaluate(merged, policy, sorted({r.on for _, r in mine}), through=LEDGER).ledger
         sides = _sides(rows, run, mine, policy)
         # valued a chunk of risks at a time: every column of every date would grow with
         # risks x contracts

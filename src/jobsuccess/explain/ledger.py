@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from jobsuccess.engine import Scores, evaluate, score
+from jobsuccess.engine import LEDGER, Scores, evaluate, score
 from jobsuccess.engine.privacy import SHARES
 from jobsuccess.errors import InputError
 from jobsuccess.model import History
@@ -146,7 +146,7 @@ def private_answers(history: History, rows: pl.DataFrame) -> dict[str, PrivateAn
 
 def rows_under(history: History, freelancer: str, policy: Policy, on: dt.date) -> pl.DataFrame:
     """The ledger of ``on`` under a given policy, whatever the policy in force then."""
-    run = evaluate(history.only([freelancer]), policy, [on])
+    run = evaluate(history.only([freelancer]), policy, [on], through=LEDGER)
     return normalize(run.ledger.filter(pl.col("freelancer") == freelancer))
 
 

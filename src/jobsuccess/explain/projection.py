@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from jobsuccess.engine import evaluate
+from jobsuccess.engine import LEDGER, evaluate
 from jobsuccess.engine.windows import place
 from jobsuccess.explain.frozen import only_contracts, open_contracts
 from jobsuccess.explain.ledger import normalize
@@ -79,7 +79,7 @@ def project(frozen: History, plan: Sequence[Computation]) -> pl.DataFrame:
 
 
 def _full(history: History, policy: Policy, dates: list[dt.date]) -> pl.DataFrame:
-    return normalize(evaluate(history, policy, dates).ledger).drop("freelancer")
+    return normalize(evaluate(history, policy, dates, through=LEDGER).ledger).drop("freelancer")
 
 
 def _sliding(segment: Sequence[Computation]) -> bool:
