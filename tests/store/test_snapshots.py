@@ -4,6 +4,12 @@ date, resumable after kill -9, and the score history is a query."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import polars as pl
 from sqlalchemy import delete, func, select, update
@@ -181,4 +187,55 @@ def test_worker_processes_store_what_one_process_stores(db_url: str) -> None:
             conn.execute(delete(table))
     run_snapshot(db, BOOK, TODAY, partition_size=7)
     assert _tables(db) == in_workers
+    db.dispose()
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The pool's worker processes among ``pid``'s children (not multiprocessing's tracker)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                found.append(int(child))
+    return found
+
+
+def test_a_worker_killed_midway_is_one_line_and_a_rerun_completes(tmp_path: Path) -> None:
+    """A worker process killed (``kill -9``, as the out-of-memory killer does) stops the
+    snapshot with one line and exit code 2, not a traceback; what was stored stays, and a
+    rerun finishes the computation."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    db = open_database(url)
+    history = market(120, seed=15)
+    import_history(db, history)
+    command = ["snapshot", "--db", url, "--as-of", TODAY.isoformat(), "--quiet"]
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "jobsuccess.service.cli", *command, "--partition", "1",
+         "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    killed = False
+    while not killed and time.monotonic() < deadline and victim.poll() is None:
+        time.sleep(0.01)
+        with db.read() as conn:
+            stored = conn.execute(select(func.count()).select_from(scores)).scalar_one()
+        workers = _workers_of(victim.pid) if stored else []
+        if workers:
+            os.kill(workers[0], signal.SIGKILL)
+            killed = True
+    out, err = victim.communicate(timeout=120)
+    assert killed, "the snapshot ended before a worker could be killed"
+    assert victim.returncode == 2, (out, err)
+    assert "worker process died" in err and "Traceback" not in err, err
+    rerun = CliRunner().invoke(app, command)
+    assert rerun.exit_code == 0, rerun.output
+    assert "resumed" in rerun.output and "120 stored" in rerun.output
+    expected, _ = score_rows(score(history, BOOK, TODAY), BOOK)
+    assert _stored(db).sort("freelancer").to_dicts() == sorted(
+        expected, key=lambda r: r["freelancer"]
+    )
     db.dispose()

@@ -34,6 +34,7 @@ import datetime as dt
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -42,6 +43,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jobsuccess.engine import Scores, score
+from jobsuccess.errors import JobSuccessError
 from jobsuccess.policy import PolicyBook
 from jobsuccess.store import ledger
 from jobsuccess.store.db import Database, open_database
@@ -248,24 +250,38 @@ def _run(context: _Context, jobs: Sequence[_Job], workers: int) -> Iterator[int]
     )
     try:
         yield from pool.map(_in_worker, jobs)
+    except BrokenProcessPool:
+        raise JobSuccessError(
+            "a snapshot worker process died (out of memory, or killed); the partitions it "
+            "stored are kept: run the snapshot again to finish it"
+        ) from None
     finally:  # after an error, the partitions not started yet are not started
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-#: A worker process's context (`_start_worker`).
-_worker: _Context | None = None
+#: A worker process's settings (`_start_worker`) and, once its first job opens it, its store.
+_worker: tuple[str, PolicyBook, dt.date, pl.DataFrame | None] | None = None
+_worker_context: _Context | None = None
 
 
 def _start_worker(
     url: str, book: PolicyBook, computed_on: dt.date, clients: pl.DataFrame | None
 ) -> None:
     global _worker
-    _worker = _Context(open_database(url, migrate=False, create=False), book, computed_on, clients)
+    _worker = (url, book, computed_on, clients)
 
 
 def _in_worker(job: _Job) -> int:
+    """One job in a worker process. The store is opened here, not when the worker starts, so
+    that an error opening it reaches the caller as that error (an initializer's breaks the
+    pool)."""
+    global _worker_context
     assert _worker is not None, "a job ran outside a started worker"
-    return _score_and_store(_worker, job)
+    if _worker_context is None:
+        url, book, computed_on, clients = _worker
+        db = open_database(url, migrate=False, create=False)
+        _worker_context = _Context(db, book, computed_on, clients)
+    return _score_and_store(_worker_context, job)
 
 
 def _insert(db: Database, table: Any) -> Any:
