@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from typer.testing import CliRunner
 
 from jobsuccess.engine import score
+from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook, load_policy
 from jobsuccess.service.cli import app
 from jobsuccess.store import Database, open_database
@@ -131,6 +132,17 @@ def test_score_history_and_search_are_queries(db: Database) -> None:
     assert ranked == sorted(ranked) and all(r["score"] is not None for r in found)
 
 
+def _rerun_completes(db: Database, command: list[str], history: History) -> None:
+    """Rerunning a crashed snapshot resumes it and stores what the engine computes."""
+    rerun = CliRunner().invoke(app, command)
+    assert rerun.exit_code == 0, rerun.output
+    assert "resumed" in rerun.output and f"{len(history.freelancers)} stored" in rerun.output
+    expected, _ = score_rows(score(history, BOOK, TODAY), BOOK)
+    assert _stored(db).sort("freelancer").to_dicts() == sorted(
+        expected, key=lambda r: r["freelancer"]
+    )
+
+
 def test_snapshot_killed_midway_then_rerun_completes(db_url: str) -> None:
     db = open_database(db_url)
     history = market(120, seed=15)
@@ -144,13 +156,7 @@ def test_snapshot_killed_midway_then_rerun_completes(db_url: str) -> None:
     # one freelancer per partition: slow enough to be caught midway
     stored = kill_once_stored([*command, "--partition", "1"], stored_scores)
     assert 0 < stored < 120
-    rerun = CliRunner().invoke(app, command)
-    assert rerun.exit_code == 0, rerun.output
-    assert "resumed" in rerun.output and "120 stored" in rerun.output
-    expected, _ = score_rows(score(history, BOOK, TODAY), BOOK)
-    assert _stored(db).sort("freelancer").to_dicts() == sorted(
-        expected, key=lambda r: r["freelancer"]
-    )
+    _rerun_completes(db, command, history)
     again = CliRunner().invoke(app, command)
     assert "already done" in again.output
     db.dispose()
@@ -231,11 +237,5 @@ def test_a_worker_killed_midway_is_one_line_and_a_rerun_completes(tmp_path: Path
     assert killed, "the snapshot ended before a worker could be killed"
     assert victim.returncode == 2, (out, err)
     assert "worker process died" in err and "Traceback" not in err, err
-    rerun = CliRunner().invoke(app, command)
-    assert rerun.exit_code == 0, rerun.output
-    assert "resumed" in rerun.output and "120 stored" in rerun.output
-    expected, _ = score_rows(score(history, BOOK, TODAY), BOOK)
-    assert _stored(db).sort("freelancer").to_dicts() == sorted(
-        expected, key=lambda r: r["freelancer"]
-    )
+    _rerun_completes(db, command, history)
     db.dispose()
