@@ -31,6 +31,7 @@ total.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -121,12 +122,15 @@ def run_snapshot(
         _Job("freelancer", todo[lo : lo + partition_size])
         for lo in range(0, len(todo), partition_size)
     ]
+    agencies_done, agency_jobs = _agency_jobs(db, computed_on, partition_size)
+    agencies_computed = sum(len(job.agencies or ()) for job in agency_jobs)
     done = 0
-    for scored in _run(context, jobs, workers):
-        done += scored
-        if progress:
-            progress(done, len(todo))
-    agencies_done, agencies_computed = _agency_snapshot(context, partition_size, workers)
+    everything = jobs + agency_jobs  # the agencies after the freelancers, in one pool
+    for job, scored in zip(everything, _run(context, everything, workers), strict=True):
+        if job.subject == "freelancer":
+            done += scored
+            if progress:
+                progress(done, len(todo))
     with db.write() as conn:
         total = _count(conn, "freelancer", computed_on)
         conn.execute(
@@ -167,12 +171,12 @@ def _clients(db: Database, book: PolicyBook) -> pl.DataFrame | None:
     return None
 
 
-def _agency_snapshot(context: _Context, partition_size: int, workers: int) -> tuple[int, int]:
-    """Score and store the agencies without a stored score on the computation date, each over
-    the folded ledger of its freelancers, in groups of about ``partition_size`` freelancers.
-    Returns (agencies already stored, agencies scored now)."""
-    members = ledger.agencies(context.db)
-    stored = _stored(context.db, "agency", context.computed_on)
+def _agency_jobs(db: Database, computed_on: dt.date, partition_size: int) -> tuple[int, list[_Job]]:
+    """The agencies without a stored score on ``computed_on``, each to be scored over the
+    folded ledger of its freelancers, in groups of about ``partition_size`` freelancers; and
+    how many agencies are stored already."""
+    members = ledger.agencies(db)
+    stored = _stored(db, "agency", computed_on)
     todo = [a for a in members if a not in stored]
     jobs: list[_Job] = []
     group: list[str] = []
@@ -183,9 +187,7 @@ def _agency_snapshot(context: _Context, partition_size: int, workers: int) -> tu
         if len(people) >= partition_size or n == len(todo) - 1:
             jobs.append(_Job("agency", sorted(people), group))
             group, people = [], set()
-    for _ in _run(context, jobs, workers):
-        pass
-    return len(stored), len(todo)
+    return len(stored), jobs
 
 
 @dataclass(frozen=True)
@@ -259,29 +261,29 @@ def _run(context: _Context, jobs: Sequence[_Job], workers: int) -> Iterator[int]
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-#: A worker process's settings (`_start_worker`) and, once its first job opens it, its store.
-_worker: tuple[str, PolicyBook, dt.date, pl.DataFrame | None] | None = None
-_worker_context: _Context | None = None
+#: A worker process's settings (`_start_worker`): the store's URL and the context without it.
+_settings: tuple[str, PolicyBook, dt.date, pl.DataFrame | None] | None = None
 
 
 def _start_worker(
     url: str, book: PolicyBook, computed_on: dt.date, clients: pl.DataFrame | None
 ) -> None:
-    global _worker
-    _worker = (url, book, computed_on, clients)
+    global _settings
+    _settings = (url, book, computed_on, clients)
+
+
+@functools.cache
+def _worker_context() -> _Context:
+    """The worker's context, its store opened by its first job, not when the worker starts,
+    so that an error opening it reaches the caller as that error (an initializer's breaks the
+    pool)."""
+    assert _settings is not None, "a job ran outside a started worker"
+    url, book, computed_on, clients = _settings
+    return _Context(open_database(url, migrate=False, create=False), book, computed_on, clients)
 
 
 def _in_worker(job: _Job) -> int:
-    """One job in a worker process. The store is opened here, not when the worker starts, so
-    that an error opening it reaches the caller as that error (an initializer's breaks the
-    pool)."""
-    global _worker_context
-    assert _worker is not None, "a job ran outside a started worker"
-    if _worker_context is None:
-        url, book, computed_on, clients = _worker
-        db = open_database(url, migrate=False, create=False)
-        _worker_context = _Context(db, book, computed_on, clients)
-    return _score_and_store(_worker_context, job)
+    return _score_and_store(_worker_context(), job)
 
 
 def _insert(db: Database, table: Any) -> Any:
