@@ -155,3 +155,18 @@ def test_concurrent_writers_lose_nothing(db: Database, writers: int, each: int) 
         t.join()
     assert not errors
     assert ledger.count(db) == 1 + writers * each + each
+
+
+SEARCHED = ["a", "ab", "ab%x", "ab_x", "ab\\x", "abc", "Abc", "ab\U0010ffff", "ac", "b", "é1", "éz"]
+
+
+@pytest.mark.parametrize(
+    "prefix", ["", "a", "ab", "AB", "ab%", "ab_", "ab\\", "abc", "b", "é", "\U0010ffff", "z"]
+)
+def test_find_freelancers_is_the_ids_that_start_with_the_text(db: Database, prefix: str) -> None:
+    """Case-sensitive on both backends, wildcards taken literally, and on SQLite a range read
+    whose end (`_past`) loses no id (an id continuing the prefix with U+10FFFF included)."""
+    ledger.append(db, [contract(f"c{i}", f=f, c="k1") for i, f in enumerate(SEARCHED)])
+    expected = sorted(f for f in SEARCHED if f.startswith(prefix))
+    assert ledger.find_freelancers(db, prefix, limit=100) == expected
+    assert ledger.find_freelancers(db, prefix, limit=2) == expected[:2]

@@ -22,10 +22,11 @@ This is safe under concurrency on both backends: PostgreSQL makes a second inser
 wait for the first transaction and then skip the row, after which the comparison sees the
 committed row; SQLite serialises writers (``BEGIN IMMEDIATE``, see `jobsuccess.store.db`).
 
-Folding (`history`) is one indexed query per group of freelancers, read past SQLAlchemy
-(``COPY ... TO STDOUT`` on PostgreSQL, the driver's cursor on SQLite; `log_frame`), and a
-vectorised polars build of the five history frames, so a snapshot can fold and score the
-ledger partition by partition without loading it whole.
+Folding (`history`) reads a group of freelancers past SQLAlchemy (`log_frame`: one ``COPY
+... TO STDOUT`` on PostgreSQL; on SQLite the driver's cursor, a query per kind of record that
+searches ``ix_records_freelancer_kind_seq`` by freelancer and kind), then builds the five
+history frames in polars, so a snapshot can fold and score the ledger partition by
+partition without loading it whole.
 """
 
 from __future__ import annotations
@@ -443,7 +444,8 @@ def log_frame(conn: Connection, freelancers: Sequence[str] | None = None) -> pl.
     the rows by ``COPY ... TO STDOUT`` in CSV, which polars parses (an empty string is quoted,
     a null is not); SQLite's rows come straight from the driver's cursor, one query per kind
     of record for only the columns `fold` reads of it (dates as ISO text, parsed by polars at
-    once): the driver's Python objects are most of the read.
+    once), which visits that kind's records only (the index is by freelancer, kind and
+    ``seq``): the driver's Python objects are most of the read.
     """
     if conn.dialect.name == "postgresql":
         names = ", ".join(f'"{c}"' for c in _LOG_SCHEMA)
@@ -653,17 +655,39 @@ __all__ = [
 
 def find_freelancers(db: Database, text: str, *, limit: int = 20) -> list[str]:
     """Freelancers whose id starts with ``text`` (sorted, at most ``limit``): the console's
-    search box, an index range read."""
+    search box. On SQLite an index range read: its text order is the code points' order, so
+    every id that starts with ``text`` lies from ``text`` up to `_past` it (elsewhere a
+    collation may order them otherwise, and the planner reads ``LIKE`` alone)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    conditions = [
+        records.c.kind == "contract",
+        records.c.freelancer.like(f"{escaped}%", escape="\\"),
+    ]
+    if db.dialect == "sqlite":
+        conditions.append(records.c.freelancer >= text)
+        if (bound := _past(text)) is not None:
+            conditions.append(records.c.freelancer < bound)
     query = (
         select(records.c.freelancer)
-        .where(records.c.kind == "contract", records.c.freelancer.like(f"{escaped}%", escape="\\"))
+        .where(*conditions)
         .distinct()
         .order_by(records.c.freelancer)
         .limit(limit)
     )
     with db.read() as conn:
         return list(conn.execute(query).scalars())
+
+
+def _past(prefix: str) -> str | None:
+    """The least text above every text that starts with ``prefix`` in code point order (None:
+    there is none, the prefix being empty or all U+10FFFF)."""
+    for i in range(len(prefix) - 1, -1, -1):
+        point = ord(prefix[i]) + 1
+        if point == 0xD800:  # surrogates are no text: the next code point is U+E000
+            point = 0xE000
+        if point <= 0x10FFFF:
+            return prefix[:i] + chr(point)
+    return None
 
 
 def recent_actions(db: Database, *, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:

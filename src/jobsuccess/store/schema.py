@@ -133,7 +133,7 @@ records: Final = Table(
     Column("cause", Text),  # migration 0003: why a contract_paused contract was paused
     Column("note_public", Boolean),  # migration 0004: an action's note may reach the freelancer
     Column("client_feedback", Float),  # migration 0005: the freelancer's stars for the client
-    Index("ix_records_freelancer_seq", "freelancer", "seq"),
+    Index("ix_records_freelancer_kind_seq", "freelancer", "kind", "seq"),  # migration 0008
     Index(
         "uq_records_contract",
         "freelancer",
