@@ -3,6 +3,8 @@ carry it, snapshots store agency scores (equal to the engine's), resumably; migr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 import pytest
 from sqlalchemy import delete, inspect, select, update
@@ -14,7 +16,7 @@ from jobsuccess.store import ConflictError, Database, ledger, open_database
 from jobsuccess.store.db import SCHEMA_REVISION, current_revision, downgrade, upgrade
 from jobsuccess.store.importer import history_rows, import_history
 from jobsuccess.store.records import digest
-from jobsuccess.store.schema import agency_scores, agency_windows, computations
+from jobsuccess.store.schema import agency_scores, agency_windows, computations, scores, windows
 from jobsuccess.store.snapshots import latest_score, run_snapshot, score_history, score_rows
 from jobsuccess.subjects import agencies, for_agencies
 from store.records import TODAY, contract, market
@@ -131,3 +133,40 @@ def test_migration_0002_adds_agencies_to_a_0001_store_and_goes_back(blank_url: s
         assert "agency" not in {c["name"] for c in inspect(conn).get_columns("records")}
         assert conn.exec_driver_sql("SELECT count(*) FROM records").scalar_one() == 1
     db.dispose()
+
+
+def test_an_agency_is_scored_from_the_partition_that_reads_its_members(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each freelancer's ledger is read once when an agency's members fit a partition; after
+    a crash that left some of them stored, the agency reads its members again. Both ways the
+    scores are the engine's."""
+    history = market(60, seed=SEED)
+    import_history(db, history)
+    reads: list[str] = []
+    real = ledger.history
+
+    def counted(database: Database, freelancers: Sequence[str] | None = None) -> History:
+        reads.extend(freelancers or ["everyone"])
+        return real(database, freelancers)
+
+    monkeypatch.setattr(ledger, "history", counted)
+    first = run_snapshot(db, BOOK, TODAY, partition_size=20)
+    assert (first.computed, first.agencies_computed) == (60, 2)
+    assert sorted(reads) == sorted(history.freelancers)  # no ledger read twice
+    reference = _agency_rows(db)
+    assert reference == _expected(history)
+
+    agency = agencies(history)[0]
+    member = ledger.agencies(db)[agency][0]
+    with db.write() as conn:  # as if it had died after storing all but one member and agency
+        conn.execute(delete(agency_scores))
+        conn.execute(delete(agency_windows))
+        conn.execute(delete(scores).where(scores.c.freelancer == member))
+        conn.execute(delete(windows).where(windows.c.freelancer == member))
+        conn.execute(update(computations).values(status="running", finished_at=None))
+    reads.clear()
+    resumed = run_snapshot(db, BOOK, TODAY, partition_size=20)
+    assert (resumed.computed, resumed.agencies_computed) == (1, 2)
+    assert reads.count(member) == 2  # its own partition, then its agency's
+    assert _agency_rows(db) == reference

@@ -556,17 +556,22 @@ def client_activity(db: Database) -> pl.DataFrame:
 def freelancers(db: Database) -> list[str]:
     """Every freelancer with a contract in the ledger, sorted."""
     with db.read() as conn:
-        query = select(records.c.freelancer).where(records.c.kind == "contract").distinct()
+        query = text(f"SELECT DISTINCT freelancer FROM {_contracts(db)} WHERE kind = 'contract'")
         return sorted(conn.execute(query).scalars())
 
 
 def freelancer_count(db: Database) -> int:
     """How many freelancers have a contract in the ledger (``serve`` says so at start)."""
     with db.read() as conn:
-        query = select(func.count(func.distinct(records.c.freelancer))).where(
-            records.c.kind == "contract"
-        )
-        return int(conn.execute(query).scalar_one())
+        query = f"SELECT count(DISTINCT freelancer) FROM {_contracts(db)} WHERE kind = 'contract'"
+        return int(conn.execute(text(query)).scalar_one())
+
+
+def _contracts(db: Database) -> str:
+    """The table to read the contract records from: on SQLite through their partial index,
+    named, since its planner prefers the per-freelancer index of every record (it covers the
+    query too, but is six times larger: 0.45 s against 0.15 s to list 100,000 freelancers)."""
+    return "records INDEXED BY uq_records_contract" if db.dialect == "sqlite" else "records"
 
 
 def agencies(db: Database) -> dict[str, list[str]]:

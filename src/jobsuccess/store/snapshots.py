@@ -17,9 +17,10 @@ serving (and ingesting) while a snapshot runs. With ``workers`` above 1, that ma
 score partitions at once, each a transaction of its own as above (reading the ledger back is
 most of a partition's time and holds the interpreter lock, so threads would not overlap it).
 
-Agencies are scored after the freelancers, the same way (`jobsuccess.subjects.for_agencies`
-over the folded ledger of their freelancers), into ``agency_scores`` and ``agency_windows``;
-they resume alike.
+Agencies are scored the same way (`jobsuccess.subjects.for_agencies` over the folded ledger
+of their freelancers), into ``agency_scores`` and ``agency_windows``, and resume alike: from
+the partition that reads their members when those fit one (`_jobs`), else from a partition
+that reads the members' ledgers again.
 
 Stored per freelancer (and agency) and date: the displayed score, its best window, the reason
 when there is none, the three statuses and the evidence behind the score (outcomes and
@@ -30,13 +31,14 @@ total.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import polars as pl
@@ -45,6 +47,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from jobsuccess.engine import Scores, score
 from jobsuccess.errors import JobSuccessError
+from jobsuccess.model import History
 from jobsuccess.policy import PolicyBook
 from jobsuccess.store import ledger
 from jobsuccess.store.db import Database, open_database
@@ -84,7 +87,7 @@ def run_snapshot(
     progress: Callable[[int, int], None] | None = None,
 ) -> SnapshotResult:
     """Compute and store the snapshot for the computation date of ``as_of`` (see module doc);
-    ``workers`` processes score partitions at once (`_run`)."""
+    ``workers`` processes score partitions at once (`_scoring`)."""
     computed_on, policy = book.computation(as_of)
     with db.write() as conn:
         row = conn.execute(
@@ -111,25 +114,19 @@ def run_snapshot(
                 )
                 .on_conflict_do_nothing()
             )
-    everyone = ledger.freelancers(db)
-    stored = _stored(db, "freelancer", computed_on)
-    todo = [f for f in everyone if f not in stored]
-    if progress:
-        progress(0, len(todo))
-    clients = _clients(db, book)
-    context = _Context(db, book, computed_on, clients)
-    jobs = [
-        _Job("freelancer", todo[lo : lo + partition_size])
-        for lo in range(0, len(todo), partition_size)
-    ]
-    agencies_done, agency_jobs = _agency_jobs(db, computed_on, partition_size)
-    agencies_computed = sum(len(job.agencies or ()) for job in agency_jobs)
-    done = 0
-    everything = jobs + agency_jobs  # the agencies after the freelancers, in one pool
-    for job, scored in zip(everything, _run(context, everything, workers), strict=True):
-        if job.subject == "freelancer":
+    context = _Context(db, book, computed_on, _clients(db, book))
+    with _scoring(context, workers) as run:
+        everyone = ledger.freelancers(db)
+        stored = _stored(db, "freelancer", computed_on)
+        todo = [f for f in everyone if f not in stored]
+        if progress:
+            progress(0, len(todo))
+        agencies_done, jobs = _jobs(db, computed_on, todo, partition_size)
+        agencies_computed = sum(len(job.agencies) for job in jobs)
+        done = 0
+        for scored in run(jobs):
             done += scored
-            if progress:
+            if progress and scored:
                 progress(done, len(todo))
     with db.write() as conn:
         total = _count(conn, "freelancer", computed_on)
@@ -171,23 +168,70 @@ def _clients(db: Database, book: PolicyBook) -> pl.DataFrame | None:
     return None
 
 
-def _agency_jobs(db: Database, computed_on: dt.date, partition_size: int) -> tuple[int, list[_Job]]:
-    """The agencies without a stored score on ``computed_on``, each to be scored over the
-    folded ledger of its freelancers, in groups of about ``partition_size`` freelancers; and
-    how many agencies are stored already."""
+def _jobs(
+    db: Database, computed_on: dt.date, todo: list[str], partition_size: int
+) -> tuple[int, list[_Job]]:
+    """The snapshot's partitions for the freelancers ``todo`` and the agencies without a
+    stored score, and how many agencies are stored already.
+
+    Reading the ledger back is most of a partition's time, so an agency is scored from the
+    history read for its members when it can be: when every member is still to score and
+    the members of every agency linked to it by a shared member fit in one partition
+    (`_linked`), those freelancers are a partition of their own and score their agencies
+    too. The other freelancers go in slices of ``partition_size``, in sorted order; every other
+    agency (some member stored already, as after a crash, or too many linked members) in
+    partitions that read about ``partition_size`` of its members' ledgers again."""
     members = ledger.agencies(db)
     stored = _stored(db, "agency", computed_on)
-    todo = [a for a in members if a not in stored]
+    waiting = set(todo)
+    agencies = [a for a in members if a not in stored]
+    linked = _linked({a: members[a] for a in agencies if waiting >= set(members[a])})
     jobs: list[_Job] = []
-    group: list[str] = []
-    people: set[str] = set()
-    for n, agency in enumerate(todo):
-        group.append(agency)
-        people.update(members[agency])
-        if len(people) >= partition_size or n == len(todo) - 1:
-            jobs.append(_Job("agency", sorted(people), group))
-            group, people = [], set()
+    for group, people in linked:  # whole groups that fit, packed up to partition_size
+        if len(people) > partition_size:
+            continue
+        if jobs and len(jobs[-1].freelancers) + len(people) <= partition_size:
+            last = jobs.pop()
+            group, people = last.agencies + group, last.freelancers + people
+        jobs.append(_Job(people, group))
+    taken = {f for job in jobs for f in job.freelancers}
+    left = [f for f in todo if f not in taken]
+    jobs += [_Job(left[lo : lo + partition_size]) for lo in range(0, len(left), partition_size)]
+    along = {a for job in jobs for a in job.agencies}
+    alone = [a for a in agencies if a not in along]
+    batch: list[str] = []
+    readers: set[str] = set()
+    for n, agency in enumerate(alone):
+        batch.append(agency)
+        readers.update(members[agency])
+        if len(readers) >= partition_size or n == len(alone) - 1:
+            jobs.append(_Job(sorted(readers), batch, freelancers_too=False))
+            batch, readers = [], set()
     return len(stored), jobs
+
+
+def _linked(members: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:
+    """The agencies in groups linked by shared members (a freelancer who worked for two
+    agencies links them), each with its members: (agencies, freelancers), both sorted, the
+    groups in the order of their first agency."""
+    parent = {a: a for a in members}
+
+    def root(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = a = parent[parent[a]]
+        return a
+
+    first: dict[str, str] = {}
+    for agency in sorted(members):
+        for freelancer in members[agency]:
+            other = first.setdefault(freelancer, agency)
+            parent[root(other)] = root(agency)
+    groups: dict[str, tuple[list[str], set[str]]] = {}
+    for agency in sorted(members):
+        group = groups.setdefault(root(agency), ([], set()))
+        group[0].append(agency)
+        group[1].update(members[agency])
+    return [(group, sorted(people)) for group, people in groups.values()]
 
 
 @dataclass(frozen=True)
@@ -202,45 +246,57 @@ class _Context:
 
 @dataclass(frozen=True)
 class _Job:
-    """One partition: the freelancers whose ledger is read, and the subjects scored (those
-    freelancers, or ``agencies``: theirs)."""
+    """One partition: the freelancers whose ledger is read and scored (unless not
+    ``freelancers_too``: an agency's members scored already), and the ``agencies`` scored from
+    the same history (every contract done for each of them is one of those freelancers')."""
 
-    subject: SubjectKind
     freelancers: list[str]
-    agencies: list[str] | None = None
+    agencies: list[str] = field(default_factory=list)
+    freelancers_too: bool = True
 
 
 def _score_and_store(context: _Context, job: _Job) -> int:
-    """Read, score and store one partition in a transaction of its own; how many subjects."""
+    """Read, score and store one partition in a transaction of its own; how many freelancers
+    it scored."""
     history = ledger.history(context.db, job.freelancers)
-    if job.agencies is not None:
-        history = for_agencies(history, job.agencies)
-    result = score(
+    scored: list[tuple[SubjectKind, Scores]] = []
+    if job.freelancers_too:
+        scored.append(("freelancer", _scored(context, history)))
+    if job.agencies:
+        scored.append(("agency", _scored(context, for_agencies(history, job.agencies))))
+    with context.db.write() as conn:
+        for subject, result in scored:
+            _store(context.db, conn, result, context.book, subject)
+    return len(job.freelancers) if job.freelancers_too else 0
+
+
+def _scored(context: _Context, history: History) -> Scores:
+    return score(
         history,
         context.book,
         context.computed_on,
         readable_order=False,
         clients=context.clients,
     )
-    with context.db.write() as conn:
-        _store(context.db, conn, result, context.book, job.subject)
-    return len(job.freelancers if job.agencies is None else job.agencies)
 
 
-def _run(context: _Context, jobs: Sequence[_Job], workers: int) -> Iterator[int]:
-    """Each job's count, in order: in this process, or shared out to ``workers`` processes.
+@contextlib.contextmanager
+def _scoring(
+    context: _Context, workers: int
+) -> Iterator[Callable[[Sequence[_Job]], Iterator[int]]]:
+    """What scores jobs, giving each job's count in order: this process, or ``workers``
+    processes, started at once so that they start up while the partitions are planned.
 
     A partition is mostly reading the ledger back through the driver's Python objects, which
     holds the interpreter lock, so only processes (not threads) read two partitions at once;
     each opens the store by its URL, and writes serialise in the database as any two writers
     do.
     """
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield _score_and_store(context, job)
+    if workers <= 1:
+        yield lambda jobs: (_score_and_store(context, job) for job in jobs)
         return
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)),
+        max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),  # never fork polars' threads
         initializer=_start_worker,
         initargs=(
@@ -250,15 +306,26 @@ def _run(context: _Context, jobs: Sequence[_Job], workers: int) -> Iterator[int]
             context.clients,
         ),
     )
+    for _ in range(workers):  # a submission starts a process while none is idle
+        pool.submit(_started)
+
+    def run(jobs: Sequence[_Job]) -> Iterator[int]:
+        try:
+            yield from pool.map(_in_worker, jobs)
+        except BrokenProcessPool:
+            raise JobSuccessError(
+                "a snapshot worker process died (out of memory, or killed); the partitions it "
+                "stored are kept: run the snapshot again to finish it"
+            ) from None
+
     try:
-        yield from pool.map(_in_worker, jobs)
-    except BrokenProcessPool:
-        raise JobSuccessError(
-            "a snapshot worker process died (out of memory, or killed); the partitions it "
-            "stored are kept: run the snapshot again to finish it"
-        ) from None
+        yield run
     finally:  # after an error, the partitions not started yet are not started
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _started() -> None:
+    """A job that does nothing: submitted to start a worker process."""
 
 
 #: A worker process's settings (`_start_worker`): the store's URL and the context without it.
