@@ -31,7 +31,6 @@ total.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import multiprocessing
@@ -87,7 +86,7 @@ def run_snapshot(
     progress: Callable[[int, int], None] | None = None,
 ) -> SnapshotResult:
     """Compute and store the snapshot for the computation date of ``as_of`` (see module doc);
-    ``workers`` processes score partitions at once (`_scoring`)."""
+    ``workers`` processes score partitions at once (`_run`)."""
     computed_on, policy = book.computation(as_of)
     with db.write() as conn:
         row = conn.execute(
@@ -114,20 +113,19 @@ def run_snapshot(
                 )
                 .on_conflict_do_nothing()
             )
+    everyone = ledger.freelancers(db)
+    stored = _stored(db, "freelancer", computed_on)
+    todo = [f for f in everyone if f not in stored]
+    if progress:
+        progress(0, len(todo))
     context = _Context(db, book, computed_on, _clients(db, book))
-    with _scoring(context, workers) as run:
-        everyone = ledger.freelancers(db)
-        stored = _stored(db, "freelancer", computed_on)
-        todo = [f for f in everyone if f not in stored]
-        if progress:
-            progress(0, len(todo))
-        agencies_done, jobs = _jobs(db, computed_on, todo, partition_size)
-        agencies_computed = sum(len(job.agencies) for job in jobs)
-        done = 0
-        for scored in run(jobs):
-            done += scored
-            if progress and scored:
-                progress(done, len(todo))
+    agencies_done, jobs = _jobs(db, computed_on, todo, partition_size)
+    agencies_computed = sum(len(job.agencies) for job in jobs)
+    done = 0
+    for scored in _run(context, jobs, workers):
+        done += scored
+        if progress and scored:
+            progress(done, len(todo))
     with db.write() as conn:
         total = _count(conn, "freelancer", computed_on)
         conn.execute(
@@ -280,23 +278,20 @@ def _scored(context: _Context, history: History) -> Scores:
     )
 
 
-@contextlib.contextmanager
-def _scoring(
-    context: _Context, workers: int
-) -> Iterator[Callable[[Sequence[_Job]], Iterator[int]]]:
-    """What scores jobs, giving each job's count in order: this process, or ``workers``
-    processes, started at once so that they start up while the partitions are planned.
+def _run(context: _Context, jobs: Sequence[_Job], workers: int) -> Iterator[int]:
+    """Each job's count, in order: in this process, or shared out to ``workers`` processes.
 
     A partition is mostly reading the ledger back through the driver's Python objects, which
     holds the interpreter lock, so only processes (not threads) read two partitions at once;
     each opens the store by its URL, and writes serialise in the database as any two writers
     do.
     """
-    if workers <= 1:
-        yield lambda jobs: (_score_and_store(context, job) for job in jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield _score_and_store(context, job)
         return
     pool = ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=min(workers, len(jobs)),
         mp_context=multiprocessing.get_context("spawn"),  # never fork polars' threads
         initializer=_start_worker,
         initargs=(
@@ -306,26 +301,15 @@ def _scoring(
             context.clients,
         ),
     )
-    for _ in range(workers):  # a submission starts a process while none is idle
-        pool.submit(_started)
-
-    def run(jobs: Sequence[_Job]) -> Iterator[int]:
-        try:
-            yield from pool.map(_in_worker, jobs)
-        except BrokenProcessPool:
-            raise JobSuccessError(
-                "a snapshot worker process died (out of memory, or killed); the partitions it "
-                "stored are kept: run the snapshot again to finish it"
-            ) from None
-
     try:
-        yield run
+        yield from pool.map(_in_worker, jobs)
+    except BrokenProcessPool:
+        raise JobSuccessError(
+            "a snapshot worker process died (out of memory, or killed); the partitions it "
+            "stored are kept: run the snapshot again to finish it"
+        ) from None
     finally:  # after an error, the partitions not started yet are not started
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _started() -> None:
-    """A job that does nothing: submitted to start a worker process."""
 
 
 #: A worker process's settings (`_start_worker`): the store's URL and the context without it.
