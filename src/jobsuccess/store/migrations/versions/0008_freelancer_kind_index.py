@@ -13,7 +13,9 @@ freelancer's records in log order (`jobsuccess.store.ledger.records_of`) are rea
 kinds' ranges and sorted. The new index is built before the old one goes, in the migration's
 one transaction; downgrading swaps them back. On SQLite the old index's pages stay in the
 file as free pages, which later inserts reuse (``VACUUM`` gives them back: a 100,000-freelancer
-store upgraded in place grew from 1.80 to 1.99 GB).
+store upgraded in place grew from 1.80 to 1.99 GB). Building the index holds off writes to
+``records`` while it runs (about 6 s for 6.3M records on SQLite here): upgrade a large store
+when nothing is being ingested.
 """
 
 from __future__ import annotations
