@@ -169,8 +169,17 @@ def _clients(db: Database, book: PolicyBook) -> pl.DataFrame | None:
 def _jobs(
     db: Database, computed_on: dt.date, todo: list[str], partition_size: int
 ) -> tuple[int, list[_Job]]:
-    """The snapshot's partitions for the freelancers ``todo`` and the agencies without a
-    stored score, and how many agencies are stored already.
+    """The snapshot's partitions (`_plan`) for the freelancers ``todo`` and the agencies
+    without a stored score, and how many agencies are stored already."""
+    members = ledger.agencies(db)
+    stored = _stored(db, "agency", computed_on)
+    agencies = [a for a in members if a not in stored]
+    return len(stored), _plan(todo, {a: members[a] for a in agencies}, partition_size)
+
+
+def _plan(todo: list[str], members: dict[str, list[str]], partition_size: int) -> list[_Job]:
+    """The partitions that score the freelancers ``todo`` and the agencies of ``members``
+    (each with its freelancers), every one of them once.
 
     Reading the ledger back is most of a partition's time, so an agency is scored from the
     history read for its members when it can be: when every member is still to score and
@@ -179,11 +188,8 @@ def _jobs(
     too. The other freelancers go in slices of ``partition_size``, in sorted order; every other
     agency (some member stored already, as after a crash, or too many linked members) in
     partitions that read about ``partition_size`` of its members' ledgers again."""
-    members = ledger.agencies(db)
-    stored = _stored(db, "agency", computed_on)
     waiting = set(todo)
-    agencies = [a for a in members if a not in stored]
-    linked = _linked({a: members[a] for a in agencies if waiting >= set(members[a])})
+    linked = _linked({a: people for a, people in members.items() if waiting >= set(people)})
     jobs: list[_Job] = []
     for group, people in linked:  # whole groups that fit, packed up to partition_size
         if len(people) > partition_size:
@@ -196,7 +202,7 @@ def _jobs(
     left = [f for f in todo if f not in taken]
     jobs += [_Job(left[lo : lo + partition_size]) for lo in range(0, len(left), partition_size)]
     along = {a for job in jobs for a in job.agencies}
-    alone = [a for a in agencies if a not in along]
+    alone = [a for a in members if a not in along]
     batch: list[str] = []
     readers: set[str] = set()
     for n, agency in enumerate(alone):
@@ -205,7 +211,7 @@ def _jobs(
         if len(readers) >= partition_size or n == len(alone) - 1:
             jobs.append(_Job(sorted(readers), batch, freelancers_too=False))
             batch, readers = [], set()
-    return len(stored), jobs
+    return jobs
 
 
 def _linked(members: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:
