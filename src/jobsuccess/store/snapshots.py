@@ -171,10 +171,9 @@ def _jobs(
 ) -> tuple[int, list[_Job]]:
     """The snapshot's partitions (`_plan`) for the freelancers ``todo`` and the agencies
     without a stored score, and how many agencies are stored already."""
-    members = ledger.agencies(db)
     stored = _stored(db, "agency", computed_on)
-    agencies = [a for a in members if a not in stored]
-    return len(stored), _plan(todo, {a: members[a] for a in agencies}, partition_size)
+    members = {a: people for a, people in ledger.agencies(db).items() if a not in stored}
+    return len(stored), _plan(todo, members, partition_size)
 
 
 def _plan(todo: list[str], members: dict[str, list[str]], partition_size: int) -> list[_Job]:
