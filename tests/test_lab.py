@@ -376,3 +376,22 @@ def test_the_lab_scores_are_the_batch_scores(small_market: Path, tmp_path: Path)
             rising_talent=pl.col(f"{side}_rising_talent"),
         )
         assert mine.equals(batch)
+
+
+def test_every_partition_sees_the_whole_markets_clients() -> None:
+    """A vanished client is one with no activity with anyone (jobsuccess-2026): the lab scores
+    each partition with the whole market's client activity, so the partitions do not matter."""
+    from jobsuccess.synth import marketplace
+
+    history = marketplace(300, seed=5)
+    base, candidate = load_policy("auto"), load_policy("jobsuccess-2026")
+    day = [dt.date(2026, 11, 1)]
+    whole = lab_frame(history, base, candidate, day)
+    parts = lab_frame(history, base, candidate, day, partition_size=40)
+    assert parts.equals(whole)
+    # the market's own activity makes a difference here: scored with each partition's own,
+    # some candidate scores change
+    alone = pl.concat([lab_frame(p, base, candidate, day) for p in history.partitions(40)]).sort(
+        "freelancer", "as_of"
+    )
+    assert not alone.equals(whole)

@@ -6,6 +6,7 @@ master); the markets are small so that the file runs within a minute.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zlib
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typer.testing import CliRunner, Result
 
 from jobsuccess.cli import app
 from jobsuccess.io import load, write_tables
+from jobsuccess.policy import load_policy
 from jobsuccess.spark.dataset import MANIFEST, Dataset, bucket_of
 from jobsuccess.synth import marketplace
 
@@ -79,15 +81,39 @@ def test_each_bucket_holds_everything_its_freelancers_need(market: Path, tmp_pat
     assert sorted(seen) == whole.freelancers
 
 
-def test_spark_batch_gives_the_local_bytes(market: Path, tmp_path: Path, spark: object) -> None:
+#: The shipped default, and a policy that reads every client's activity on the whole market
+#: (a vanished client): a bucket alone sees only its own freelancers' clients.
+POLICIES = pytest.mark.parametrize("policy", ["auto", "jobsuccess-2026"])
+
+
+@POLICIES
+def test_spark_batch_gives_the_local_bytes(
+    market: Path, tmp_path: Path, spark: object, policy: str
+) -> None:
     _partition(market, tmp_path / "ds", 7)
     local, remote = tmp_path / "local.parquet", tmp_path / "spark.parquet"
-    assert _invoke("batch", str(market), "--as-of", DAY, "--out", str(local)).exit_code == 0
+    common = ["--as-of", DAY, "--policy", policy]
+    assert _invoke("batch", str(market), *common, "--out", str(local)).exit_code == 0
     result = _invoke("batch", str(tmp_path / "ds"), "--runner", "spark", "--master", "local[2]",
-                     "--as-of", DAY, "--out", str(remote))  # fmt: skip
+                     *common, "--out", str(remote))  # fmt: skip
     assert result.exit_code == 0, result.output
     assert pl.read_parquet(local).height == 300
     assert local.read_bytes() == remote.read_bytes()
+
+
+def test_a_bucket_alone_would_miss_other_buckets_clients(market: Path, tmp_path: Path) -> None:
+    """The teeth of the jobsuccess-2026 cases: each bucket scored with its own client
+    activity gives other scores than the market's."""
+    from jobsuccess.report import batch_rows, combine
+
+    dataset = _partition(market, tmp_path / "ds", 7)
+    book = load_policy("jobsuccess-2026")
+    day = dt.date.fromisoformat(DAY)
+    alone = combine([batch_rows(dataset.load(b), book, day) for b in range(7)])
+    clients = dataset.client_activity()
+    shared = combine([batch_rows(dataset.load(b), book, day, clients=clients) for b in range(7)])
+    assert shared.equals(batch_rows(load(market), book, day))
+    assert not alone.equals(shared)
 
 
 def test_an_empty_bucket_is_scored_as_nothing(tmp_path: Path, spark: object) -> None:
@@ -103,9 +129,12 @@ def test_an_empty_bucket_is_scored_as_nothing(tmp_path: Path, spark: object) -> 
     assert local.read_bytes() == remote.read_bytes()
 
 
-def test_spark_lab_gives_the_local_files(market: Path, tmp_path: Path, spark: object) -> None:
+@pytest.mark.parametrize("candidate", ["auto@k=3", "jobsuccess-2026"])
+def test_spark_lab_gives_the_local_files(
+    market: Path, tmp_path: Path, spark: object, candidate: str
+) -> None:
     _partition(market, tmp_path / "ds", 4)
-    common = ["--base", "auto", "--candidate", "auto@k=3", "--as-of", DAY]
+    common = ["--base", "auto", "--candidate", candidate, "--as-of", DAY]
     assert _invoke("lab", str(market), *common, "--out", str(tmp_path / "local")).exit_code == 0
     result = _invoke("lab", str(tmp_path / "ds"), *common, "--runner", "spark", "--out",
                      str(tmp_path / "spark"))  # fmt: skip
@@ -119,11 +148,21 @@ def test_spark_lab_gives_the_local_files(market: Path, tmp_path: Path, spark: ob
     assert f">{top.row(0, named=True)['freelancer']}<" in page
 
 
-def test_the_local_runner_reads_a_dataset_whole(market: Path, tmp_path: Path) -> None:
+@POLICIES
+def test_the_local_runner_reads_a_dataset_a_bucket_at_a_time(
+    market: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str
+) -> None:
     _partition(market, tmp_path / "ds", 3)
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
-    assert _invoke("batch", str(market), "--as-of", DAY, "--out", str(a)).exit_code == 0
-    assert _invoke("batch", str(tmp_path / "ds"), "--as-of", DAY, "--out", str(b)).exit_code == 0
+    common = ["--as-of", DAY, "--policy", policy]
+    assert _invoke("batch", str(market), *common, "--out", str(a)).exit_code == 0
+
+    def whole(self: Dataset, freelancers: list[str] | None = None) -> None:
+        raise AssertionError("the dataset was read whole")
+
+    monkeypatch.setattr(Dataset, "load_all", whole)
+    result = _invoke("batch", str(tmp_path / "ds"), *common, "--out", str(b))
+    assert result.exit_code == 0, result.output
     assert a.read_bytes() == b.read_bytes()
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the heavy packages load in the commands that use them (a qu
     from jobsuccess.engine import Scores
     from jobsuccess.model import History
     from jobsuccess.policy import PolicyBook
+    from jobsuccess.spark.dataset import Dataset
     from jobsuccess.subjects import SubjectKind
 
 app = typer.Typer(
@@ -299,6 +300,33 @@ def batch_frames(
     progress: bool = True,
     what: str = "freelancers",
 ) -> pl.DataFrame:
+    from jobsuccess.report import batch_rows
+
+    with _scoring_bar(len(history.freelancers), what, progress) as advance:
+        return batch_rows(history, book, day, partition_size, advance)
+
+
+def batch_buckets(
+    dataset: Dataset, book: PolicyBook, day: dt.date, partition_size: int
+) -> pl.DataFrame:
+    """`batch_frames` of a partitioned dataset, read a bucket at a time (with the whole
+    marketplace's client activity where the policy reads it): the rows of the dataset read
+    whole, in a bucket's memory."""
+    from jobsuccess.engine import reads_clients
+    from jobsuccess.report import batch_rows, combine
+
+    clients = dataset.client_activity() if reads_clients(book) else None
+    with _scoring_bar(dataset.freelancers, "freelancers") as advance:
+        parts = [
+            batch_rows(dataset.load(b), book, day, partition_size, advance, clients=clients)
+            for b in range(dataset.buckets)
+        ]
+    return combine(parts)
+
+
+@contextmanager
+def _scoring_bar(total: int, what: str, shown: bool = True) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr over ``total`` ``what``; yields the function that advances it."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -307,8 +335,6 @@ def batch_frames(
         TimeElapsedColumn,
     )
 
-    from jobsuccess.report import batch_rows
-
     columns = [
         TextColumn("[bold]scoring"),
         BarColumn(),
@@ -316,9 +342,9 @@ def batch_frames(
         TextColumn(what),
         TimeElapsedColumn(),
     ]
-    with Progress(*columns, console=err, disable=not progress) as bar:
-        task = bar.add_task("score", total=len(history.freelancers))
-        return batch_rows(history, book, day, partition_size, lambda n: bar.advance(task, n))
+    with Progress(*columns, console=err, disable=not shown) as bar:
+        task = bar.add_task("score", total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 @app.command("batch")
@@ -328,7 +354,8 @@ def batch_command(
         Path,
         typer.Argument(
             help="A table folder (or a JSON history), or a dataset written by jobsuccess "
-            "partition (needed by --runner spark)."
+            "partition (needed by --runner spark; the local runner reads it a bucket at a "
+            "time, or whole with --agencies)."
         ),
     ],
     out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
@@ -351,6 +378,8 @@ def batch_command(
     """Score a whole marketplace into one Parquet file."""
     from jobsuccess.io.atomic import refuse_folder
     from jobsuccess.policy import load_policy
+    from jobsuccess.spark.dataset import is_dataset
+    from jobsuccess.spark_cli import open_dataset
 
     spark_master = check_runner(runner, master)
     if spark_master is not None and agencies:
@@ -362,20 +391,21 @@ def batch_command(
     book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
     if spark_master is not None:
-        from jobsuccess.spark_cli import open_dataset, spark_batch
+        from jobsuccess.spark_cli import spark_batch
 
         frame = spark_batch(open_dataset(folder), book, day, partition_size, spark_master)
-        with atomic_path(out_file) as tmp:
-            frame.write_parquet(tmp)
-        summarize(frame, out_file)
-        return
-    history = _load(folder)
-    frame = batch_frames(history, book, day, partition_size)
-    if agencies:
-        from jobsuccess.subjects import for_agencies
+    elif not agencies and folder.is_dir() and is_dataset(folder):
+        frame = batch_buckets(open_dataset(folder), book, day, partition_size)
+    else:
+        history = _load(folder)
+        frame = batch_frames(history, book, day, partition_size)
+        if agencies:
+            from jobsuccess.subjects import for_agencies
 
-        by_agency = batch_frames(for_agencies(history), book, day, partition_size, what="agencies")
-        frame = with_agency_rows(frame, by_agency)
+            agency_rows = batch_frames(
+                for_agencies(history), book, day, partition_size, what="agencies"
+            )
+            frame = with_agency_rows(frame, agency_rows)
     with atomic_path(out_file) as tmp:
         frame.write_parquet(tmp)
     summarize(frame, out_file)

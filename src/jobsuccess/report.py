@@ -64,14 +64,20 @@ def batch_rows(
     day: dt.date,
     partition_size: int = 50_000,
     advance: Callable[[int], None] | None = None,
+    *,
+    clients: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The rows ``jobsuccess batch`` writes: `flat_scores` of every partition of `score_batch`,
     sorted by freelancer (an empty frame without columns for a history without freelancers).
-    The unit of work of every runner: the whole marketplace here, one bucket on Spark."""
+    The unit of work of every runner: the whole marketplace, or one bucket of a dataset with
+    the marketplace's ``clients`` (`jobsuccess.engine.market_clients`)."""
     from jobsuccess.engine import score_batch
 
     parts: list[pl.DataFrame] = []
-    for scores in score_batch(history, book, day, partition_size=partition_size, ledger=False):
+    scored = score_batch(
+        history, book, day, partition_size=partition_size, ledger=False, clients=clients
+    )
+    for scores in scored:
         parts.append(flat_scores(scores))
         if advance is not None:
             advance(scores.scores.height)

@@ -88,12 +88,24 @@ def spark_batch(
     from jobsuccess.report import batch_rows, combine
     from jobsuccess.spark.runner import map_buckets
 
+    clients = _market_clients(dataset, master, book)
     work = partial(batch_rows, book=book, day=day, partition_size=partition_size)
     bar, progress = _bar(dataset, master)
     assert isinstance(bar, Progress)
     with bar:
-        frames = map_buckets(dataset, work, master=master, progress=progress)
+        frames = map_buckets(dataset, work, master=master, progress=progress, clients=clients)
     return combine(frames)
+
+
+def _market_clients(dataset: Dataset, master: str, *books: PolicyBook) -> pl.DataFrame | None:
+    """The marketplace's client activity when a policy of ``books`` reads it (a vanished
+    client is one without activity with anyone, in any bucket), from a first pass in Spark."""
+    from jobsuccess.engine import reads_clients
+    from jobsuccess.spark.runner import client_activity
+
+    if not reads_clients(*books):
+        return None
+    return client_activity(dataset, master=master)
 
 
 def spark_lab(
@@ -113,15 +125,15 @@ def spark_lab(
     from jobsuccess.lab.run import empty_frame, lab_frame
     from jobsuccess.spark.runner import map_buckets
 
+    clients = _market_clients(dataset, master, base, candidate)
     work = partial(
         lab_frame, base=base, candidate=candidate, days=days, partition_size=partition_size
     )
     bar, progress = _bar(dataset, master)
     assert isinstance(bar, Progress)
     with bar:
-        frames = [
-            f for f in map_buckets(dataset, work, master=master, progress=progress) if f.height
-        ]
+        mapped = map_buckets(dataset, work, master=master, progress=progress, clients=clients)
+    frames = [f for f in mapped if f.height]
     if not frames:
         return empty_frame()
     return pl.concat(frames).sort("freelancer", "as_of")

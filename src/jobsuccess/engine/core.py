@@ -132,8 +132,8 @@ def _score(
         orient="row",
     )
     runs = {on: book.get(name) for on, name in plan.select("on", "policy").iter_rows()}
-    if clients is None and any(p.vanished_client.enabled for p in runs.values()):
-        clients = client_activity(history)
+    if clients is None:
+        clients = market_clients(history, *runs.values())
     main = _run_all(history, runs, clients)
     summary = main.summary
     if statuses:
@@ -182,6 +182,7 @@ def score_batch(
     partition_size: int = 50_000,
     statuses: bool = True,
     ledger: bool = True,
+    clients: pl.DataFrame | None = None,
 ) -> Iterator[Scores]:
     """Score a marketplace one partition of freelancers at a time.
 
@@ -189,11 +190,13 @@ def score_batch(
     partition), so partitions can run anywhere: here one after another, or on a cluster's
     workers. Partitions of some tens of thousands of freelancers keep the group-bys' hash
     tables in cache: one 10M-contract frame is several times slower than 20 partitions.
-    ``ledger``: as in `score` (``jobsuccess batch`` asks for none).
+    ``ledger``: as in `score` (``jobsuccess batch`` asks for none). ``clients``: as in
+    `score`, when ``history`` is itself a part of a marketplace (a dataset's bucket); by
+    default `market_clients` of ``history``.
     """
-    policies = book.policies if isinstance(book, PolicyBook) else (book,)
     # A vanished client is known from the whole market, not from one partition.
-    clients = client_activity(history) if any(p.vanished_client.enabled for p in policies) else None
+    if clients is None:
+        clients = market_clients(history, book)
     for part in history.partitions(partition_size):
         yield score(
             part,
@@ -204,6 +207,21 @@ def score_batch(
             clients=clients,
             ledger=ledger,
         )
+
+
+def reads_clients(*books: PolicyBook | Policy) -> bool:
+    """Whether a policy of ``books`` reads the marketplace's client activity
+    (``vanished_client`` on): a part of the marketplace is then scored with the whole's."""
+    policies = [p for b in books for p in (b.policies if isinstance(b, PolicyBook) else (b,))]
+    return any(p.vanished_client.enabled for p in policies)
+
+
+def market_clients(history: History, *books: PolicyBook | Policy) -> pl.DataFrame | None:
+    """The client activity (`client_activity`) of ``history``, a whole marketplace, when
+    ``books`` read it (`reads_clients`), else None: what every part of the marketplace is
+    scored with (`score_batch`'s partitions, a dataset's buckets), so that a client's
+    activity with freelancers of other parts counts."""
+    return client_activity(history) if reads_clients(*books) else None
 
 
 def _computation(book: PolicyBook, day: dt.date) -> tuple[dt.date, str]:

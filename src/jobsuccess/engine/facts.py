@@ -8,6 +8,7 @@ not exist yet. This is the only place that joins the history's tables.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import replace
 
 import polars as pl
@@ -113,7 +114,16 @@ def client_activity(history: History) -> pl.DataFrame:
         )
         .select("client", "date")
     )
-    return pl.concat([starts, paid]).unique().sort("client", "date")
+    return merge_activity([starts, paid])
+
+
+def merge_activity(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Client activity (``client``, ``date``) from parts of it: the activity of a marketplace
+    from that of each of its buckets (a contract and its payments lie in one bucket)."""
+    frames = list(parts)
+    if not frames:
+        return pl.DataFrame(schema={"client": pl.String(), "date": pl.Date()})
+    return pl.concat(frames).unique().sort("client", "date")
 
 
 def contract_facts(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
-from jobsuccess.engine import score_batch
+from jobsuccess.engine import market_clients, score_batch
 from jobsuccess.lab.compare import freelancer_frame
 from jobsuccess.lab.segments import segments
 from jobsuccess.model import History
@@ -42,14 +42,19 @@ def computation_dates(
     return sorted(days) or [end]
 
 
-def _flat(history: History, book: PolicyBook, days: Sequence[dt.date], size: int) -> pl.DataFrame:
+def _flat(
+    history: History,
+    book: PolicyBook,
+    days: Sequence[dt.date],
+    size: int,
+    clients: pl.DataFrame | None,
+) -> pl.DataFrame:
     from jobsuccess.report import flat_scores
 
-    parts = [
-        flat_scores(s)
-        for s in score_batch(history, book, list(days), partition_size=size, ledger=False)
-    ]
-    return pl.concat(parts, how="diagonal_relaxed")
+    scored = score_batch(
+        history, book, list(days), partition_size=size, ledger=False, clients=clients
+    )
+    return pl.concat([flat_scores(s) for s in scored], how="diagonal_relaxed")
 
 
 def lab_frame(
@@ -60,17 +65,24 @@ def lab_frame(
     *,
     partition_size: int = 50_000,
     advance: Callable[[int], None] | None = None,
+    clients: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Score every freelancer of ``history`` under both books as of each of ``days`` and
-    compare: one `freelancer_frame` row per (freelancer, as_of), sorted by both."""
+    compare: one `freelancer_frame` row per (freelancer, as_of), sorted by both.
+
+    ``clients``: the marketplace's client activity when ``history`` is one bucket of it
+    (`jobsuccess.engine.market_clients`); by default that of ``history``, computed once for
+    every partition."""
+    if clients is None:
+        clients = market_clients(history, base, candidate)
     parts = []
     for part in history.partitions(partition_size):
         if not part.freelancers:
             continue
         parts.append(
             freelancer_frame(
-                _flat(part, base, days, partition_size),
-                _flat(part, candidate, days, partition_size),
+                _flat(part, base, days, partition_size, clients),
+                _flat(part, candidate, days, partition_size, clients),
                 segments(part, days),
             )
         )

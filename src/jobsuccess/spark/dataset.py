@@ -217,6 +217,13 @@ class Dataset:
 
         return load(self.path(bucket))
 
+    def client_activity(self) -> pl.DataFrame:
+        """The marketplace's client activity (`jobsuccess.engine.facts.client_activity` of
+        the whole), from every bucket in turn: one bucket in memory at a time."""
+        from jobsuccess.engine.facts import client_activity, merge_activity
+
+        return merge_activity(client_activity(self.load(b)) for b in range(self.buckets))
+
     def load_all(self, freelancers: list[str] | None = None) -> History:
         """The whole marketplace (``freelancers``: only theirs, reading only their buckets)."""
         wanted = (

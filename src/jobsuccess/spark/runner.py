@@ -26,7 +26,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
@@ -35,9 +35,19 @@ from jobsuccess.model import History
 from jobsuccess.spark.dataset import Dataset
 
 if TYPE_CHECKING:
+    from pyspark import Broadcast
     from pyspark.sql import SparkSession
 
-Work = Callable[[History], pl.DataFrame]
+
+class Work(Protocol):
+    """What a task computes from its bucket: with ``clients``, the marketplace's client
+    activity (`jobsuccess.engine.market_clients`), when the caller has it."""
+
+    def __call__(self, history: History, *, clients: pl.DataFrame | None = None) -> pl.DataFrame:
+        """One frame from one bucket's history."""
+        ...
+
+
 DEFAULT_MASTER = "local[2]"
 POLARS_THREADS = os.environ.get("JOBSUCCESS_SPARK_POLARS_THREADS", "1")
 
@@ -85,17 +95,22 @@ def session(master: str = DEFAULT_MASTER) -> Iterator[SparkSession]:
         spark.stop()
 
 
-def _bucket_task(folder: str, work: Work) -> Callable[[Iterator[Any]], Iterator[Any]]:
-    """The function each Spark task runs on its batches of bucket numbers."""
+def _bucket_task(
+    folder: str, work: Work, shared: Broadcast[bytes] | None
+) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """The function each Spark task runs on its batches of bucket numbers (``shared``: the
+    broadcast client activity, as Arrow IPC bytes)."""
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
 
         from jobsuccess.io import load
 
+        clients = None if shared is None else pl.read_ipc(io.BytesIO(shared.value))
         for batch in batches:
             for bucket in batch.column("id").to_pylist():
-                frame = work(load(os.path.join(folder, f"bucket-{bucket:05d}")))
+                history = load(os.path.join(folder, f"bucket-{bucket:05d}"))
+                frame = work(history) if clients is None else work(history, clients=clients)
                 sink = io.BytesIO()
                 frame.write_ipc(sink)
                 yield pa.RecordBatch.from_pydict(
@@ -112,15 +127,23 @@ def map_buckets(
     *,
     master: str = DEFAULT_MASTER,
     progress: Callable[[int], None] | None = None,
+    clients: pl.DataFrame | None = None,
 ) -> list[pl.DataFrame]:
     """``work`` applied to every bucket inside Spark, one task per bucket; the frames in
-    bucket order. ``progress`` gets the number of buckets done so far, now and then."""
+    bucket order. ``progress`` gets the number of buckets done so far, now and then.
+    ``clients`` (the marketplace's client activity, `client_activity`) reaches every task as
+    one broadcast and is handed to ``work``."""
     with session(master) as spark:
+        shared = None
+        if clients is not None:
+            sink = io.BytesIO()
+            clients.write_ipc(sink)
+            shared = spark.sparkContext.broadcast(sink.getvalue())
         buckets = spark.range(0, dataset.buckets, 1, numPartitions=dataset.buckets)
         with warnings.catch_warnings():  # mapInArrow never touches pandas
             warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
             mapped = buckets.mapInArrow(
-                _bucket_task(str(dataset.folder), work), "bucket long, frame binary"
+                _bucket_task(str(dataset.folder), work, shared), "bucket long, frame binary"
             )
         result: dict[str, Any] = {}
 
@@ -146,6 +169,18 @@ def map_buckets(
             progress(dataset.buckets)
         rows = sorted(result["rows"], key=lambda r: int(r["bucket"]))
         return [pl.read_ipc(io.BytesIO(bytes(r["frame"]))) for r in rows]
+
+
+def client_activity(dataset: Dataset, *, master: str = DEFAULT_MASTER) -> pl.DataFrame:
+    """The marketplace's client activity, every bucket's inside Spark, merged on the driver
+    (`jobsuccess.engine.facts.merge_activity`): the same frame as from the whole market."""
+    from jobsuccess.engine.facts import client_activity as of_history
+    from jobsuccess.engine.facts import merge_activity
+
+    def work(history: History, *, clients: pl.DataFrame | None = None) -> pl.DataFrame:
+        return of_history(history)
+
+    return merge_activity(map_buckets(dataset, work, master=master))
 
 
 def _one_line(exc: Exception) -> Exception:
