@@ -53,6 +53,7 @@ def test_check_refuses_any_difference_from_batch() -> None:
     assert bench.check("engine", want, want).startswith("= batch")
     for kind, got in (
         ("engine", want | {"top_rated": 0}),
+        ("engine-dataset", want | {"top_rated": 0}),
         ("engine", want | {"checksum": "0" * 16}),
         ("engine-no-status", want | {"scored": 1}),
         ("pandas", want | {"freelancers": 3}),
@@ -92,3 +93,24 @@ def test_lower_bound_scores_everyone_and_mostly_like_the_engine(market: History)
     both = bound.join(engine, on="freelancer", suffix="_engine")
     agree = both.select(pl.col("score").eq_missing(pl.col("score_engine")).mean()).item()
     assert agree > 0.3  # a yardstick on the same data, not a copy of the rules
+
+
+def test_the_dataset_kind_scores_every_bucket_like_the_whole(
+    market: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dataset kind reads a bucket at a time: its result is the whole market's, over a
+    dataset of several buckets (``BUCKET_CONTRACTS`` lowered so that 2,000 contracts make 4)."""
+    from jobsuccess.engine import score_batch
+    from jobsuccess.spark.dataset import Dataset
+
+    folder = tmp_path / "market"
+    write_tables(market, folder)
+    monkeypatch.setattr(bench, "BUCKET_CONTRACTS", 500)
+    data = bench.dataset(folder)
+    assert Dataset.open(data).buckets == 4
+    book = PolicyBook.shipped()
+    whole = pl.concat(
+        s.scores.select("freelancer", "score", "top_rated")
+        for s in score_batch(bench.load_checked(folder), book, AS_OF, ledger=False)
+    )
+    assert bench.summary(bench.from_dataset(data)()) == bench.summary(whole)
