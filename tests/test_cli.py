@@ -452,3 +452,34 @@ def test_synth_has_a_fixed_documented_default_date(tmp_path: Path) -> None:
         args = ["synth", "--freelancers", "3", "--seed", "4", "--format", "json"]
         assert _invoke(*args, "--out", str(tmp_path / name)).exit_code == 0
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+def test_one_freelancer_of_a_market_file_is_scored_as_batch_scores_it(tmp_path: Path) -> None:
+    """Under a policy that judges a vanished client from every contract of the marketplace
+    (jobsuccess-2026), ``score FILE --freelancer F`` gives batch's number: the freelancer's
+    own contracts alone would give another."""
+    import datetime as dt
+
+    import polars as pl
+
+    from jobsuccess.engine import score
+    from jobsuccess.io import write_tables
+    from jobsuccess.policy import load_policy
+    from jobsuccess.synth import marketplace
+
+    history, book, day = marketplace(300, seed=5), load_policy("jobsuccess-2026"), "2026-11-01"
+    write_tables(history, tmp_path / "market")
+    out = tmp_path / "batch.parquet"
+    args = ["--as-of", day, "--policy", "jobsuccess-2026"]
+    assert _invoke("batch", str(tmp_path / "market"), *args, "--out", str(out)).exit_code == 0
+    batch = dict(pl.read_parquet(out).select("freelancer", "score").iter_rows())
+    alone = {
+        f: score(history.only([f]), book, dt.date.fromisoformat(day)).scores.get_column("score")
+        for f in history.freelancers[:60]
+    }
+    moved = [f for f, s in alone.items() if s.item() != batch[f]]
+    assert moved  # the teeth: the freelancer's own clients' activity alone differs
+    for f in moved[:3]:
+        result = _invoke("score", str(tmp_path / "market"), "--freelancer", f, *args, "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["score"] == batch[f]

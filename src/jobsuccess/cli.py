@@ -120,7 +120,7 @@ def score_command(
 ) -> None:
     """Score one freelancer (or each in a JSON array or table folder), with the per-contract
     ledger."""
-    from jobsuccess.engine import score
+    from jobsuccess.engine import market_clients, score
     from jobsuccess.explain import check_audience, pick_freelancer
     from jobsuccess.policy import load_policy
     from jobsuccess.report import score_json
@@ -129,6 +129,10 @@ def score_command(
     history = _load(file)
     if freelancer is not None and agency is not None:
         raise InputError("give --freelancer or --agency, not both", field="--agency")
+    book = load_policy(policy, privacy_k=privacy_k)
+    # one freelancer of a marketplace file is scored as `batch` scores the file: a vanished
+    # client is judged from every contract in it, not from this freelancer's alone
+    clients = market_clients(history, book)
     if freelancer is not None:
         history = history.only([pick_freelancer(history, freelancer)])
     subject: SubjectKind = "freelancer"
@@ -136,9 +140,8 @@ def score_command(
         from jobsuccess.subjects import for_agency
 
         history, subject = for_agency(history, agency, file=str(file)), "agency"
-    book = load_policy(policy, privacy_k=privacy_k)
     day = parse_date(as_of)
-    scores = score(history, book, day)
+    scores = score(history, book, day, clients=clients)
     results = [
         score_json(scores, book, f, day, subject=subject, audience=who, history=history)
         for f in scores.scores.get_column("freelancer").to_list()
