@@ -10,7 +10,7 @@ trusts these schemas.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Final, Literal, get_args
 
 import polars as pl
@@ -103,6 +103,12 @@ class History:
 
     ``actions.freelancer`` may be null: such an action (a client flagged marketplace-wide)
     applies to every freelancer.
+
+    ``market``: when the history is a part of a marketplace (one freelancer's, read from a
+    store or cut from a market file), the activity of every client on the whole of it
+    (``client``, ``date``: `jobsuccess.engine.facts.client_activity` of the whole), which a
+    policy with ``vanished_client`` on reads; None: the history is all there is. Not a table
+    (`frames` leaves it out); `only`, `partitions` and `with_frame` keep it.
     """
 
     contracts: pl.DataFrame
@@ -110,6 +116,7 @@ class History:
     feedback: pl.DataFrame
     disputes: pl.DataFrame
     actions: pl.DataFrame
+    market: pl.DataFrame | None = None
 
     @classmethod
     def empty(cls) -> History:
@@ -128,8 +135,13 @@ class History:
         return cls(*(_conform(frames[t], t) if t in frames else empty(t) for t in TABLES))
 
     def frames(self) -> Iterator[tuple[str, pl.DataFrame]]:
-        for f in fields(self):
-            yield f.name, getattr(self, f.name)
+        for name in TABLES:
+            yield name, getattr(self, name)
+
+    def with_market(self, activity: pl.DataFrame | None) -> History:
+        """The same records, a part of a marketplace whose client activity is ``activity``
+        (see the class doc)."""
+        return replace(self, market=activity)
 
     @property
     def freelancers(self) -> list[str]:
@@ -147,7 +159,7 @@ class History:
                 )
                 for name, frame in self.frames()
             )
-        )
+        ).with_market(self.market)
 
     def partitions(self, size: int) -> Iterator[History]:
         """Split by freelancer into sub-histories of about ``size`` freelancers each.
@@ -181,7 +193,7 @@ class History:
             if frames["contracts"].is_empty():
                 continue
             frames["actions"] = pl.concat([frames["actions"], everywhere])
-            yield History(**frames)
+            yield History(**frames).with_market(self.market)
 
     def localized(self) -> History:
         """The same history with each marketplace-wide action copied to every freelancer it

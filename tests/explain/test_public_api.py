@@ -34,6 +34,7 @@ EXPORTED = {
     "explain",
     "forecast",
     "parse_scenario",
+    "part_of",
     "pick_freelancer",
     "score_for",
     "stats",

@@ -109,3 +109,43 @@ def test_explain_takes_from_and_to_like_the_cli(shared_service: Service) -> None
     assert body["as_of"] == AS_OF
     assert body["body"]["changes"]["from"]["as_of"] == "2026-06-01"
     assert body["body"]["changes"]["to"]["as_of"] == AS_OF
+
+
+def test_an_explanation_gives_the_stored_score_under_vanished_clients(tmp_path: Path) -> None:
+    """jobsuccess-2026 judges a vanished client from the whole ledger: the snapshot does, so
+    the explanation of one freelancer reads their clients' activity from the store too (their
+    own records alone give other scores, shown first)."""
+    import datetime as dt
+
+    from fastapi.testclient import TestClient
+
+    from jobsuccess.engine import score
+    from jobsuccess.policy import load_policy
+    from jobsuccess.store import open_database
+    from jobsuccess.store.importer import import_history
+    from jobsuccess.store.keys import create_key
+    from jobsuccess.store.snapshots import run_snapshot
+    from jobsuccess.synth import marketplace
+
+    history, book = marketplace(150, seed=5), load_policy("jobsuccess-2026")
+    day = dt.date.fromisoformat(AS_OF)
+    db = open_database(f"sqlite:///{tmp_path / 'store.db'}")
+    import_history(db, history)
+    run_snapshot(db, book, day)
+    key = create_key(db, "operator")[0]
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(db=db, policy=book)) as client:
+        checked = 0
+        for f in history.freelancers[:50]:
+            alone = score(history.only([f]), book, day).scores.get_column("score").item()
+            stored = client.get(f"/v1/freelancers/{f}/score", headers=headers).json()["score"]
+            if alone == stored:
+                continue
+            answer = client.get(
+                f"/v1/freelancers/{f}/explain", headers=headers, params={"to": AS_OF}
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["body"]["score"]["score"] == stored
+            checked += 1
+        assert checked  # the teeth: some freelancer's own records alone score otherwise
+    db.dispose()

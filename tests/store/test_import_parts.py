@@ -14,7 +14,7 @@ from jobsuccess.errors import InputError
 from jobsuccess.io import dump_json, load, write_tables
 from jobsuccess.io.jsonfmt import json_elements, read_json
 from jobsuccess.io.parts import Parts
-from jobsuccess.model import History
+from jobsuccess.model import TABLES, History
 from jobsuccess.service.cli import app
 from jobsuccess.spark.dataset import partition
 from jobsuccess.store import Database, ledger
@@ -23,7 +23,7 @@ from store.records import assert_same_history, market
 
 
 def whole(parts: Parts) -> History:
-    frames = {name: pl.concat([getattr(p, name) for p in parts]) for name in History.__slots__}
+    frames = {name: pl.concat([getattr(p, name) for p in parts]) for name in TABLES}
     return History.from_frames(**frames)
 
 

@@ -132,6 +132,25 @@ def test_a_marketplace_round_trips_through_the_ledger(db: Database) -> None:
     assert_same_history(ledger.history(db, some), history.only(some))
 
 
+def test_the_client_activity_of_some_clients_is_the_markets_for_them(db: Database) -> None:
+    """What one freelancer's explanation reads from the store: their clients' activity on the
+    whole ledger, the engine's `client_activity` of the market kept to those clients."""
+    import polars as pl
+
+    from jobsuccess.engine.facts import client_activity
+    from jobsuccess.store.importer import import_history
+
+    history = market(60, seed=3)
+    import_history(db, history, freelancers_per_chunk=7)
+    whole = client_activity(history)
+    assert ledger.client_activity(db).equals(whole)
+    theirs = history.only([history.freelancers[4]]).contracts.get_column("client").unique()
+    some = ledger.client_activity(db, theirs.to_list())
+    assert some.equals(whole.filter(pl.col("client").is_in(theirs.implode())))
+    assert some.height < whole.height
+    assert ledger.client_activity(db, []).is_empty()
+
+
 @pytest.mark.parametrize("writers, each", [(8, 25)])
 def test_concurrent_writers_lose_nothing(db: Database, writers: int, each: int) -> None:
     ledger.append(db, [contract("c1")])

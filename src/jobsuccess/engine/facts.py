@@ -67,6 +67,7 @@ def keyed(history: History) -> History:
             return frame.join(lookup, on=["freelancer", "contract"], how="left")
 
     return History(
+        market=history.market,
         contracts=contracts,
         payments=child(history.payments),
         feedback=child(history.feedback),
@@ -100,7 +101,9 @@ def computation_dates(dates: list[dt.date]) -> pl.DataFrame:
 
 def client_activity(history: History) -> pl.DataFrame:
     """Each client's days of activity on the marketplace: a positive payment to anyone, or
-    a contract started (``client``, ``date``), from every contract of ``history``.
+    a contract started (``client``, ``date``), from every contract of ``history`` and, when
+    it is a part of a marketplace, from the marketplace's (`History.market`: what a scenario
+    adds to the part adds to it).
 
     `score_batch` computes it once over the whole market and hands it to every partition, so
     that a vanished client is known from the market, not from one partition.
@@ -114,7 +117,7 @@ def client_activity(history: History) -> pl.DataFrame:
         )
         .select("client", "date")
     )
-    return merge_activity([starts, paid])
+    return merge_activity([starts, paid, *([] if history.market is None else [history.market])])
 
 
 def merge_activity(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:

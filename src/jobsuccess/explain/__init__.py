@@ -9,7 +9,8 @@
     score_for(history, book, as_of=D)             the score as the audience may see it
 
 Each returns a typed, frozen result (``to_json()`` gives its JSON) for one freelancer
-(``freelancer`` may be omitted when the history holds one) and an audience: ``freelancer``
+(``freelancer`` may be omitted when the history holds one; the rest of ``history`` is the
+marketplace around them, `part_of`) and an audience: ``freelancer``
 (the default) never shows one client's private answer, ``operator`` shows everything. No I/O:
 the caller reads files and policies and passes parsed data; the HTML report is an adapter
 (`jobsuccess.render`). The method and the privacy mechanism are in docs/explain.md.
@@ -21,7 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from jobsuccess.engine import screen
+from jobsuccess.engine import market_clients, screen
 from jobsuccess.explain import advise as _advise
 from jobsuccess.explain import change as _change
 from jobsuccess.explain import forecast as _forecast
@@ -62,6 +63,7 @@ __all__ = [
     "explain",
     "forecast",
     "parse_scenario",
+    "part_of",
     "pick_freelancer",
     "score_for",
     "stats",
@@ -70,9 +72,17 @@ __all__ = [
 
 
 def _one(history: History, book: PolicyBook, freelancer: str | None) -> tuple[str, History]:
-    """The freelancer asked for (or the only one) and their screened history."""
+    """The freelancer asked for (or the only one) and their screened history, a part of
+    ``history`` (`part_of`)."""
     who = pick_freelancer(history, freelancer)
-    return who, screen(history.only([who]), book)
+    return who, screen(part_of(history, [who], book), book)
+
+
+def part_of(history: History, freelancers: Sequence[str], *books: PolicyBook) -> History:
+    """Some freelancers' part of ``history``, knowing the client activity of the whole when a
+    policy of ``books`` reads it (`jobsuccess.engine.market_clients`): one freelancer of a
+    marketplace is explained with the numbers `batch` gives that marketplace."""
+    return history.only(freelancers).with_market(market_clients(history, *books))
 
 
 def explain(
@@ -103,7 +113,7 @@ def compare(
     of a mover), with a "policy changed" item named by ``what`` for what the contracts' rows
     do not explain."""
     who = pick_freelancer(history, freelancer)
-    one = history.only([who])
+    one = part_of(history, [who], base, candidate)
     return _change.compare(
         screen(one, base), screen(one, candidate), base, candidate, who, as_of, audience, what
     )

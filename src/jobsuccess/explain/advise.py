@@ -139,7 +139,7 @@ def _variants(
         end_reason=pl.when("ending").then(None).otherwise("end_reason"),
     )
     variants = mapping.select("variant").unique()
-    return History.from_frames(
+    variants_history = History.from_frames(
         contracts=contracts.with_columns(pl.col("variant").alias("freelancer")),
         **{
             name: getattr(frozen, name)
@@ -151,6 +151,7 @@ def _variants(
             pl.when(pl.col("freelancer").is_not_null()).then("variant").alias("freelancer")
         ),
     )
+    return variants_history.with_market(frozen.market)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ def freeze(history: History, day: dt.date) -> History:
         for name, frame in history.frames()
         if name in DATED
     }
-    return History.from_frames(contracts=contracts, **frames)
+    market = None if history.market is None else history.market.filter(pl.col("date") <= day)
+    return History.from_frames(contracts=contracts, **frames).with_market(market)
 
 
 def only_contracts(history: History, ids: Iterable[str]) -> History:
@@ -44,7 +45,7 @@ def only_contracts(history: History, ids: Iterable[str]) -> History:
         for name, frame in history.frames()
         if name != "actions"
     }
-    return History.from_frames(actions=history.actions, **frames)
+    return History.from_frames(actions=history.actions, **frames).with_market(history.market)
 
 
 def open_contracts(history: History) -> list[str]:

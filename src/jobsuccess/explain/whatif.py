@@ -131,7 +131,17 @@ def apply(
         for name, rows in edit.tables.items()
         if rows
     }
-    return History.from_frames(**frames), edit.book, edit.notes
+    return History.from_frames(**frames).with_market(_market(one, audience)), edit.book, edit.notes
+
+
+def _market(one: History, audience: Audience) -> pl.DataFrame | None:
+    """The marketplace's client activity the edited history is scored with: for a freelancer,
+    only that of the clients they worked with (as `_own_flags_only`: a hypothetical contract
+    with any client id must not tell whether that client is active elsewhere)."""
+    if one.market is None or audience != "freelancer":
+        return one.market
+    own = one.contracts.get_column("client").unique().implode()
+    return one.market.filter(pl.col("client").is_in(own))
 
 
 def _own_flags_only(one: History) -> History:

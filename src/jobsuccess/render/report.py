@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from jobsuccess.engine import score, screen
-from jobsuccess.explain import Audience, pick_freelancer
+from jobsuccess.explain import Audience, part_of, pick_freelancer
 from jobsuccess.explain.advise import advise
 from jobsuccess.explain.change import explain
 from jobsuccess.explain.forecast import STATUS_WORDS, computations, forecast, projected
@@ -114,7 +114,7 @@ def report(
 ) -> str:
     """The self-contained HTML report of one freelancer (the history's only one by default)."""
     who = pick_freelancer(history, freelancer)
-    return render(screen(history.only([who]), book), book, who, as_of, audience)
+    return render(screen(part_of(history, [who], book), book), book, who, as_of, audience)
 
 
 def render(

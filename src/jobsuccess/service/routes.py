@@ -13,6 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from jobsuccess.engine import reads_clients
 from jobsuccess.figures import DIGITS, evidence, window_figures
 from jobsuccess.policy import PolicyBook
 from jobsuccess.service import schemas as s
@@ -456,6 +457,9 @@ class Explaining:
         history = ledger.history(self.db, [freelancer])
         if history.contracts.is_empty():
             raise _not_found(f"no records of freelancer {freelancer!r}")
+        if reads_clients(self.book):  # explained with the activity the snapshots read
+            theirs = history.contracts.get_column("client").unique().to_list()
+            history = history.with_market(ledger.client_activity(self.db, theirs))
         day = as_of or dt.date.today()
         shell = s.Explanation(freelancer=freelancer, as_of=day, audience=audience, body={})
         return Ask(history, self.book, freelancer, day, audience), shell

@@ -39,6 +39,7 @@ from typing import Any, Final
 
 import polars as pl
 from sqlalchemy import Connection, func, select, text
+from sqlalchemy.sql.selectable import TextualSelect
 
 from jobsuccess import errors
 from jobsuccess.errors import InputError
@@ -536,21 +537,33 @@ def history(db: Database, freelancers: Sequence[str] | None = None) -> History:
         return fold(log_frame(conn, freelancers))
 
 
-def client_activity(db: Database) -> pl.DataFrame:
+def client_activity(db: Database, clients: Iterable[str] | None = None) -> pl.DataFrame:
     """`jobsuccess.engine.facts.client_activity` of the whole ledger, in SQL: each client's
     days of activity (a contract started, a positive payment to anyone), for a snapshot that
     scores the ledger in partitions under a policy with ``vanished_client`` on (a client is
-    vanished from the marketplace, not from one partition)."""
-    query = text(
-        "SELECT client, start AS date FROM records WHERE kind = 'contract' "
-        "UNION SELECT c.client, p.date FROM records p JOIN records c "
-        "ON c.kind = 'contract' AND c.freelancer = p.freelancer AND c.contract = p.contract "
-        "WHERE p.kind = 'payment' AND p.amount > 0"
-    ).columns(records.c.client, records.c.date)
+    vanished from the marketplace, not from one partition); with ``clients``, theirs only
+    (what one freelancer's explanation needs: the activity of their clients)."""
+    rows: list[Any] = []
     with db.read() as conn:
-        rows = conn.execute(query).all()
+        if clients is None:
+            rows += conn.execute(_activity("")).all()
+        for part in chunks(sorted(set(clients or ()))):
+            names = {f"c{i}": client for i, client in enumerate(part)}
+            marks = ", ".join(f":{n}" for n in names)
+            rows += conn.execute(_activity(f" AND c.client IN ({marks})"), names).all()
     frame = pl.DataFrame(rows, schema={"client": pl.String(), "date": pl.Date()}, orient="row")
     return frame.unique().sort("client", "date")
+
+
+def _activity(among: str) -> TextualSelect:
+    """The activity query (a contract's start, its positive payments) of the contract
+    records ``c`` that ``among`` (an ``AND ...`` condition) keeps."""
+    return text(
+        f"SELECT c.client, c.start AS date FROM records c WHERE c.kind = 'contract'{among} "
+        "UNION SELECT c.client, p.date FROM records p JOIN records c "
+        "ON c.kind = 'contract' AND c.freelancer = p.freelancer AND c.contract = p.contract "
+        f"WHERE p.kind = 'payment' AND p.amount > 0{among}"
+    ).columns(records.c.client, records.c.date)
 
 
 def freelancers(db: Database) -> list[str]:
