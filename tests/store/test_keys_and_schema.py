@@ -94,7 +94,8 @@ def test_migrations_create_the_model_and_go_down_and_up(blank_url: str) -> None:
 
 def test_the_migrated_indexes_of_the_log_are_the_schemas(blank_url: str) -> None:
     """0006 drops the (kind, freelancer) index 0001 made and the schema never declared; 0008
-    puts the kind into the per-freelancer index. Going down brings each back."""
+    puts the kind into the per-freelancer index; 0009 adds the contracts' index by client.
+    Going down brings each back."""
     db = open_database(blank_url)
 
     def indexes() -> set[str]:
@@ -102,11 +103,14 @@ def test_the_migrated_indexes_of_the_log_are_the_schemas(blank_url: str) -> None
             found = {str(i["name"]) for i in inspect(conn).get_indexes("records")}
         return found - {"uq_records_id"}  # PostgreSQL lists the unique constraint too
 
-    declared = {i.name for i in metadata.tables["records"].indexes}
+    declared = {str(i.name) for i in metadata.tables["records"].indexes}
     assert indexes() == declared
-    assert "ix_records_freelancer_kind_seq" in declared
+    assert {"ix_records_freelancer_kind_seq", "ix_records_client"} <= declared
+    downgrade(db, "0008")
+    assert indexes() == declared - {"ix_records_client"}
     downgrade(db, "0007")
-    before = declared - {"ix_records_freelancer_kind_seq"} | {"ix_records_freelancer_seq"}
+    before = declared - {"ix_records_freelancer_kind_seq", "ix_records_client"}
+    before |= {"ix_records_freelancer_seq"}
     assert indexes() == before
     downgrade(db, "0004")
     assert indexes() == {*before, "ix_records_kind_freelancer"}
@@ -131,6 +135,22 @@ def test_a_snapshot_reads_each_kind_of_a_freelancers_records_from_its_own_range(
         ).all()
     db.dispose()
     assert any("ix_records_freelancer_kind_seq (freelancer=? AND kind=?)" in r[-1] for r in plan)
+
+
+def test_some_clients_activity_is_read_from_their_contracts(tmp_path: Path) -> None:
+    """The activity of one freelancer's clients (`ledger.client_activity` with ``clients``)
+    searches the contracts by client (migration 0009), then each contract's payments by
+    freelancer and kind: no scan of the log."""
+    from jobsuccess.store.ledger import _activity
+
+    db = open_database(f"sqlite:///{tmp_path / 'plan.db'}")
+    query = str(_activity(" AND c.client IN (?, ?)", "sqlite"))
+    with db.read() as conn:
+        plan = [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", ("a", "b") * 2)]
+    db.dispose()
+    assert sum("USING INDEX ix_records_client (client=?)" in step for step in plan) == 2
+    assert any("ix_records_freelancer_kind_seq (freelancer=? AND kind=?)" in s for s in plan)
+    assert not any(step.startswith("SCAN") for step in plan), plan
 
 
 def test_bad_urls_are_input_errors() -> None:

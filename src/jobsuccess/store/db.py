@@ -48,7 +48,7 @@ _WRITE: Final = "jobsuccess_write"
 _MIGRATION_LOCK: Final = 0x6A5F6D6967  # an arbitrary constant: pg_advisory_xact_lock key
 #: The newest migration (tests check it is the head of ``migrations/versions``). Opening a store
 #: already at this revision does not import Alembic at all.
-SCHEMA_REVISION: Final = "0008"
+SCHEMA_REVISION: Final = "0009"
 #: The settings row of the store's id secret, and the variable that can pin it at creation.
 ID_SECRET: Final = "id_secret"
 ID_SECRET_ENV: Final = "JOBSUCCESS_ID_SECRET"

@@ -546,23 +546,29 @@ def client_activity(db: Database, clients: Iterable[str] | None = None) -> pl.Da
     rows: list[Any] = []
     with db.read() as conn:
         if clients is None:
-            rows += conn.execute(_activity("")).all()
+            rows += conn.execute(_activity("", db.dialect)).all()
         for part in chunks(sorted(set(clients or ()))):
             names = {f"c{i}": client for i, client in enumerate(part)}
             marks = ", ".join(f":{n}" for n in names)
-            rows += conn.execute(_activity(f" AND c.client IN ({marks})"), names).all()
+            rows += conn.execute(_activity(f" AND c.client IN ({marks})", db.dialect), names).all()
     frame = pl.DataFrame(rows, schema={"client": pl.String(), "date": pl.Date()}, orient="row")
     return frame.unique().sort("client", "date")
 
 
-def _activity(among: str) -> TextualSelect:
+def _activity(among: str, dialect: str) -> TextualSelect:
     """The activity query (a contract's start, its positive payments) of the contract
-    records ``c`` that ``among`` (an ``AND ...`` condition) keeps."""
+    records ``c`` that ``among`` (an ``AND ...`` condition) keeps. The whole ledger: every
+    payment, its contract looked up. Some clients: their contracts first (migration 0009's
+    index), then each one's payments through the per-freelancer index; SQLite keeps the order
+    of a ``CROSS JOIN`` (its planner would scan every record for payments)."""
+    pairs = "records p JOIN records c"
+    if among:
+        pairs = f"records c {'CROSS JOIN' if dialect == 'sqlite' else 'JOIN'} records p"
     return text(
         f"SELECT c.client, c.start AS date FROM records c WHERE c.kind = 'contract'{among} "
-        "UNION SELECT c.client, p.date FROM records p JOIN records c "
-        "ON c.kind = 'contract' AND c.freelancer = p.freelancer AND c.contract = p.contract "
-        f"WHERE p.kind = 'payment' AND p.amount > 0{among}"
+        f"UNION SELECT c.client, p.date FROM {pairs} "
+        "ON p.freelancer = c.freelancer AND p.kind = 'payment' AND p.contract = c.contract "
+        f"WHERE c.kind = 'contract' AND p.amount > 0{among}"
     ).columns(records.c.client, records.c.date)
 
 

@@ -134,6 +134,12 @@ records: Final = Table(
     Column("note_public", Boolean),  # migration 0004: an action's note may reach the freelancer
     Column("client_feedback", Float),  # migration 0005: the freelancer's stars for the client
     Index("ix_records_freelancer_kind_seq", "freelancer", "kind", "seq"),  # migration 0008
+    Index(  # migration 0009: a contract's client, for the activity of some clients
+        "ix_records_client",
+        "client",
+        sqlite_where=text("kind = 'contract'"),
+        postgresql_where=text("kind = 'contract'"),
+    ),
     Index(
         "uq_records_contract",
         "freelancer",
