@@ -395,3 +395,24 @@ def test_every_partition_sees_the_whole_markets_clients() -> None:
         "freelancer", "as_of"
     )
     assert not alone.equals(whole)
+
+
+def test_the_movers_are_explained_with_the_scores_the_lab_gave_them() -> None:
+    """Each mover's explanation ends on the lab's candidate score, also when the lab holds only
+    the movers' histories (the Spark path: their buckets, with the market's activity)."""
+    from jobsuccess.engine import market_clients
+    from jobsuccess.synth import marketplace
+
+    history = marketplace(300, seed=5)
+    base, candidate = load_policy("auto"), load_policy("jobsuccess-2026")
+    day = dt.date(2026, 11, 1)
+    top = movers(lab_frame(history, base, candidate, [day]), day)
+    wanted = dict(top.select("freelancer", "candidate_score").iter_rows())
+    movers_only = history.only(list(wanted)).with_market(market_clients(history, candidate))
+    for source in (history, movers_only):
+        explained = explain_movers(source, base, candidate, top, day, "the candidate")
+        got = {m.freelancer: m.explanation.to_json()["to"]["score"] for m in explained}
+        assert got == wanted
+    # the teeth: the movers' own histories alone explain some of them otherwise
+    alone = explain_movers(history.only(list(wanted)), base, candidate, top, day, "x")
+    assert {m.freelancer: m.explanation.to_json()["to"]["score"] for m in alone} != wanted

@@ -97,9 +97,13 @@ def lab_command(
         from jobsuccess.spark_cli import movers_history, open_dataset, spark_lab
 
         dataset = open_dataset(market)
-        frame = spark_lab(dataset, base_book, candidate_book, days, partition_size, spark_master)
+        frame, clients = spark_lab(
+            dataset, base_book, candidate_book, days, partition_size, spark_master
+        )
         top = run.movers(frame, days[-1])
+        # the movers' buckets only: they are explained with the whole market's activity
         history = movers_history(dataset, top.get_column("freelancer").to_list())
+        history = history.with_market(clients)
     else:
         history = _load(market)
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]

@@ -115,8 +115,9 @@ def spark_lab(
     days: list[dt.date],
     partition_size: int,
     master: str,
-) -> pl.DataFrame:
-    """`jobsuccess.lab.run.lab_frame` of every bucket, inside Spark."""
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """`jobsuccess.lab.run.lab_frame` of every bucket, inside Spark, and the marketplace's
+    client activity it was scored with (None where neither book reads it)."""
     from functools import partial
 
     import polars as pl
@@ -135,8 +136,8 @@ def spark_lab(
         mapped = map_buckets(dataset, work, master=master, progress=progress, clients=clients)
     frames = [f for f in mapped if f.height]
     if not frames:
-        return empty_frame()
-    return pl.concat(frames).sort("freelancer", "as_of")
+        return empty_frame(), clients
+    return pl.concat(frames).sort("freelancer", "as_of"), clients
 
 
 def movers_history(dataset: Dataset, freelancers: list[str]) -> History:

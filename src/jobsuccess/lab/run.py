@@ -170,14 +170,19 @@ def explain_movers(
     what: str,
     advance: Callable[[int], None] | None = None,
 ) -> list[Mover]:
-    """Each mover's change attributed by the explain engine (operator audience)."""
+    """Each mover's change attributed by the explain engine (operator audience), with the
+    marketplace's client activity (``history``'s own, or `History.market` when ``history``
+    holds only the movers' buckets), as `lab_frame` scored them."""
     from jobsuccess.explain import compare
 
+    market = history.market
+    if market is None:
+        market = market_clients(history, base, candidate)
     out = []
     for row in top.iter_rows(named=True):
         who = str(row["freelancer"])
         result = compare(
-            history.only([who]),
+            history.only([who]).with_market(market),
             base,
             candidate,
             as_of=day,
