@@ -9,7 +9,8 @@ size under bench/.cache. Each backend gets a fresh store (a SQLite file; a schem
 on the local PostgreSQL, ``$JOBSUCCESS_TEST_PG`` as in the tests, dropped afterwards), then
 the real commands run as subprocesses, each measured alone: wall time, its own CPU time
 (user + system; not the PostgreSQL server's) and its peak resident set (``wait4``'s
-rusage for that process). Beside them, in the same run, the baselines:
+rusage for that process, read by a small wrapper process: see `_WRAPPER`). Beside them, in
+the same run, the baselines:
 `jobsuccess.io.load` of the same folder (reading and checking the files, which import also
 does) and `jobsuccess batch` on the same folder and date (scoring from the files, which
 snapshot also does); the table shows each command's ratio to its baseline. The snapshot runs
@@ -72,24 +73,40 @@ class Ran(NamedTuple):
     output: str
 
 
+#: A small process between this one and the command, that reports the command's rusage on
+#: its last line: Linux counts a child's peak resident set from the high-water mark of the
+#: process that started it (a fork's copy, or vfork's shared memory, at ``exec``), so this
+#: benchmark's own frames would show as the command's peak (a trivial command started from a
+#: 1.5 GB process reports 1.5 GB). The wrapper is some 10 MB.
+_WRAPPER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, u = os.wait4(p.pid, 0)\n"
+    "print(f'\\n{MARK} {os.waitstatus_to_exitcode(status)} {u.ru_utime + u.ru_stime} "
+    "{u.ru_maxrss}', flush=True)\n"
+)
+MARK = "store_bench-rusage:"
+
+
 def run(args: list[str], env: dict[str, str] | None = None) -> Ran:
-    """Run a command alone (see `Ran`)."""
+    """Run a command alone (see `Ran`), through `_WRAPPER`."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        args,
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER.replace("{MARK}", MARK), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, **(env or {})},
+        check=False,
     )
-    assert proc.stdout is not None
-    output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SelfCheckError(f"{' '.join(args)} failed ({proc.returncode}):\n{output}")
-    return Ran(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output)
+    output, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    if not last.startswith(MARK):
+        raise SelfCheckError(f"{' '.join(args)}: no rusage from the wrapper:\n{done.stdout}")
+    code, cpu, peak_kb = last.removeprefix(MARK).split()
+    if int(code):
+        raise SelfCheckError(f"{' '.join(args)} failed ({code}):\n{output}")
+    return Ran(seconds, float(cpu), int(peak_kb) / 1024, output)
 
 
 def market(freelancers: int) -> Path:
