@@ -103,7 +103,9 @@ def client_activity(history: History) -> pl.DataFrame:
     """Each client's days of activity on the marketplace: a positive payment to anyone, or
     a contract started (``client``, ``date``), from every contract of ``history`` and, when
     it is a part of a marketplace, from the marketplace's (`History.market`: what a scenario
-    adds to the part adds to it).
+    adds to the part adds to it), kept to the clients of ``history``'s contracts, the only
+    ones its facts look up (a marketplace's millions of rows are not merged again for each
+    engine run over one freelancer).
 
     `score_batch` computes it once over the whole market and hands it to every partition, so
     that a vanished client is known from the market, not from one partition.
@@ -117,7 +119,10 @@ def client_activity(history: History) -> pl.DataFrame:
         )
         .select("client", "date")
     )
-    return merge_activity([starts, paid, *([] if history.market is None else [history.market])])
+    if history.market is None:
+        return merge_activity([starts, paid])
+    theirs = history.contracts.get_column("client").unique().implode()
+    return merge_activity([starts, paid, history.market.filter(pl.col("client").is_in(theirs))])
 
 
 def merge_activity(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:

@@ -81,8 +81,10 @@ def _one(history: History, book: PolicyBook, freelancer: str | None) -> tuple[st
 def part_of(history: History, freelancers: Sequence[str], *books: PolicyBook) -> History:
     """Some freelancers' part of ``history``, knowing the client activity of the whole when a
     policy of ``books`` reads it (`jobsuccess.engine.market_clients`): one freelancer of a
-    marketplace is explained with the numbers `batch` gives that marketplace."""
-    return history.only(freelancers).with_market(market_clients(history, *books))
+    marketplace is explained with the numbers `batch` gives that marketplace. A ``history``
+    that is itself a part (`History.market` set) keeps its marketplace's activity."""
+    part = history.only(freelancers)
+    return part if part.market is not None else part.with_market(market_clients(history, *books))
 
 
 def explain(

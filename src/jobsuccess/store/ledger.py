@@ -42,6 +42,7 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.sql.selectable import TextualSelect
 
 from jobsuccess import errors
+from jobsuccess.engine.facts import merge_activity
 from jobsuccess.errors import InputError
 from jobsuccess.model import History
 from jobsuccess.store.db import Database
@@ -552,7 +553,7 @@ def client_activity(db: Database, clients: Iterable[str] | None = None) -> pl.Da
             marks = ", ".join(f":{n}" for n in names)
             rows += conn.execute(_activity(f" AND c.client IN ({marks})", db.dialect), names).all()
     frame = pl.DataFrame(rows, schema={"client": pl.String(), "date": pl.Date()}, orient="row")
-    return frame.unique().sort("client", "date")
+    return merge_activity([frame])
 
 
 def _activity(among: str, dialect: str) -> TextualSelect:
